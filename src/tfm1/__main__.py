@@ -1,0 +1,3 @@
+from tfm1.cli import main
+
+raise SystemExit(main())

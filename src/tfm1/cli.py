@@ -1,0 +1,63 @@
+"""Command-line entry point.
+
+argparse, not typer: importing typer costs ~100 ms, six times the interpreter's own start-up, and
+`tfm1 doctor` must start fast. Each command lives in `tfm1.commands.<name>` with `register()` (cheap:
+arguments only) and `run()` (imports what the command needs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from typing import Protocol
+
+from tfm1 import __version__
+from tfm1.errors import ExitCode, Tfm1Error
+
+# Order is the order of `tfm1 --help`.
+COMMANDS = ("doctor", "verify", "matrix")
+
+
+class CommandModule(Protocol):
+    def register(self, subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: ...
+
+    def run(self, args: argparse.Namespace) -> int: ...
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tfm1",
+        description="TensorFlow on Apple silicon: set up from locks, verify, and diagnose broken setups.",
+    )
+    parser.add_argument("--version", action="version", version=f"tfm1 {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        module: CommandModule = importlib.import_module(f"tfm1.commands.{name}")  # type: ignore[assignment]
+        module.register(subparsers)
+    return parser
+
+
+def print_error(error: Tfm1Error) -> None:
+    line = f"tfm1: error: {error.message}"
+    if error.fix:
+        line += f" Fix: {error.fix}"
+    print(line, file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return ExitCode.USAGE
+    module = importlib.import_module(f"tfm1.commands.{args.command}")
+    try:
+        return int(module.run(args))
+    except Tfm1Error as error:
+        print_error(error)
+        return int(error.exit_code)
+    except KeyboardInterrupt:
+        print("tfm1: interrupted", file=sys.stderr)
+        return int(ExitCode.INTERRUPTED)

@@ -1,0 +1,13 @@
+"""`tfm1 matrix` (being built)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    subparsers.add_parser("matrix", help="(being built)")
+
+
+def run(args: argparse.Namespace) -> int:
+    raise NotImplementedError
