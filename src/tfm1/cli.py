@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from typing import Protocol
@@ -58,6 +59,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Tfm1Error as error:
         print_error(error)
         return int(error.exit_code)
+    except BrokenPipeError:
+        # The reader went away (`tfm1 doctor --json | head`): not an error worth a traceback.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps interpreter shutdown from flushing again
+        return int(ExitCode.FAILED)
     except KeyboardInterrupt:
         print("tfm1: interrupted", file=sys.stderr)
         return int(ExitCode.INTERRUPTED)

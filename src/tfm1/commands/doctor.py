@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+
+from tfm1.errors import ExitCode, UsageError
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -10,13 +14,70 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "doctor",
         help="diagnose this Mac's TensorFlow setup without importing TensorFlow",
         description="Read the machine (sysctl, Mach-O headers, conda and Homebrew prefixes, installed wheels) "
-        "without importing TensorFlow, and name the root cause and the fix.",
+        "without importing TensorFlow, and name the root cause and the fix. Exit status: 0 no error found, "
+        "1 an error found, 2 bad usage or an unreadable snapshot.",
     )
-    parser.add_argument("--python", metavar="PATH", help="the interpreter whose environment to check")
-    parser.add_argument("--snapshot", metavar="FILE", help="diagnose from a saved snapshot instead of this machine")
-    parser.add_argument("--save-snapshot", metavar="FILE", help="also write what doctor read to FILE")
+    parser.add_argument(
+        "--python",
+        metavar="PATH",
+        help="the interpreter to check (default: $VIRTUAL_ENV, $CONDA_PREFIX, then python3 on PATH)",
+    )
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--snapshot", metavar="FILE", help="diagnose from a saved snapshot instead of this machine")
+    source.add_argument("--save-snapshot", metavar="FILE", help="also write what doctor read to FILE (JSON)")
     parser.add_argument("--json", action="store_true", help="print findings and facts as JSON")
 
 
+def _read_snapshot(path: str):  # type: ignore[no-untyped-def]
+    from tfm1.host.snapshot import SnapshotError, SnapshotHost, load_snapshot
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read(64 << 20)
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"cannot read snapshot {path}: {error}", "pass a snapshot saved by tfm1 doctor --save-snapshot") from None
+    try:
+        return SnapshotHost(load_snapshot(text))
+    except SnapshotError as error:
+        raise UsageError(f"{path} is not a usable tfm1 snapshot: {error}", "save it again with tfm1 doctor --save-snapshot FILE") from None
+
+
 def run(args: argparse.Namespace) -> int:
-    raise NotImplementedError
+    from tfm1.doctor import diagnose
+    from tfm1.host import live_host
+    from tfm1.host.base import Host
+    from tfm1.host.recorder import RecordingHost
+
+    host: Host
+    snapshot_python = None
+    if args.snapshot:
+        host = _read_snapshot(args.snapshot)
+        snapshot_python = host.snapshot.python
+    else:
+        host = RecordingHost(live_host()) if args.save_snapshot else live_host()
+    if args.python and not host.exists(args.python):
+        raise UsageError(f"--python {args.python}: no such file", "give the path of a Python interpreter")
+    report = diagnose(host, args.python, snapshot_python)
+    if isinstance(host, RecordingHost):
+        _save_snapshot(host, report.facts, args.save_snapshot)
+    if args.json:
+        json.dump(report.to_json(), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        from rich.console import Console
+
+        from tfm1.doctor.render import render_report
+
+        render_report(report, Console(highlight=False))
+    return ExitCode.FAILED if report.has_errors else ExitCode.OK
+
+
+def _save_snapshot(host, facts, path: str) -> None:  # type: ignore[no-untyped-def]
+    python = facts["python"]["path"] if facts.get("python") else None
+    host.record_python(python)
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump(host.snapshot.to_json(), handle, indent=1)
+            handle.write("\n")
+    except OSError as error:
+        raise UsageError(f"cannot write snapshot {path}: {error}", "choose a writable path") from None

@@ -1,0 +1,155 @@
+"""Queries on the compatibility data in `data/compat.toml`, shared by `tfm1 doctor` and the `tfm1 lock` gate."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+from packaging.specifiers import SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+DATA_FILE = Path(__file__).parent / "data" / "compat.toml"
+
+PairStatus = Literal["works", "degraded", "broken", "unverified"]
+PackageKind = Literal["real", "meta", "shim", "empty"]
+
+
+@dataclass(frozen=True)
+class PairVerdict:
+    status: PairStatus
+    reason: str
+    error: str = ""  # the message users see when the pair breaks
+
+
+@dataclass(frozen=True)
+class MetalRelease:
+    version: str
+    python: tuple[str, ...]
+    arches: tuple[str, ...]
+    macos_min: str
+    works: str
+    degraded: tuple[dict[str, str], ...]
+    broken: tuple[dict[str, str], ...]
+
+
+@dataclass(frozen=True)
+class TensorflowRelease:
+    package: str
+    versions: str
+    kind: PackageKind
+    python_arm64: tuple[str, ...]
+    python_x86_64: tuple[str, ...]
+    macos_min: str
+    numpy: str
+    keras: str
+    requires: str
+
+    def pythons(self, arch: str) -> tuple[str, ...]:
+        return self.python_arm64 if arch.startswith("arm64") else self.python_x86_64
+
+
+def parse_version(text: str) -> Version | None:
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
+
+
+def version_in(version: str, specifier: str) -> bool:
+    parsed = parse_version(version)
+    return parsed is not None and SpecifierSet(specifier).contains(parsed, prereleases=True)
+
+
+class Compat:
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.recommended: dict[str, Any] = data["recommended"]
+        self.metal_releases = [
+            MetalRelease(
+                version=row["version"],
+                python=tuple(row["python"]),
+                arches=tuple(row["arches"]),
+                macos_min=row["macos_min"],
+                works=row["works"],
+                degraded=tuple(row.get("degraded", ())),
+                broken=tuple(row.get("broken", ())),
+            )
+            for row in data["metal"]
+        ]
+        self.tensorflow_releases = [
+            TensorflowRelease(
+                package=row["package"],
+                versions=row["versions"],
+                kind=row["kind"],
+                python_arm64=tuple(row["python_arm64"]),
+                python_x86_64=tuple(row["python_x86_64"]),
+                macos_min=row["macos_min"],
+                numpy=row.get("numpy", ""),
+                keras=row.get("keras", ""),
+                requires=row.get("requires", ""),
+            )
+            for row in data["tensorflow"]
+        ]
+        self.other_tensorflow: tuple[str, ...] = tuple(data["other_tensorflow"]["names"])
+
+    def metal(self, version: str) -> MetalRelease | None:
+        wanted = parse_version(version)
+        return next((m for m in self.metal_releases if parse_version(m.version) == wanted), None)
+
+    def tensorflow(self, package: str, version: str) -> TensorflowRelease | None:
+        return next(
+            (r for r in self.tensorflow_releases if r.package == package and version_in(version, r.versions)),
+            None,
+        )
+
+    def kind(self, package: str, version: str) -> PackageKind:
+        """What a macOS arm64 wheel of this distribution is; other TF distributions are real."""
+        release = self.tensorflow(package, version)
+        return release.kind if release else "real"
+
+    def pair(self, tensorflow: str, metal: str) -> PairVerdict:
+        release = self.metal(metal)
+        if release is None:
+            return PairVerdict("unverified", f"tensorflow-metal {metal} is not in tfm1's data")
+        for row in release.broken:
+            if version_in(tensorflow, row["tensorflow"]):
+                return PairVerdict(
+                    "broken", f"tensorflow-metal {metal} cannot load with TensorFlow {tensorflow}", row["error"]
+                )
+        for row in release.degraded:
+            if version_in(tensorflow, row["tensorflow"]):
+                return PairVerdict("degraded", row["reason"])
+        if version_in(tensorflow, release.works):
+            return PairVerdict("works", f"tensorflow-metal {metal} is made for TensorFlow {release.works}")
+        return PairVerdict(
+            "unverified", f"tensorflow-metal {metal} is made for TensorFlow {release.works}, not {tensorflow}"
+        )
+
+    def metal_for(self, tensorflow: str) -> MetalRelease | None:
+        """The newest tensorflow-metal known to work with this TensorFlow."""
+        for release in self.metal_releases:  # newest first in the data
+            if self.pair(tensorflow, release.version).status == "works":
+                return release
+        return None
+
+    def tensorflow_pythons(self, arch: str) -> set[str]:
+        """Python versions that have a real TensorFlow wheel for macOS on this arch."""
+        return {p for r in self.tensorflow_releases if r.kind == "real" for p in r.pythons(arch)}
+
+    def metal_pythons(self, arch: str) -> set[str]:
+        return {p for m in self.metal_releases if arch in m.arches for p in m.python}
+
+    def newest_metal_python(self, python: str, arch: str) -> MetalRelease | None:
+        return next((m for m in self.metal_releases if arch in m.arches and python in m.python), None)
+
+
+@cache
+def load() -> Compat:
+    return Compat(tomllib.loads(DATA_FILE.read_text(encoding="utf-8")))

@@ -1,0 +1,24 @@
+"""`tfm1 doctor` as a library: inspect a host, run the rules, return a report."""
+
+from __future__ import annotations
+
+from tfm1.doctor.report import Finding, Report
+from tfm1.host.base import Host
+
+
+def diagnose(host: Host, python: str | None = None, snapshot_python: str | None = None) -> Report:
+    from tfm1 import compat
+    from tfm1.doctor.rules import run_rules
+    from tfm1.inspect import inspect_host
+
+    picture = inspect_host(host, python, snapshot_python)
+    return Report(run_rules(picture, compat.load()), picture.to_facts())
+
+
+def diagnose_live(python: str | None = None) -> Report:
+    from tfm1.host import live_host
+
+    return diagnose(live_host(), python)
+
+
+__all__ = ["Finding", "Report", "diagnose", "diagnose_live"]

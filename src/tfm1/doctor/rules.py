@@ -1,0 +1,439 @@
+"""Rules: each turns the picture of a machine into findings with evidence and the exact fix.
+
+Every rule is a function of (picture, compat data) that yields findings; `RULES` runs them all.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from tfm1.compat import Compat, parse_version, version_in
+from tfm1.doctor.report import Finding
+from tfm1.inspect import Picture
+from tfm1.inspect.distributions import Distribution
+from tfm1.inspect.interpreter import Interpreter
+
+TF_FAMILY = ("tensorflow", "tensorflow-macos")
+SETUP = "tfm1 setup"
+NATIVE_SHELL = "arch -arm64 /bin/zsh -l"
+
+
+@dataclass(frozen=True)
+class Context:
+    picture: Picture
+    compat: Compat
+
+    @property
+    def apple_silicon(self) -> bool:
+        return bool(self.picture.machine.apple_silicon)
+
+    @property
+    def python(self) -> Interpreter | None:
+        it = self.picture.interpreter
+        return it if it is not None and it.exists else None
+
+    def pip(self, *args: str) -> str:
+        python = self.python.path if self.python else "python3"
+        return " ".join([shlex.quote(python), "-m", "pip", *(shlex.quote(a) for a in args)])
+
+    def real_tensorflow(self) -> list[Distribution]:
+        """Installed distributions that hold TensorFlow itself (not meta packages, shims or the empty one)."""
+        if self.python is None:
+            return []
+        names = (*TF_FAMILY, *self.compat.other_tensorflow)
+        dists = [self.python.distributions[n] for n in names if n in self.python.distributions]
+        return [d for d in dists if self.compat.kind(d.name, d.version) == "real"]
+
+    def tensorflow(self) -> Distribution | None:
+        real = self.real_tensorflow()
+        return real[0] if real else None
+
+    def recommended_install(self) -> str:
+        rec = self.compat.recommended
+        return self.pip("install", f"tensorflow=={rec['tensorflow']}", f"tensorflow-metal=={rec['tensorflow_metal']}")
+
+
+Rule = Callable[[Context], Iterator[Finding]]
+
+
+def not_macos(ctx: Context) -> Iterator[Finding]:
+    machine = ctx.picture.machine
+    if not machine.is_macos:
+        yield Finding(
+            "not-macos",
+            "info",
+            f"This host runs {machine.system or 'an unknown system'}, not macOS: Metal checks do not apply",
+            {"system": machine.system, "machine": machine.process_arch},
+            detail="tensorflow-metal exists only for macOS; doctor still checks the Python environment.",
+        )
+
+
+def intel_mac(ctx: Context) -> Iterator[Finding]:
+    machine = ctx.picture.machine
+    if machine.is_macos and machine.apple_silicon is False:
+        yield Finding(
+            "intel-mac",
+            "info",
+            "Intel Mac: TensorFlow stops at 2.16.2 and tensorflow-metal at 1.0.0 here",
+            {"hw.optional.arm64": "absent or 0", "chip": machine.chip, "process_arch": machine.process_arch},
+            detail="The last x86_64 macOS wheels are tensorflow 2.16.2 and tensorflow-metal 1.0.0 (AMD GPUs).",
+        )
+
+
+def rosetta_process(ctx: Context) -> Iterator[Finding]:
+    machine = ctx.picture.machine
+    if machine.is_macos and machine.translated:
+        yield Finding(
+            "rosetta-process",
+            "error",
+            "This shell runs under Rosetta (x86_64 emulation): everything it starts is x86_64",
+            {"sysctl.proc_translated": "1", "process_arch": machine.process_arch},
+            [
+                "# untick Terminal's 'Open using Rosetta' (Finder > Applications > Utilities > Terminal > Get Info),",
+                "# or start a native shell now, then re-run tfm1 doctor:",
+                NATIVE_SHELL,
+            ],
+            "An x86_64 process loads x86_64 TensorFlow, which uses AVX; Rosetta lacked AVX before macOS 15, so "
+            "`import tensorflow` dies with 'illegal hardware instruction'.",
+        )
+
+
+def _parse_macos(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in text.split(".") if p.isdigit())
+
+
+def macos_too_old(ctx: Context) -> Iterator[Finding]:
+    machine = ctx.picture.machine
+    if not machine.is_macos or not machine.macos:
+        return
+    needed = ctx.compat.recommended["macos"]
+    reason = "current TensorFlow and tensorflow-metal wheels are built for it"
+    python = ctx.python
+    for dist in python.distributions.values() if python else ():
+        for tag in dist.tags:
+            platform = tag.rsplit("-", 1)[-1]
+            if platform.startswith("macosx_"):
+                major, minor = platform.split("_")[1:3]
+                if _parse_macos(f"{major}.{minor}") > _parse_macos(needed):
+                    needed, reason = f"{major}.{minor}", f"the installed {dist.name} {dist.version} wheel needs it"
+    if _parse_macos(machine.macos) < _parse_macos(needed):
+        yield Finding(
+            "macos-too-old",
+            "error",
+            f"macOS {machine.macos} is older than {needed}, which {reason}",
+            {"macos": machine.macos, "needed": needed},
+            ["softwareupdate --list  # then install macOS 12 (Monterey) or later"],
+            "Every TensorFlow wheel since 2.10 is tagged macosx_12_0; on macOS 11 only tensorflow-macos <= 2.9.2 installs.",
+        )
+
+
+def macos_version_compat(ctx: Context) -> Iterator[Finding]:
+    machine = ctx.picture.machine
+    if machine.is_macos and machine.macos_reported.startswith("10.16") and not machine.macos.startswith("10."):
+        yield Finding(
+            "macos-version-compat",
+            "warning",
+            f"Python reports macOS 10.16 on macOS {machine.macos}: pip rejects macosx_11+ wheels",
+            {"platform.mac_ver": machine.macos_reported, "kern.osproductversion": machine.macos},
+            ["export SYSTEM_VERSION_COMPAT=0"],
+            "A Python built against a pre-11 SDK sees the compatibility version 10.16, so "
+            "`pip install tensorflow` finds 'No matching distribution'.",
+        )
+
+
+def python_missing(ctx: Context) -> Iterator[Finding]:
+    it = ctx.picture.interpreter
+    if it is None or not it.exists:
+        where = it.path if it is not None else "python3 on PATH"
+        yield Finding(
+            "python-missing",
+            "warning",
+            f"No Python interpreter found ({where})",
+            {"python": it.path if it else None, "source": it.source if it else "PATH"},
+            [SETUP],
+            "tfm1 setup installs an arm64 Miniforge and a locked TensorFlow environment.",
+        )
+
+
+def x86_python(ctx: Context) -> Iterator[Finding]:
+    it = ctx.python
+    if not ctx.apple_silicon or it is None or not it.macho.is_macho or it.macho.has("arm64"):
+        return
+    yield Finding(
+        "x86-python",
+        "error",
+        f"The Python in use is x86_64-only: it runs under Rosetta on this Apple-silicon Mac ({it.path})",
+        {"python": it.path, "resolved": it.resolved, "archs": list(it.macho.archs), "kind": it.kind},
+        [SETUP, "# or use a native Python, e.g. Miniforge arm64 or /opt/homebrew/bin/python3"],
+        "Everything installed into it is x86_64, and x86_64 TensorFlow crashes with 'illegal hardware "
+        "instruction' under Rosetta; tensorflow-metal has no x86_64 wheel after 1.0.0.",
+    )
+
+
+def x86_conda(ctx: Context) -> Iterator[Finding]:
+    if not ctx.apple_silicon:
+        return
+    target = ctx.python.prefix if ctx.python else ""
+    x86 = [
+        env.prefix
+        for root in ctx.picture.conda_roots
+        for env in [root.env, *root.envs]
+        if env.subdir == "osx-64" or (env.subdir is None and env.python_archs and "arm64" not in env.python_archs)
+    ]
+    if not x86:
+        return
+    in_use = any(target == p or target.startswith(p.rstrip("/") + "/") for p in x86)
+    yield Finding(
+        "x86-conda",
+        "error" if in_use else "warning",
+        ("The conda in use is an Intel (osx-64) install" if in_use else "An Intel (osx-64) conda is installed")
+        + f": {', '.join(x86)}",
+        {"osx-64 prefixes": x86, "target_prefix": target or None},
+        [SETUP, "# tfm1 leaves the x86 install alone; remove it yourself when nothing needs it"],
+        "An x86 Anaconda or Miniconda on an M-series Mac installs x86_64 packages under Rosetta: Apple's "
+        "channel fails with 'PackagesNotFoundError: tensorflow-deps' and TensorFlow dies with SIGILL.",
+    )
+
+
+def x86_homebrew(ctx: Context) -> Iterator[Finding]:
+    brew = ctx.picture.homebrew
+    if not ctx.apple_silicon or not brew.intel:
+        return
+    python_on_path = ctx.python.path if ctx.python and ctx.python.source == "PATH" else ""
+    takes_over = brew.intel_first_on_path and python_on_path.startswith("/usr/local/")
+    fix = (
+        ['eval "$(/opt/homebrew/bin/brew shellenv)"  # add this line last in ~/.zprofile']
+        if brew.arm
+        else [
+            "# from a native shell, install Homebrew for Apple silicon (it goes to /opt/homebrew):",
+            '/bin/bash -c "$(curl -fsSL https://raw.githubusercontent.com/Homebrew/install/HEAD/install.sh)"',
+        ]
+    )
+    yield Finding(
+        "x86-homebrew",
+        "error" if takes_over else "warning",
+        "An Intel Homebrew lives in /usr/local"
+        + (" and comes first on PATH" if brew.intel_first_on_path else ""),
+        {"intel_homebrew": "/usr/local", "arm_homebrew": brew.arm, "intel_first_on_path": brew.intel_first_on_path},
+        fix,
+        "Its python3 and pip3 are x86_64 and run under Rosetta.",
+    )
+
+
+def python_unsupported(ctx: Context) -> Iterator[Finding]:
+    it = ctx.python
+    if it is None or not it.minor or not ctx.picture.machine.is_macos:
+        return
+    arch = "arm64" if ctx.apple_silicon and it.macho.has("arm64") else "x86_64"
+    if it.minor not in ctx.compat.tensorflow_pythons(arch):
+        yield Finding(
+            "python-unsupported",
+            "error",
+            f"Python {it.minor} has no TensorFlow wheel for macOS {arch}",
+            {"python": it.path, "version": it.version, "arch": arch},
+            [SETUP],
+            "pip answers 'No matching distribution found for tensorflow'. tfm1 setup makes a Python 3.12 env.",
+        )
+        return
+    if arch != "arm64":
+        return
+    newest = ctx.compat.newest_metal_python(it.minor, "arm64")
+    recommended = ctx.compat.recommended["tensorflow_metal"]
+    if newest is None or newest.version != recommended:
+        limit = (
+            f"no tensorflow-metal wheel at all: no GPU"
+            if newest is None
+            else f"tensorflow-metal {newest.version} at most (TensorFlow {newest.works})"
+        )
+        yield Finding(
+            "python-unsupported",
+            "warning",
+            f"Python {it.minor} gets {limit}",
+            {"python": it.path, "version": it.version, "newest_metal": newest.version if newest else None},
+            [SETUP],
+            f"tensorflow-metal {recommended} has wheels for Python "
+            f"{', '.join(ctx.compat.metal(recommended).python if ctx.compat.metal(recommended) else ())}.",
+        )
+
+
+def x86_tensorflow(ctx: Context) -> Iterator[Finding]:
+    if not ctx.apple_silicon or ctx.python is None:
+        return
+    for dist in ctx.real_tensorflow():
+        archs = dist.wheel_archs or set(ctx.python.tensorflow_archs)
+        if archs and "arm64" not in archs:
+            yield Finding(
+                "x86-tensorflow",
+                "error",
+                f"{dist.name} {dist.version} is an x86_64 build: 'import tensorflow' dies with "
+                "'illegal hardware instruction'",
+                {"distribution": f"{dist.name} {dist.version}", "tags": list(dist.tags), "location": dist.location},
+                [SETUP],
+                "x86_64 TensorFlow is compiled with AVX, which Rosetta 2 lacked before macOS 15.",
+            )
+
+
+def tensorflow_macos_empty(ctx: Context) -> Iterator[Finding]:
+    it = ctx.python
+    if it is None or "tensorflow-macos" not in it.distributions:
+        return
+    dist = it.distributions["tensorflow-macos"]
+    if ctx.compat.kind(dist.name, dist.version) == "empty" and not ctx.real_tensorflow():
+        yield Finding(
+            "tensorflow-macos-empty",
+            "error",
+            f"tensorflow-macos {dist.version} is an empty wheel: there is no TensorFlow to import",
+            {"distribution": f"tensorflow-macos {dist.version}", "tensorflow_package": it.tensorflow_importable},
+            [ctx.pip("uninstall", "-y", "tensorflow-macos"), ctx.recommended_install()],
+            "tensorflow-macos 2.15.1 requires only itself, so `import tensorflow` says "
+            "\"No module named 'tensorflow'\".",
+        )
+
+
+def tf_duplicate(ctx: Context) -> Iterator[Finding]:
+    real = ctx.real_tensorflow()
+    if len(real) > 1:
+        names = [d.name for d in real]
+        yield Finding(
+            "tf-duplicate",
+            "error",
+            "Two TensorFlow builds are installed into one environment: "
+            + ", ".join(f"{d.name} {d.version}" for d in real),
+            {"distributions": [f"{d.name} {d.version}" for d in real]},
+            [ctx.pip("uninstall", "-y", *names), ctx.recommended_install()],
+            "Both write the same `tensorflow` package; the files on disk are a mix of the two.",
+        )
+
+
+def metal_tf_mismatch(ctx: Context) -> Iterator[Finding]:
+    it = ctx.python
+    tf = ctx.tensorflow()
+    if it is None or tf is None or "tensorflow-metal" not in it.distributions:
+        return
+    metal = it.distributions["tensorflow-metal"].version
+    verdict = ctx.compat.pair(tf.version, metal)
+    if verdict.status == "works":
+        return
+    fitting = ctx.compat.metal_for(tf.version)
+    fix = [ctx.pip("install", f"tensorflow-metal=={fitting.version}")] if fitting else [ctx.recommended_install()]
+    fix += ["# or, for CPU only:", ctx.pip("uninstall", "-y", "tensorflow-metal")]
+    severity = "error" if verdict.status == "broken" else "warning"
+    title = {
+        "broken": f"tensorflow-metal {metal} cannot load with TensorFlow {tf.version}: 'import tensorflow' fails",
+        "degraded": f"tensorflow-metal {metal} with TensorFlow {tf.version}: {verdict.reason}",
+        "unverified": f"tensorflow-metal {metal} with TensorFlow {tf.version} is not a known-good pair",
+    }[verdict.status]
+    yield Finding(
+        "metal-tf-mismatch",
+        severity,
+        title,
+        {"tensorflow": f"{tf.name} {tf.version}", "tensorflow-metal": metal, "expected_error": verdict.error or None},
+        fix,
+        verdict.reason + ". TensorFlow loads every plugin in tensorflow-plugins/ at import, so a plugin that "
+        "cannot load breaks `import tensorflow` itself.",
+    )
+
+
+def _range_finding(ctx: Context, package: str, code: str, field_name: str) -> Iterator[Finding]:
+    it = ctx.python
+    tf = ctx.tensorflow()
+    if it is None or tf is None or package not in it.distributions:
+        return
+    release = ctx.compat.tensorflow(tf.name, tf.version)
+    wanted = getattr(release, field_name, "") if release else ""
+    installed = it.distributions[package]
+    if not wanted or version_in(installed.version, wanted):
+        return
+    fix = [ctx.pip("install", f"{package}{wanted}")]
+    detail = f"{tf.name} {tf.version} declares {package}{wanted}."
+    if package == "numpy":
+        detail += " Outside it: 'A module that was compiled using NumPy 1.x cannot be run in NumPy 2.x'."
+        if installed.installer == "conda":
+            detail += " This numpy came from conda; pip-installed TensorFlow wants pip's numpy."
+    if package == "keras" and (parse_version(installed.version) or parse_version("0")) < parse_version("3"):
+        fix.append("# or keep Keras 2 code working with tf-keras:")
+        fix.append(ctx.pip("install", f"tf-keras~={'.'.join(tf.version.split('.')[:2])}.0"))
+        fix.append("export TF_USE_LEGACY_KERAS=1")
+    yield Finding(
+        code,
+        "error",
+        f"{package} {installed.version} is outside {tf.name} {tf.version}'s range ({wanted})",
+        {package: installed.version, "tensorflow": f"{tf.name} {tf.version}", "required": wanted},
+        fix,
+        detail,
+    )
+
+
+def numpy_too_new(ctx: Context) -> Iterator[Finding]:
+    yield from _range_finding(ctx, "numpy", "numpy-too-new", "numpy")
+
+
+def keras_mismatch(ctx: Context) -> Iterator[Finding]:
+    yield from _range_finding(ctx, "keras", "keras-mismatch", "keras")
+
+
+def tf_missing(ctx: Context) -> Iterator[Finding]:
+    it = ctx.python
+    if it is None:
+        return
+    if ctx.real_tensorflow() or it.tensorflow_importable or "tensorflow-macos" in it.distributions:
+        return  # the empty tensorflow-macos has its own finding
+    yield Finding(
+        "tf-missing",
+        "warning",
+        f"TensorFlow is not installed for {it.path}",
+        {"python": it.path, "site_packages": it.site_packages},
+        [SETUP],
+        "tfm1 setup creates an arm64 environment with a known-good TensorFlow + tensorflow-metal pair.",
+    )
+
+
+def metal_missing(ctx: Context) -> Iterator[Finding]:
+    it = ctx.python
+    tf = ctx.tensorflow()
+    if not ctx.apple_silicon or it is None or tf is None or "tensorflow-metal" in it.distributions:
+        return
+    if not it.macho.has("arm64"):
+        return  # x86-python says what matters
+    fitting = ctx.compat.metal_for(tf.version)
+    if fitting is not None and it.minor in fitting.python:
+        fix = [ctx.pip("install", f"tensorflow-metal=={fitting.version}")]
+    else:
+        fix = ["# TensorFlow " + tf.version + " has no working tensorflow-metal; for the GPU:", ctx.recommended_install()]
+    yield Finding(
+        "metal-missing",
+        "warning",
+        f"TensorFlow {tf.version} runs on the CPU only: tensorflow-metal is not installed",
+        {"tensorflow": f"{tf.name} {tf.version}"},
+        fix,
+        "On Apple silicon the GPU is reached through the tensorflow-metal plugin.",
+    )
+
+
+RULES: tuple[Rule, ...] = (
+    not_macos,
+    intel_mac,
+    rosetta_process,
+    macos_too_old,
+    macos_version_compat,
+    python_missing,
+    x86_python,
+    x86_conda,
+    x86_homebrew,
+    python_unsupported,
+    x86_tensorflow,
+    tensorflow_macos_empty,
+    tf_duplicate,
+    metal_tf_mismatch,
+    numpy_too_new,
+    keras_mismatch,
+    tf_missing,
+    metal_missing,
+)
+
+
+def run_rules(picture: Picture, compat: Compat) -> list[Finding]:
+    ctx = Context(picture, compat)
+    return [finding for rule in RULES for finding in rule(ctx)]

@@ -1,0 +1,108 @@
+"""The machine tfm1 runs on: macOS (sysctl through libSystem) or anything else (no sysctl).
+
+`root` maps every absolute path below a directory, so a test can lay out a Mac's file system in a
+temporary directory and read it through the same code as the real one.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import stat
+from collections.abc import Mapping
+
+from tfm1.host.base import Host, Kind
+
+# OIDs whose value is text; the others tfm1 reads are 32- or 64-bit integers.
+STRING_OIDS = frozenset({"machdep.cpu.brand_string", "kern.osproductversion", "kern.osversion", "hw.model"})
+
+
+def decode_sysctl(name: str, raw: bytes) -> str:
+    """Render a sysctlbyname() value the way `sysctl -n` prints it."""
+    if name in STRING_OIDS:
+        return raw.split(b"\0", 1)[0].decode("utf-8", "replace")
+    return str(int.from_bytes(raw[:8], "little", signed=True))
+
+
+class LocalHost(Host):
+    def __init__(self, root: str = "/", environ: Mapping[str, str] | None = None) -> None:
+        super().__init__()
+        self.root = os.path.abspath(root)
+        self.environ = os.environ if environ is None else environ
+
+    def _real(self, path: str) -> str:
+        return path if self.root == "/" else self.root + path
+
+    def system(self) -> str:
+        return platform.system()
+
+    def machine(self) -> str:
+        return platform.machine()
+
+    def mac_ver(self) -> str:
+        return platform.mac_ver()[0]
+
+    def sysctl(self, name: str) -> str | None:
+        return None
+
+    def env(self, name: str) -> str | None:
+        return self.environ.get(name)
+
+    def kind(self, path: str) -> Kind | None:
+        try:
+            mode = os.lstat(self._real(path)).st_mode
+        except (OSError, ValueError):
+            return None
+        if stat.S_ISLNK(mode):
+            return "symlink"
+        return "dir" if stat.S_ISDIR(mode) else "file"
+
+    def readlink(self, path: str) -> str | None:
+        try:
+            return os.readlink(self._real(path))
+        except (OSError, ValueError):
+            return None
+
+    def listdir(self, path: str) -> list[str]:
+        try:
+            return os.listdir(self._real(path))
+        except (OSError, ValueError):
+            return []
+
+    def read_text(self, path: str) -> str | None:
+        try:
+            with open(self._real(path), encoding="utf-8", errors="replace") as handle:
+                return handle.read(1 << 20)  # metadata files are small; never slurp a binary
+        except (OSError, ValueError):
+            return None
+
+    def read_head(self, path: str, size: int) -> bytes:
+        try:
+            with open(self._real(path), "rb") as handle:
+                return handle.read(size)
+        except (OSError, ValueError):
+            return b""
+
+
+class LinuxHost(LocalHost):
+    """Any non-macOS system: sysctl OIDs of macOS do not exist there."""
+
+
+class MacHost(LocalHost):
+    """A live Mac: sysctl values through sysctlbyname(3), without spawning `sysctl`."""
+
+    def sysctl(self, name: str) -> str | None:
+        import ctypes
+
+        libc = ctypes.CDLL("/usr/lib/libSystem.B.dylib", use_errno=True)
+        size = ctypes.c_size_t(0)
+        if libc.sysctlbyname(name.encode(), None, ctypes.byref(size), None, 0) != 0:
+            return None  # ENOENT: the OID does not exist (e.g. hw.optional.arm64 on Intel)
+        buffer = ctypes.create_string_buffer(size.value)
+        if libc.sysctlbyname(name.encode(), buffer, ctypes.byref(size), None, 0) != 0:
+            return None
+        return decode_sysctl(name, buffer.raw[: size.value])
+
+
+def live_host() -> LocalHost:
+    return MacHost() if platform.system() == "Darwin" else LinuxHost()

@@ -1,0 +1,113 @@
+"""Installed Python distributions, read from `*.dist-info` directories without importing anything."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+
+from tfm1.host.base import Host
+from tfm1.macho import read_macho
+
+# Distributions whose wheel tags and installer doctor looks at; the rest are listed by name and version.
+WATCHED = frozenset(
+    {
+        "tensorflow",
+        "tensorflow-macos",
+        "tensorflow-metal",
+        "tensorflow-cpu",
+        "tensorflow-intel",
+        "tensorflow-cpu-aws",
+        "tf-nightly",
+        "tf-nightly-macos",
+        "tf-nightly-cpu",
+        "numpy",
+        "keras",
+        "tf-keras",
+        "h5py",
+        "grpcio",
+        "ml-dtypes",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Distribution:
+    name: str  # normalized (PEP 503)
+    version: str
+    location: str  # the site-packages directory
+    tags: tuple[str, ...] = ()  # from WHEEL, e.g. cp311-cp311-macosx_12_0_arm64
+    installer: str = ""  # from INSTALLER: pip, uv, conda, ...
+
+    @property
+    def wheel_archs(self) -> set[str]:
+        """The architectures named by the platform tags (universal2 counts as both)."""
+        archs: set[str] = set()
+        for tag in self.tags:
+            platform = tag.rsplit("-", 1)[-1]
+            if platform.endswith("_universal2"):
+                archs |= {"arm64", "x86_64"}
+            elif platform.endswith("_intel"):
+                archs |= {"x86_64", "i386"}
+            elif platform.startswith("macosx_"):
+                archs.add(platform.split("_", 3)[-1])
+        return archs
+
+    def to_json(self) -> dict[str, object]:
+        return {"version": self.version, "tags": list(self.tags), "installer": self.installer}
+
+
+def normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def parse_dist_dir(name: str) -> tuple[str, str] | None:
+    """`tensorflow_metal-1.2.0.dist-info` → (tensorflow-metal, 1.2.0)."""
+    for suffix in (".dist-info", ".egg-info"):
+        if name.endswith(suffix):
+            stem = name[: -len(suffix)]
+            parts = stem.split("-")
+            if len(parts) >= 2 and parts[0] and parts[1]:
+                return normalize(parts[0]), parts[1]
+    return None
+
+
+def _wheel_tags(text: str | None) -> tuple[str, ...]:
+    if not text:
+        return ()
+    return tuple(line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("Tag:"))
+
+
+def scan_site_packages(host: Host, site: str) -> dict[str, Distribution]:
+    found: dict[str, Distribution] = {}
+    for entry in host.list_dir(site):
+        parsed = parse_dist_dir(entry)
+        if parsed is None:
+            continue
+        name, version = parsed
+        tags: tuple[str, ...] = ()
+        installer = ""
+        if name in WATCHED:
+            meta = posixpath.join(site, entry)
+            tags = _wheel_tags(host.text(posixpath.join(meta, "WHEEL")))
+            installer = (host.text(posixpath.join(meta, "INSTALLER")) or "").strip()
+        found.setdefault(name, Distribution(name, version, site, tags, installer))
+    return found
+
+
+# Files of the tensorflow package whose Mach-O tells its architecture when no WHEEL file does
+# (conda-forge builds, copied environments).
+TF_BINARIES = ("tensorflow/libtensorflow_framework.2.dylib", "tensorflow/python/_pywrap_tensorflow_internal.so")
+
+
+def tensorflow_binary_archs(host: Host, site: str) -> tuple[str, ...]:
+    for relative in TF_BINARIES:
+        path = posixpath.join(site, relative)
+        if host.exists(path):
+            return read_macho(host.head(path)).archs
+    return ()
+
+
+def has_tensorflow_package(host: Host, site: str) -> bool:
+    """Whether an importable `tensorflow` package is there (an empty tensorflow-macos 2.15.1 leaves none)."""
+    return host.exists(posixpath.join(site, "tensorflow", "__init__.py"))

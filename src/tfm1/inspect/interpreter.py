@@ -1,0 +1,184 @@
+"""The target interpreter: which Python doctor checks, what it is built for, and what is installed in it."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+
+from tfm1.host.base import Host
+from tfm1.inspect.conda import is_conda_prefix, python_record_version, record_subdir
+from tfm1.inspect.distributions import (
+    Distribution,
+    has_tensorflow_package,
+    scan_site_packages,
+    tensorflow_binary_archs,
+)
+from tfm1.macho import MachOInfo, read_macho
+
+VERSION_DIR = re.compile(r"^python(\d+\.\d+)t?$")
+
+
+@dataclass(frozen=True)
+class Interpreter:
+    path: str  # as given or found (unresolved: a venv's bin/python is a symlink to its base)
+    source: str  # --python, snapshot, VIRTUAL_ENV, CONDA_PREFIX, PATH
+    exists: bool
+    resolved: str = ""
+    macho: MachOInfo = MachOInfo("not-macho")
+    prefix: str = ""
+    kind: str = ""  # conda, venv, homebrew, framework, system, other
+    version: str = ""  # X.Y[.Z]
+    conda_subdir: str | None = None
+    base_python: str = ""  # a venv's `home`
+    site_packages: list[str] = field(default_factory=list)
+    distributions: dict[str, Distribution] = field(default_factory=dict)
+    tensorflow_importable: bool = False
+    tensorflow_archs: tuple[str, ...] = ()  # from the TF binaries, when no wheel tag says
+
+    @property
+    def minor(self) -> str:
+        """X.Y, or empty when unknown."""
+        return ".".join(self.version.split(".")[:2]) if self.version else ""
+
+
+def choose_interpreter(host: Host, python: str | None, snapshot_python: str | None) -> tuple[str | None, str]:
+    """The interpreter doctor checks, and why that one (see the order in README)."""
+    if python:
+        return python, "--python"
+    if snapshot_python:
+        return snapshot_python, "snapshot"
+    # An activated venv wins over the conda env it may have been made from: its python runs first.
+    for variable in ("VIRTUAL_ENV", "CONDA_PREFIX"):
+        prefix = host.env(variable)
+        if prefix:
+            return posixpath.join(prefix, "bin", "python"), variable
+    found = host.which("python3")
+    return (found, "PATH") if found else (None, "PATH")
+
+
+def _prefix(host: Host, path: str, resolved: str) -> str:
+    given = posixpath.dirname(posixpath.dirname(posixpath.normpath(path)))
+    real = posixpath.dirname(posixpath.dirname(resolved))
+    # A venv's or conda env's own prefix is where its python is *linked*, not where the binary lives.
+    for candidate in (given, real):
+        if host.exists(posixpath.join(candidate, "pyvenv.cfg")) or is_conda_prefix(host, candidate):
+            return candidate
+    for candidate in (given, real):
+        lib = posixpath.join(candidate, "lib")
+        if any(VERSION_DIR.match(name) for name in host.list_dir(lib)):
+            return candidate
+    return real
+
+
+def _pyvenv(host: Host, prefix: str) -> dict[str, str]:
+    values = {}
+    for line in (host.text(posixpath.join(prefix, "pyvenv.cfg")) or "").splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            values[key.strip().lower()] = value.strip()
+    return values
+
+
+def _kind(host: Host, prefix: str, resolved: str) -> str:
+    if is_conda_prefix(host, prefix):
+        return "conda"
+    if host.exists(posixpath.join(prefix, "pyvenv.cfg")):
+        return "venv"
+    if resolved.startswith(("/opt/homebrew/", "/usr/local/Cellar/")):
+        return "homebrew"
+    if "/Python.framework/" in resolved and resolved.startswith("/Library/"):
+        return "framework"
+    if resolved.startswith(("/usr/bin/", "/System/", "/Library/Developer/", "/Applications/Xcode")):
+        return "system"
+    return "other"
+
+
+def _version(host: Host, prefix: str, resolved: str, pyvenv: dict[str, str]) -> str:
+    version = python_record_version(host, prefix) if is_conda_prefix(host, prefix) else None
+    version = version or pyvenv.get("version") or pyvenv.get("version_info")
+    if version:
+        return version
+    for name in host.list_dir(posixpath.join(prefix, "lib")):
+        match = VERSION_DIR.match(name)
+        if match:
+            return match.group(1)
+    match = re.search(r"python(\d+\.\d+)$", resolved)
+    return match.group(1) if match else ""
+
+
+def _site_packages(host: Host, prefix: str, kind: str, minor: str, pyvenv: dict[str, str]) -> list[str]:
+    sites = []
+    # pip install --user lands here for non-venv Pythons and shadows the prefix's site-packages.
+    if kind in ("framework", "homebrew", "system", "other") and minor:
+        home = host.home()
+        for user_site in (
+            f"{home}/Library/Python/{minor}/lib/python/site-packages",
+            f"{home}/.local/lib/python{minor}/site-packages",
+        ):
+            if host.is_dir(user_site):
+                sites.append(user_site)
+    lib = posixpath.join(prefix, "lib")
+    names = [f"python{minor}"] if minor else [n for n in host.list_dir(lib) if VERSION_DIR.match(n)]
+    for name in names:
+        site = posixpath.join(lib, name, "site-packages")
+        if host.is_dir(site):
+            sites.append(site)
+    if kind == "venv" and pyvenv.get("include-system-site-packages", "").lower() == "true":
+        base_prefix = posixpath.dirname(pyvenv.get("home", "/").rstrip("/"))
+        site = posixpath.join(base_prefix, "lib", f"python{minor}", "site-packages")
+        if host.is_dir(site):
+            sites.append(site)
+    return sites
+
+
+def through_pyenv_shim(host: Host, path: str) -> str:
+    """The interpreter a pyenv shim would run (from $PYENV_VERSION or pyenv's global version file)."""
+    directory, name = posixpath.split(posixpath.normpath(path))
+    if posixpath.basename(directory) != "shims" or not posixpath.basename(posixpath.dirname(directory)).endswith("pyenv"):
+        return path
+    root = posixpath.dirname(directory)
+    version = host.env("PYENV_VERSION") or (host.text(posixpath.join(root, "version")) or "").strip()
+    version = version.split(":")[0].split()[0] if version else ""
+    candidate = posixpath.join(root, "versions", version, "bin", name)
+    return candidate if version and host.exists(candidate) else path
+
+
+def inspect_interpreter(host: Host, path: str, source: str) -> Interpreter:
+    if not host.exists(path):
+        return Interpreter(path, source, exists=False)
+    real_path = through_pyenv_shim(host, path)
+    if real_path != path:
+        path, source = real_path, f"{source} (pyenv shim)"
+    resolved = host.resolve(path)
+    prefix = _prefix(host, path, resolved)
+    pyvenv = _pyvenv(host, prefix)
+    kind = _kind(host, prefix, resolved)
+    version = _version(host, prefix, resolved, pyvenv)
+    minor = ".".join(version.split(".")[:2])
+    sites = _site_packages(host, prefix, kind, minor, pyvenv)
+    distributions: dict[str, Distribution] = {}
+    importable = False
+    tf_archs: tuple[str, ...] = ()
+    for site in sites:
+        for name, dist in scan_site_packages(host, site).items():
+            distributions.setdefault(name, dist)
+        if not importable and has_tensorflow_package(host, site):
+            importable = True
+            tf_archs = tensorflow_binary_archs(host, site)
+    return Interpreter(
+        path=path,
+        source=source,
+        exists=True,
+        resolved=resolved,
+        macho=read_macho(host.head(resolved)),
+        prefix=prefix,
+        kind=kind,
+        version=version,
+        conda_subdir=record_subdir(host, prefix) if kind == "conda" else None,
+        base_python=pyvenv.get("home", ""),
+        site_packages=sites,
+        distributions=distributions,
+        tensorflow_importable=importable,
+        tensorflow_archs=tf_archs,
+    )
