@@ -60,7 +60,7 @@ def test_java_class_file_is_not_macho() -> None:
 
 def test_elf_and_text_are_not_macho() -> None:
     assert read_macho(b"\x7fELF\x02\x01\x01" + b"\0" * 57).kind == "not-macho"
-    assert read_macho(b"#!/bin/sh\nexec python3 \"$@\"\n").kind == "not-macho"
+    assert read_macho(b'#!/bin/sh\nexec python3 "$@"\n').kind == "not-macho"
 
 
 def test_fat64_and_arm64e_and_x86_64h() -> None:
@@ -88,31 +88,52 @@ def test_any_bytes_give_a_result(data: bytes) -> None:
     assert info.kind in ("thin", "fat", "not-macho", "truncated")
 
 
-@given(st.sampled_from([b"\xca\xfe\xba\xbe", b"\xca\xfe\xba\xbf", b"\xcf\xfa\xed\xfe", b"\xfe\xed\xfa\xce"]), st.binary(max_size=400))
+@given(
+    st.sampled_from([b"\xca\xfe\xba\xbe", b"\xca\xfe\xba\xbf", b"\xcf\xfa\xed\xfe", b"\xfe\xed\xfa\xce"]),
+    st.binary(max_size=400),
+)
 def test_any_bytes_after_a_real_magic_give_a_result(magic: bytes, rest: bytes) -> None:
     info = read_macho(magic + rest)
     assert info.kind in ("thin", "fat", "not-macho", "truncated")
 
 
 WHEELS = [
-    ("markupsafe", "markupsafe-3.0.3-cp311-cp311-macosx_11_0_arm64.whl",
-     "4bd4cd07944443f5a265608cc6aab442e4f74dff8088b0dfc8238647b8f6ae9a",
-     "markupsafe/_speedups.cpython-311-darwin.so", "markupsafe-arm64.head"),
-    ("markupsafe", "markupsafe-3.0.3-cp311-cp311-macosx_10_9_x86_64.whl",
-     "1cc7ea17a6824959616c525620e387f6dd30fec8cb44f649e31712db02123dad",
-     "markupsafe/_speedups.cpython-311-darwin.so", "markupsafe-x86_64.head"),
-    ("markupsafe", "MarkupSafe-3.0.2-cp311-cp311-macosx_10_9_universal2.whl",
-     "9025b4018f3a1314059769c7bf15441064b2207cb3f065e6ea1e7359cb46db9d",
-     "markupsafe/_speedups.cpython-311-darwin.so", "markupsafe-universal2.head"),
-    ("tensorflow-metal", "tensorflow_metal-1.2.0-cp311-cp311-macosx_12_0_arm64.whl",
-     "5fa7cee627031c14f45bd97ff0ef422cd6c3866199ff99cf29b94db6674ceb42",
-     "tensorflow-plugins/libmetal_plugin.dylib", "libmetal_plugin-1.2.0.head"),
+    (
+        "markupsafe",
+        "markupsafe-3.0.3-cp311-cp311-macosx_11_0_arm64.whl",
+        "4bd4cd07944443f5a265608cc6aab442e4f74dff8088b0dfc8238647b8f6ae9a",
+        "markupsafe/_speedups.cpython-311-darwin.so",
+        "markupsafe-arm64.head",
+    ),
+    (
+        "markupsafe",
+        "markupsafe-3.0.3-cp311-cp311-macosx_10_9_x86_64.whl",
+        "1cc7ea17a6824959616c525620e387f6dd30fec8cb44f649e31712db02123dad",
+        "markupsafe/_speedups.cpython-311-darwin.so",
+        "markupsafe-x86_64.head",
+    ),
+    (
+        "markupsafe",
+        "MarkupSafe-3.0.2-cp311-cp311-macosx_10_9_universal2.whl",
+        "9025b4018f3a1314059769c7bf15441064b2207cb3f065e6ea1e7359cb46db9d",
+        "markupsafe/_speedups.cpython-311-darwin.so",
+        "markupsafe-universal2.head",
+    ),
+    (
+        "tensorflow-metal",
+        "tensorflow_metal-1.2.0-cp311-cp311-macosx_12_0_arm64.whl",
+        "5fa7cee627031c14f45bd97ff0ef422cd6c3866199ff99cf29b94db6674ceb42",
+        "tensorflow-plugins/libmetal_plugin.dylib",
+        "libmetal_plugin-1.2.0.head",
+    ),
 ]
 
 
 @pytest.mark.network
 @pytest.mark.parametrize(("project", "filename", "sha256", "member", "fixture"), WHEELS)
-def test_fixtures_match_the_real_wheels(project: str, filename: str, sha256: str, member: str, fixture: str) -> None:
+def test_fixtures_match_the_real_wheels(
+    project: str, filename: str, sha256: str, member: str, fixture: str
+) -> None:
     from tests.pypi_files import fetch_wheel
 
     binary = zipfile.ZipFile(fetch_wheel(project, filename, sha256)).read(member)

@@ -121,7 +121,9 @@ class Compat:
         for row in release.broken:
             if version_in(tensorflow, row["tensorflow"]):
                 return PairVerdict(
-                    "broken", f"tensorflow-metal {metal} cannot load with TensorFlow {tensorflow}", row["error"]
+                    "broken",
+                    f"tensorflow-metal {metal} cannot load with TensorFlow {tensorflow}",
+                    row["error"],
                 )
         for row in release.degraded:
             if version_in(tensorflow, row["tensorflow"]):

@@ -23,7 +23,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="the interpreter to check (default: $VIRTUAL_ENV, $CONDA_PREFIX, then python3 on PATH)",
     )
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--snapshot", metavar="FILE", help="diagnose from a saved snapshot instead of this machine")
+    source.add_argument(
+        "--snapshot", metavar="FILE", help="diagnose from a saved snapshot instead of this machine"
+    )
     source.add_argument("--save-snapshot", metavar="FILE", help="also write what doctor read to FILE (JSON)")
     parser.add_argument("--json", action="store_true", help="print findings and facts as JSON")
 
@@ -35,11 +37,16 @@ def _read_snapshot(path: str):  # type: ignore[no-untyped-def]
         with open(path, encoding="utf-8") as handle:
             text = handle.read(64 << 20)
     except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"cannot read snapshot {path}: {error}", "pass a snapshot saved by tfm1 doctor --save-snapshot") from None
+        raise UsageError(
+            f"cannot read snapshot {path}: {error}", "pass a snapshot saved by tfm1 doctor --save-snapshot"
+        ) from None
     try:
         return SnapshotHost(load_snapshot(text))
     except SnapshotError as error:
-        raise UsageError(f"{path} is not a usable tfm1 snapshot: {error}", "save it again with tfm1 doctor --save-snapshot FILE") from None
+        raise UsageError(
+            f"{path} is not a usable tfm1 snapshot: {error}",
+            "save it again with tfm1 doctor --save-snapshot FILE",
+        ) from None
 
 
 def run(args: argparse.Namespace) -> int:

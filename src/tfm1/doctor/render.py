@@ -48,13 +48,17 @@ def render_report(report: Report, console: Console) -> None:
         console.print("[green]✓ No problems found.[/]")
     for finding in report.findings:
         style = STYLE[finding.severity]
-        console.print(f"[{style}]{MARK[finding.severity]} {finding.severity}[/] [bold]{finding.code}[/]: {escape(finding.title)}")
+        console.print(
+            f"[{style}]{MARK[finding.severity]} {finding.severity}[/] [bold]{finding.code}[/]: {escape(finding.title)}"
+        )
         if finding.detail:
             console.print(f"    {escape(finding.detail)}", style="dim")
         for key, value in finding.evidence.items():
             if value not in (None, "", []):
                 console.print(f"    {escape(str(key))}: {escape(str(value))}", style="dim")
         for line in finding.fix:
-            console.print(f"    [green]$[/] {escape(line)}" if not line.startswith("#") else f"    {escape(line)}")
+            console.print(
+                f"    [green]$[/] {escape(line)}" if not line.startswith("#") else f"    {escape(line)}"
+            )
         console.print()
     console.print(f"[bold]Next step:[/] {escape(report.next_step())}")

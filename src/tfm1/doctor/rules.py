@@ -52,7 +52,9 @@ class Context:
 
     def recommended_install(self) -> str:
         rec = self.compat.recommended
-        return self.pip("install", f"tensorflow=={rec['tensorflow']}", f"tensorflow-metal=={rec['tensorflow_metal']}")
+        return self.pip(
+            "install", f"tensorflow=={rec['tensorflow']}", f"tensorflow-metal=={rec['tensorflow_metal']}"
+        )
 
 
 Rule = Callable[[Context], Iterator[Finding]]
@@ -117,7 +119,10 @@ def macos_too_old(ctx: Context) -> Iterator[Finding]:
             if platform.startswith("macosx_"):
                 major, minor = platform.split("_")[1:3]
                 if _parse_macos(f"{major}.{minor}") > _parse_macos(needed):
-                    needed, reason = f"{major}.{minor}", f"the installed {dist.name} {dist.version} wheel needs it"
+                    needed, reason = (
+                        f"{major}.{minor}",
+                        f"the installed {dist.name} {dist.version} wheel needs it",
+                    )
     if _parse_macos(machine.macos) < _parse_macos(needed):
         yield Finding(
             "macos-too-old",
@@ -131,7 +136,11 @@ def macos_too_old(ctx: Context) -> Iterator[Finding]:
 
 def macos_version_compat(ctx: Context) -> Iterator[Finding]:
     machine = ctx.picture.machine
-    if machine.is_macos and machine.macos_reported.startswith("10.16") and not machine.macos.startswith("10."):
+    if (
+        machine.is_macos
+        and machine.macos_reported.startswith("10.16")
+        and not machine.macos.startswith("10.")
+    ):
         yield Finding(
             "macos-version-compat",
             "warning",
@@ -180,7 +189,8 @@ def x86_conda(ctx: Context) -> Iterator[Finding]:
         env.prefix
         for root in ctx.picture.conda_roots
         for env in [root.env, *root.envs]
-        if env.subdir == "osx-64" or (env.subdir is None and env.python_archs and "arm64" not in env.python_archs)
+        if env.subdir == "osx-64"
+        or (env.subdir is None and env.python_archs and "arm64" not in env.python_archs)
     ]
     if not x86:
         return
@@ -188,7 +198,11 @@ def x86_conda(ctx: Context) -> Iterator[Finding]:
     yield Finding(
         "x86-conda",
         "error" if in_use else "warning",
-        ("The conda in use is an Intel (osx-64) install" if in_use else "An Intel (osx-64) conda is installed")
+        (
+            "The conda in use is an Intel (osx-64) install"
+            if in_use
+            else "An Intel (osx-64) conda is installed"
+        )
         + f": {', '.join(x86)}",
         {"osx-64 prefixes": x86, "target_prefix": target or None},
         [SETUP, "# tfm1 leaves the x86 install alone; remove it yourself when nothing needs it"],
@@ -216,7 +230,11 @@ def x86_homebrew(ctx: Context) -> Iterator[Finding]:
         "error" if takes_over else "warning",
         "An Intel Homebrew lives in /usr/local"
         + (" and comes first on PATH" if brew.intel_first_on_path else ""),
-        {"intel_homebrew": "/usr/local", "arm_homebrew": brew.arm, "intel_first_on_path": brew.intel_first_on_path},
+        {
+            "intel_homebrew": "/usr/local",
+            "arm_homebrew": brew.arm,
+            "intel_first_on_path": brew.intel_first_on_path,
+        },
         fix,
         "Its python3 and pip3 are x86_64 and run under Rosetta.",
     )
@@ -243,7 +261,7 @@ def python_unsupported(ctx: Context) -> Iterator[Finding]:
     recommended = ctx.compat.recommended["tensorflow_metal"]
     if newest is None or newest.version != recommended:
         limit = (
-            f"no tensorflow-metal wheel at all: no GPU"
+            "no tensorflow-metal wheel at all: no GPU"
             if newest is None
             else f"tensorflow-metal {newest.version} at most (TensorFlow {newest.works})"
         )
@@ -269,7 +287,11 @@ def x86_tensorflow(ctx: Context) -> Iterator[Finding]:
                 "error",
                 f"{dist.name} {dist.version} is an x86_64 build: 'import tensorflow' dies with "
                 "'illegal hardware instruction'",
-                {"distribution": f"{dist.name} {dist.version}", "tags": list(dist.tags), "location": dist.location},
+                {
+                    "distribution": f"{dist.name} {dist.version}",
+                    "tags": list(dist.tags),
+                    "location": dist.location,
+                },
                 [SETUP],
                 "x86_64 TensorFlow is compiled with AVX, which Rosetta 2 lacked before macOS 15.",
             )
@@ -285,7 +307,10 @@ def tensorflow_macos_empty(ctx: Context) -> Iterator[Finding]:
             "tensorflow-macos-empty",
             "error",
             f"tensorflow-macos {dist.version} is an empty wheel: there is no TensorFlow to import",
-            {"distribution": f"tensorflow-macos {dist.version}", "tensorflow_package": it.tensorflow_importable},
+            {
+                "distribution": f"tensorflow-macos {dist.version}",
+                "tensorflow_package": it.tensorflow_importable,
+            },
             [ctx.pip("uninstall", "-y", "tensorflow-macos"), ctx.recommended_install()],
             "tensorflow-macos 2.15.1 requires only itself, so `import tensorflow` says "
             "\"No module named 'tensorflow'\".",
@@ -317,7 +342,11 @@ def metal_tf_mismatch(ctx: Context) -> Iterator[Finding]:
     if verdict.status == "works":
         return
     fitting = ctx.compat.metal_for(tf.version)
-    fix = [ctx.pip("install", f"tensorflow-metal=={fitting.version}")] if fitting else [ctx.recommended_install()]
+    fix = (
+        [ctx.pip("install", f"tensorflow-metal=={fitting.version}")]
+        if fitting
+        else [ctx.recommended_install()]
+    )
     fix += ["# or, for CPU only:", ctx.pip("uninstall", "-y", "tensorflow-metal")]
     severity = "error" if verdict.status == "broken" else "warning"
     title = {
@@ -329,7 +358,11 @@ def metal_tf_mismatch(ctx: Context) -> Iterator[Finding]:
         "metal-tf-mismatch",
         severity,
         title,
-        {"tensorflow": f"{tf.name} {tf.version}", "tensorflow-metal": metal, "expected_error": verdict.error or None},
+        {
+            "tensorflow": f"{tf.name} {tf.version}",
+            "tensorflow-metal": metal,
+            "expected_error": verdict.error or None,
+        },
         fix,
         verdict.reason + ". TensorFlow loads every plugin in tensorflow-plugins/ at import, so a plugin that "
         "cannot load breaks `import tensorflow` itself.",
@@ -401,7 +434,10 @@ def metal_missing(ctx: Context) -> Iterator[Finding]:
     if fitting is not None and it.minor in fitting.python:
         fix = [ctx.pip("install", f"tensorflow-metal=={fitting.version}")]
     else:
-        fix = ["# TensorFlow " + tf.version + " has no working tensorflow-metal; for the GPU:", ctx.recommended_install()]
+        fix = [
+            "# TensorFlow " + tf.version + " has no working tensorflow-metal; for the GPU:",
+            ctx.recommended_install(),
+        ]
     yield Finding(
         "metal-missing",
         "warning",

@@ -74,7 +74,9 @@ class Host(ABC):
         here = posixpath.join(self._resolve(parent, depth), name)
         if self.kind(here) == "symlink" and depth < MAX_SYMLINKS:
             target = self.readlink(here) or ""
-            here = self._resolve(posixpath.normpath(posixpath.join(posixpath.dirname(here), target)), depth + 1)
+            here = self._resolve(
+                posixpath.normpath(posixpath.join(posixpath.dirname(here), target)), depth + 1
+            )
         self._resolved[path] = here
         return here
 

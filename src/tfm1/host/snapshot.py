@@ -53,7 +53,9 @@ class Snapshot:
 
 
 def _string_map(value: object, where: str) -> dict[str, str]:
-    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
         raise SnapshotError(f"{where} must be an object of strings")
     return dict(value)
 
@@ -67,7 +69,7 @@ def _check_path(path: object, where: str) -> str:
 def _check_entry(path: str, entry: object) -> dict[str, Any]:
     if not isinstance(entry, dict) or len(entry) != 1:
         raise SnapshotError(f"files[{path!r}] must be an object with exactly one of {', '.join(ENTRY_KINDS)}")
-    (key, value), = entry.items()
+    ((key, value),) = entry.items()
     valid = {
         "symlink": isinstance(value, str) and 0 < len(value) <= MAX_PATH and "\0" not in value,
         "macho": isinstance(value, list) and all(isinstance(a, str) for a in value),
@@ -84,7 +86,7 @@ def parse_snapshot(data: object) -> Snapshot:
     if not isinstance(data, dict):
         raise SnapshotError("not a JSON object")
     if data.get("tfm1_snapshot") != SNAPSHOT_VERSION:
-        raise SnapshotError(f"not a tfm1 snapshot version {SNAPSHOT_VERSION} (no \"tfm1_snapshot\": 1)")
+        raise SnapshotError(f'not a tfm1 snapshot version {SNAPSHOT_VERSION} (no "tfm1_snapshot": 1)')
     platform = _string_map(data.get("platform"), "platform")
     for key in ("system", "machine"):
         if key not in platform:

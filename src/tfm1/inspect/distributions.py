@@ -97,7 +97,10 @@ def scan_site_packages(host: Host, site: str) -> dict[str, Distribution]:
 
 # Files of the tensorflow package whose Mach-O tells its architecture when no WHEEL file does
 # (conda-forge builds, copied environments).
-TF_BINARIES = ("tensorflow/libtensorflow_framework.2.dylib", "tensorflow/python/_pywrap_tensorflow_internal.so")
+TF_BINARIES = (
+    "tensorflow/libtensorflow_framework.2.dylib",
+    "tensorflow/python/_pywrap_tensorflow_internal.so",
+)
 
 
 def tensorflow_binary_archs(host: Host, site: str) -> tuple[str, ...]:

@@ -135,7 +135,9 @@ def _site_packages(host: Host, prefix: str, kind: str, minor: str, pyvenv: dict[
 def through_pyenv_shim(host: Host, path: str) -> str:
     """The interpreter a pyenv shim would run (from $PYENV_VERSION or pyenv's global version file)."""
     directory, name = posixpath.split(posixpath.normpath(path))
-    if posixpath.basename(directory) != "shims" or not posixpath.basename(posixpath.dirname(directory)).endswith("pyenv"):
+    if posixpath.basename(directory) != "shims" or not posixpath.basename(
+        posixpath.dirname(directory)
+    ).endswith("pyenv"):
         return path
     root = posixpath.dirname(directory)
     version = host.env("PYENV_VERSION") or (host.text(posixpath.join(root, "version")) or "").strip()
