@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tfm1 {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
-        module: CommandModule = importlib.import_module(f"tfm1.commands.{name}")  # type: ignore[assignment]
+        module: CommandModule = importlib.import_module(f"tfm1.commands.{name}")
         module.register(subparsers)
     return parser
 

@@ -52,6 +52,9 @@ class MachOInfo:
         return any(a == arch or (arch == "arm64" and a == "arm64e") for a in self.archs)
 
 
+NOT_MACHO = MachOInfo("not-macho")
+
+
 def arch_name(cputype: int, cpusubtype: int) -> str:
     subtype = cpusubtype & ~CPU_SUBTYPE_MASK
     if cputype == CPU_TYPE_X86_64:

@@ -14,7 +14,9 @@ SHA256 = {
     "x86_64": "6c09a3550bb65bdb6d3db6f6c2b890b987b57189f3b71c67a5af49943d2522e8",
 }
 
-URL_TEMPLATE = "https://github.com/conda-forge/miniforge/releases/download/{version}/Miniforge3-{version}-MacOSX-{arch}.sh"
+URL_TEMPLATE = (
+    "https://github.com/conda-forge/miniforge/releases/download/{version}/Miniforge3-{version}-MacOSX-{arch}.sh"
+)
 
 
 def installer_url(arch: str = "arm64", version: str = VERSION) -> str:

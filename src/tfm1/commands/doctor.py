@@ -5,16 +5,22 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tfm1.errors import ExitCode, UsageError
+
+if TYPE_CHECKING:
+    from tfm1.host.recorder import RecordingHost
+    from tfm1.host.snapshot import SnapshotHost
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "doctor",
         help="diagnose this Mac's TensorFlow setup without importing TensorFlow",
-        description="Read the machine (sysctl, Mach-O headers, conda and Homebrew prefixes, installed wheels) "
-        "without importing TensorFlow, and name the root cause and the fix. Exit status: 0 no error found, "
+        description="Read the machine (sysctl, Mach-O headers, conda and Homebrew prefixes, installed "
+        "wheels) without importing TensorFlow, and name the root cause and the fix. Exit status: 0 no error found, "
         "1 an error found, 2 bad usage or an unreadable snapshot.",
     )
     parser.add_argument(
@@ -23,18 +29,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="the interpreter to check (default: $VIRTUAL_ENV, $CONDA_PREFIX, then python3 on PATH)",
     )
     source = parser.add_mutually_exclusive_group()
-    source.add_argument(
-        "--snapshot", metavar="FILE", help="diagnose from a saved snapshot instead of this machine"
-    )
+    source.add_argument("--snapshot", metavar="FILE", help="diagnose from a saved snapshot instead of this machine")
     source.add_argument("--save-snapshot", metavar="FILE", help="also write what doctor read to FILE (JSON)")
     parser.add_argument("--json", action="store_true", help="print findings and facts as JSON")
 
 
-def _read_snapshot(path: str):  # type: ignore[no-untyped-def]
+def _read_snapshot(path: str) -> SnapshotHost:
     from tfm1.host.snapshot import SnapshotError, SnapshotHost, load_snapshot
 
     try:
-        with open(path, encoding="utf-8") as handle:
+        with Path(path).open(encoding="utf-8") as handle:
             text = handle.read(64 << 20)
     except (OSError, UnicodeDecodeError) as error:
         raise UsageError(
@@ -58,15 +62,18 @@ def run(args: argparse.Namespace) -> int:
     host: Host
     snapshot_python = None
     if args.snapshot:
-        host = _read_snapshot(args.snapshot)
-        snapshot_python = host.snapshot.python
+        replay = _read_snapshot(args.snapshot)
+        host, snapshot_python = replay, replay.snapshot.python
     else:
         host = RecordingHost(live_host()) if args.save_snapshot else live_host()
     if args.python and not host.exists(args.python):
         raise UsageError(f"--python {args.python}: no such file", "give the path of a Python interpreter")
     report = diagnose(host, args.python, snapshot_python)
     if isinstance(host, RecordingHost):
-        _save_snapshot(host, report.facts, args.save_snapshot)
+        # Only an explicit --python is recorded: otherwise the replay finds the interpreter the same
+        # way the live run did, from the recorded environment variables.
+        host.snapshot.python = args.python
+        _save_snapshot(host, args.save_snapshot)
     if args.json:
         json.dump(report.to_json(), sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -79,11 +86,9 @@ def run(args: argparse.Namespace) -> int:
     return ExitCode.FAILED if report.has_errors else ExitCode.OK
 
 
-def _save_snapshot(host, facts, path: str) -> None:  # type: ignore[no-untyped-def]
-    python = facts["python"]["path"] if facts.get("python") else None
-    host.record_python(python)
+def _save_snapshot(host: RecordingHost, path: str) -> None:
     try:
-        with open(path, "w", encoding="utf-8") as handle:
+        with Path(path).open("w", encoding="utf-8") as handle:
             json.dump(host.snapshot.to_json(), handle, indent=1)
             handle.write("\n")
     except OSError as error:

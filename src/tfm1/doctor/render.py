@@ -56,9 +56,11 @@ def render_report(report: Report, console: Console) -> None:
         for key, value in finding.evidence.items():
             if value not in (None, "", []):
                 console.print(f"    {escape(str(key))}: {escape(str(value))}", style="dim")
+        # Commands are copied and pasted: never wrap them.
         for line in finding.fix:
             console.print(
-                f"    [green]$[/] {escape(line)}" if not line.startswith("#") else f"    {escape(line)}"
+                f"    [green]$[/] {escape(line)}" if not line.startswith("#") else f"    {escape(line)}",
+                soft_wrap=True,
             )
         console.print()
-    console.print(f"[bold]Next step:[/] {escape(report.next_step())}")
+    console.print(f"[bold]Next step:[/] {escape(report.next_step())}", soft_wrap=True)

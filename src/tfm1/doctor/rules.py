@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from tfm1.compat import Compat, parse_version, version_in
-from tfm1.doctor.report import Finding
+from tfm1.doctor.report import Finding, Severity
 from tfm1.inspect import Picture
 from tfm1.inspect.distributions import Distribution
 from tfm1.inspect.interpreter import Interpreter
@@ -52,9 +52,7 @@ class Context:
 
     def recommended_install(self) -> str:
         rec = self.compat.recommended
-        return self.pip(
-            "install", f"tensorflow=={rec['tensorflow']}", f"tensorflow-metal=={rec['tensorflow_metal']}"
-        )
+        return self.pip("install", f"tensorflow=={rec['tensorflow']}", f"tensorflow-metal=={rec['tensorflow_metal']}")
 
 
 Rule = Callable[[Context], Iterator[Finding]]
@@ -130,17 +128,14 @@ def macos_too_old(ctx: Context) -> Iterator[Finding]:
             f"macOS {machine.macos} is older than {needed}, which {reason}",
             {"macos": machine.macos, "needed": needed},
             ["softwareupdate --list  # then install macOS 12 (Monterey) or later"],
-            "Every TensorFlow wheel since 2.10 is tagged macosx_12_0; on macOS 11 only tensorflow-macos <= 2.9.2 installs.",
+            "Every TensorFlow wheel since 2.10 is tagged macosx_12_0; "
+            "on macOS 11 only tensorflow-macos <= 2.9.2 installs.",
         )
 
 
 def macos_version_compat(ctx: Context) -> Iterator[Finding]:
     machine = ctx.picture.machine
-    if (
-        machine.is_macos
-        and machine.macos_reported.startswith("10.16")
-        and not machine.macos.startswith("10.")
-    ):
+    if machine.is_macos and machine.macos_reported.startswith("10.16") and not machine.macos.startswith("10."):
         yield Finding(
             "macos-version-compat",
             "warning",
@@ -189,8 +184,7 @@ def x86_conda(ctx: Context) -> Iterator[Finding]:
         env.prefix
         for root in ctx.picture.conda_roots
         for env in [root.env, *root.envs]
-        if env.subdir == "osx-64"
-        or (env.subdir is None and env.python_archs and "arm64" not in env.python_archs)
+        if env.subdir == "osx-64" or (env.subdir is None and env.python_archs and "arm64" not in env.python_archs)
     ]
     if not x86:
         return
@@ -198,11 +192,7 @@ def x86_conda(ctx: Context) -> Iterator[Finding]:
     yield Finding(
         "x86-conda",
         "error" if in_use else "warning",
-        (
-            "The conda in use is an Intel (osx-64) install"
-            if in_use
-            else "An Intel (osx-64) conda is installed"
-        )
+        ("The conda in use is an Intel (osx-64) install" if in_use else "An Intel (osx-64) conda is installed")
         + f": {', '.join(x86)}",
         {"osx-64 prefixes": x86, "target_prefix": target or None},
         [SETUP, "# tfm1 leaves the x86 install alone; remove it yourself when nothing needs it"],
@@ -228,8 +218,7 @@ def x86_homebrew(ctx: Context) -> Iterator[Finding]:
     yield Finding(
         "x86-homebrew",
         "error" if takes_over else "warning",
-        "An Intel Homebrew lives in /usr/local"
-        + (" and comes first on PATH" if brew.intel_first_on_path else ""),
+        "An Intel Homebrew lives in /usr/local" + (" and comes first on PATH" if brew.intel_first_on_path else ""),
         {
             "intel_homebrew": "/usr/local",
             "arm_homebrew": brew.arm,
@@ -265,14 +254,14 @@ def python_unsupported(ctx: Context) -> Iterator[Finding]:
             if newest is None
             else f"tensorflow-metal {newest.version} at most (TensorFlow {newest.works})"
         )
+        wanted = ctx.compat.metal(recommended)
         yield Finding(
             "python-unsupported",
             "warning",
             f"Python {it.minor} gets {limit}",
             {"python": it.path, "version": it.version, "newest_metal": newest.version if newest else None},
             [SETUP],
-            f"tensorflow-metal {recommended} has wheels for Python "
-            f"{', '.join(ctx.compat.metal(recommended).python if ctx.compat.metal(recommended) else ())}.",
+            f"tensorflow-metal {recommended} has wheels for Python {', '.join(wanted.python if wanted else ())}.",
         )
 
 
@@ -342,13 +331,9 @@ def metal_tf_mismatch(ctx: Context) -> Iterator[Finding]:
     if verdict.status == "works":
         return
     fitting = ctx.compat.metal_for(tf.version)
-    fix = (
-        [ctx.pip("install", f"tensorflow-metal=={fitting.version}")]
-        if fitting
-        else [ctx.recommended_install()]
-    )
+    fix = [ctx.pip("install", f"tensorflow-metal=={fitting.version}")] if fitting else [ctx.recommended_install()]
     fix += ["# or, for CPU only:", ctx.pip("uninstall", "-y", "tensorflow-metal")]
-    severity = "error" if verdict.status == "broken" else "warning"
+    severity: Severity = "error" if verdict.status == "broken" else "warning"
     title = {
         "broken": f"tensorflow-metal {metal} cannot load with TensorFlow {tf.version}: 'import tensorflow' fails",
         "degraded": f"tensorflow-metal {metal} with TensorFlow {tf.version}: {verdict.reason}",
@@ -385,7 +370,8 @@ def _range_finding(ctx: Context, package: str, code: str, field_name: str) -> It
         detail += " Outside it: 'A module that was compiled using NumPy 1.x cannot be run in NumPy 2.x'."
         if installed.installer == "conda":
             detail += " This numpy came from conda; pip-installed TensorFlow wants pip's numpy."
-    if package == "keras" and (parse_version(installed.version) or parse_version("0")) < parse_version("3"):
+    keras_version = parse_version(installed.version)
+    if package == "keras" and keras_version is not None and keras_version.major < 3:
         fix.append("# or keep Keras 2 code working with tf-keras:")
         fix.append(ctx.pip("install", f"tf-keras~={'.'.join(tf.version.split('.')[:2])}.0"))
         fix.append("export TF_USE_LEGACY_KERAS=1")

@@ -74,14 +74,13 @@ class Host(ABC):
         here = posixpath.join(self._resolve(parent, depth), name)
         if self.kind(here) == "symlink" and depth < MAX_SYMLINKS:
             target = self.readlink(here) or ""
-            here = self._resolve(
-                posixpath.normpath(posixpath.join(posixpath.dirname(here), target)), depth + 1
-            )
+            here = self._resolve(posixpath.normpath(posixpath.join(posixpath.dirname(here), target)), depth + 1)
         self._resolved[path] = here
         return here
 
     def exists(self, path: str) -> bool:
-        return self.kind(self.resolve(path)) is not None
+        # Still a symlink after resolution means a loop (ELOOP): nothing is there.
+        return self.kind(self.resolve(path)) in ("file", "dir")
 
     def is_dir(self, path: str) -> bool:
         return self.kind(self.resolve(path)) == "dir"

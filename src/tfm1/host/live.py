@@ -10,6 +10,7 @@ import os
 import platform
 import stat
 from collections.abc import Mapping
+from pathlib import Path
 
 from tfm1.host.base import Host, Kind
 
@@ -27,11 +28,11 @@ def decode_sysctl(name: str, raw: bytes) -> str:
 class LocalHost(Host):
     def __init__(self, root: str = "/", environ: Mapping[str, str] | None = None) -> None:
         super().__init__()
-        self.root = os.path.abspath(root)
+        self.root = str(Path(root).absolute())
         self.environ = os.environ if environ is None else environ
 
-    def _real(self, path: str) -> str:
-        return path if self.root == "/" else self.root + path
+    def _real(self, path: str) -> Path:
+        return Path(path if self.root == "/" else self.root + path)
 
     def system(self) -> str:
         return platform.system()
@@ -50,7 +51,7 @@ class LocalHost(Host):
 
     def kind(self, path: str) -> Kind | None:
         try:
-            mode = os.lstat(self._real(path)).st_mode
+            mode = self._real(path).lstat().st_mode
         except (OSError, ValueError):
             return None
         if stat.S_ISLNK(mode):
@@ -59,26 +60,26 @@ class LocalHost(Host):
 
     def readlink(self, path: str) -> str | None:
         try:
-            return os.readlink(self._real(path))
+            return str(self._real(path).readlink())
         except (OSError, ValueError):
             return None
 
     def listdir(self, path: str) -> list[str]:
         try:
-            return os.listdir(self._real(path))
+            return [child.name for child in self._real(path).iterdir()]
         except (OSError, ValueError):
             return []
 
     def read_text(self, path: str) -> str | None:
         try:
-            with open(self._real(path), encoding="utf-8", errors="replace") as handle:
+            with self._real(path).open(encoding="utf-8", errors="replace") as handle:
                 return handle.read(1 << 20)  # metadata files are small; never slurp a binary
         except (OSError, ValueError):
             return None
 
     def read_head(self, path: str, size: int) -> bytes:
         try:
-            with open(self._real(path), "rb") as handle:
+            with self._real(path).open("rb") as handle:
                 return handle.read(size)
         except (OSError, ValueError):
             return b""

@@ -75,6 +75,3 @@ class RecordingHost(Host):
         if head:
             self.snapshot.files[path] = macho_entry(head)
         return head
-
-    def record_python(self, python: str | None) -> None:
-        self.snapshot.python = python

@@ -53,9 +53,7 @@ class Snapshot:
 
 
 def _string_map(value: object, where: str) -> dict[str, str]:
-    if not isinstance(value, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-    ):
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
         raise SnapshotError(f"{where} must be an object of strings")
     return dict(value)
 

@@ -58,8 +58,7 @@ class Picture:
                 "intel_first_on_path": self.homebrew.intel_first_on_path,
             },
             "conda_roots": [
-                {**env_facts(root.env), "envs": [env_facts(env) for env in root.envs]}
-                for root in self.conda_roots
+                {**env_facts(root.env), "envs": [env_facts(env) for env in root.envs]} for root in self.conda_roots
             ],
             "python": interpreter,
         }

@@ -14,7 +14,7 @@ from tfm1.inspect.distributions import (
     scan_site_packages,
     tensorflow_binary_archs,
 )
-from tfm1.macho import MachOInfo, read_macho
+from tfm1.macho import NOT_MACHO, MachOInfo, read_macho
 
 VERSION_DIR = re.compile(r"^python(\d+\.\d+)t?$")
 
@@ -25,7 +25,7 @@ class Interpreter:
     source: str  # --python, snapshot, VIRTUAL_ENV, CONDA_PREFIX, PATH
     exists: bool
     resolved: str = ""
-    macho: MachOInfo = MachOInfo("not-macho")
+    macho: MachOInfo = NOT_MACHO
     prefix: str = ""
     kind: str = ""  # conda, venv, homebrew, framework, system, other
     version: str = ""  # X.Y[.Z]
@@ -135,9 +135,9 @@ def _site_packages(host: Host, prefix: str, kind: str, minor: str, pyvenv: dict[
 def through_pyenv_shim(host: Host, path: str) -> str:
     """The interpreter a pyenv shim would run (from $PYENV_VERSION or pyenv's global version file)."""
     directory, name = posixpath.split(posixpath.normpath(path))
-    if posixpath.basename(directory) != "shims" or not posixpath.basename(
-        posixpath.dirname(directory)
-    ).endswith("pyenv"):
+    if posixpath.basename(directory) != "shims" or not posixpath.basename(posixpath.dirname(directory)).endswith(
+        "pyenv"
+    ):
         return path
     root = posixpath.dirname(directory)
     version = host.env("PYENV_VERSION") or (host.text(posixpath.join(root, "version")) or "").strip()

@@ -1,0 +1,86 @@
+"""`tfm1 doctor --snapshot S --json` on every real-world scenario in tests/scenarios/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cli import tfm1_json
+
+SCENARIOS = Path(__file__).parent / "scenarios"
+
+# Every finding each scenario must produce, in report order (most fundamental first), and nothing else.
+EXPECTED: dict[str, list[tuple[str, str]]] = {
+    "m1-intel-anaconda-x86-tf": [("x86-conda", "error"), ("x86-python", "error"), ("x86-tensorflow", "error")],
+    "rosetta-terminal-universal2-python-x86-tf": [
+        ("rosetta-process", "error"),
+        ("x86-tensorflow", "error"),
+        ("metal-missing", "warning"),
+    ],
+    "m1-x86-miniconda-no-tf": [("x86-conda", "error"), ("x86-python", "error"), ("tf-missing", "warning")],
+    "miniforge-tf218-metal110": [("metal-tf-mismatch", "error")],
+    "homebrew-venv-tf221-metal120": [("metal-tf-mismatch", "error")],
+    "healthy-tf2191-metal120": [],
+    "tensorflow-macos-2151-empty": [("tensorflow-macos-empty", "error")],
+    "intel-mac-x86-tf2162": [("intel-mac", "info")],
+    "linux-venv-tf221": [("not-macos", "info")],
+    "m2-python313-tf220-no-metal": [("python-unsupported", "warning"), ("metal-missing", "warning")],
+    "m1-tf215-numpy2-intel-brew-first": [("numpy-too-new", "error"), ("x86-homebrew", "warning")],
+    "m1-bigsur-tf-duplicate": [("macos-too-old", "error"), ("tf-duplicate", "error")],
+}
+
+
+def test_every_scenario_file_has_expectations() -> None:
+    assert sorted(p.stem for p in SCENARIOS.glob("*.json")) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_scenario_findings(name: str) -> None:
+    code, report = tfm1_json("doctor", "--snapshot", str(SCENARIOS / f"{name}.json"))
+    found = [(f["code"], f["severity"]) for f in report["findings"]]
+    assert found == EXPECTED[name]
+    assert code == (1 if any(severity == "error" for _, severity in found) else 0)
+    for finding in report["findings"]:
+        assert set(finding) >= {"code", "severity", "title", "evidence", "fix"}
+        assert finding["title"] and "\n" not in finding["title"]
+        if finding["severity"] != "info":
+            assert finding["fix"], f"{finding['code']} has no fix"
+
+
+def test_findings_name_the_evidence_and_exact_fixes() -> None:
+    _, report = tfm1_json("doctor", "--snapshot", str(SCENARIOS / "homebrew-venv-tf221-metal120.json"))
+    (finding,) = report["findings"]
+    assert finding["evidence"]["tensorflow"] == "tensorflow 2.21.0"
+    assert finding["evidence"]["tensorflow-metal"] == "1.2.0"
+    assert "_pywrap_tensorflow_internal.so" in finding["evidence"]["expected_error"]
+    # The venv's own pip, pinned to the known-good pair: the one command that repairs it.
+    fix = "/Users/ana/venv-metal/bin/python -m pip install tensorflow==2.19.1 tensorflow-metal==1.2.0"
+    assert report["next_step"] == fix
+    python = report["facts"]["python"]
+    assert (python["kind"], python["version"], python["archs"]) == ("venv", "3.12.7", ["arm64"])
+    assert python["resolved"].endswith("/Frameworks/Python.framework/Versions/3.12/bin/python3.12")
+
+
+def test_rosetta_is_the_root_cause_and_first_step() -> None:
+    _, report = tfm1_json("doctor", "--snapshot", str(SCENARIOS / "rosetta-terminal-universal2-python-x86-tf.json"))
+    assert report["next_step"] == "arch -arm64 /bin/zsh -l"
+    assert report["facts"]["machine"]["translated"] is True
+    assert report["facts"]["python"]["archs"] == ["x86_64", "arm64"]
+
+
+def test_x86_conda_names_every_osx64_prefix() -> None:
+    _, report = tfm1_json("doctor", "--snapshot", str(SCENARIOS / "m1-x86-miniconda-no-tf.json"))
+    (x86_conda,) = [f for f in report["findings"] if f["code"] == "x86-conda"]
+    text = str(x86_conda["evidence"])
+    assert "/Users/ana/miniconda3" in text and "/Users/ana/miniconda3/envs/tf" in text
+
+
+def test_human_report_ends_with_the_next_step() -> None:
+    from tests.cli import tfm1
+
+    result = tfm1("doctor", "--snapshot", str(SCENARIOS / "miniforge-tf218-metal110.json"))
+    assert result.returncode == 1
+    assert "metal-tf-mismatch" in result.stdout
+    last = [line for line in result.stdout.splitlines() if line.strip()][-1]
+    assert last.startswith("Next step:") and "tensorflow-metal==1.2.0" in last.replace("\n", "")
