@@ -32,6 +32,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     source.add_argument("--snapshot", metavar="FILE", help="diagnose from a saved snapshot instead of this machine")
     source.add_argument("--save-snapshot", metavar="FILE", help="also write what doctor read to FILE (JSON)")
     parser.add_argument("--json", action="store_true", help="print findings and facts as JSON")
+    parser.add_argument(
+        "--deep",
+        action="store_true",
+        help="also prove from the installed binaries that tensorflow-metal's plugin can load with the "
+        "installed TensorFlow (reads the Mach-O libraries: slower; not with --snapshot)",
+    )
 
 
 def _read_snapshot(path: str) -> SnapshotHost:
@@ -68,7 +74,13 @@ def run(args: argparse.Namespace) -> int:
         host = RecordingHost(live_host()) if args.save_snapshot else live_host()
     if args.python and not host.exists(args.python):
         raise UsageError(f"--python {args.python}: no such file", "give the path of a Python interpreter")
+    if args.deep and args.snapshot:
+        raise UsageError("--deep reads the installed binaries, which a snapshot does not hold", "drop --deep")
     report = diagnose(host, args.python, snapshot_python)
+    if args.deep:
+        from tfm1.doctor.deep import add_linkage_findings
+
+        report = add_linkage_findings(report)
     if isinstance(host, RecordingHost):
         # Only an explicit --python is recorded: otherwise the replay finds the interpreter the same
         # way the live run did, from the recorded environment variables.

@@ -22,6 +22,7 @@ CODE_ORDER = (
     "tensorflow-macos-empty",
     "tf-duplicate",
     "metal-tf-mismatch",
+    "metal-tf-linkage",
     "numpy-too-new",
     "keras-mismatch",
     "tf-missing",

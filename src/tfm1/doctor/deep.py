@@ -1,0 +1,35 @@
+"""`tfm1 doctor --deep`: the linkage checker run on the target environment's own binaries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tfm1.doctor.report import Finding, Report
+
+
+def add_linkage_findings(report: Report) -> Report:
+    """The report with the linkage verdict in its facts and, when the plugin cannot load, an error."""
+    from tfm1.linkage import check_installed
+
+    python = report.facts.get("python") or {}
+    findings = list(report.findings)
+    verdicts = []
+    for site in python.get("site_packages", []):
+        result = check_installed(Path(site))
+        if result is None:
+            continue
+        verdicts.append(result.to_json())
+        if not result.loads:
+            findings.append(
+                Finding(
+                    "metal-tf-linkage",
+                    "error",
+                    f"tensorflow-metal {result.tensorflow_metal}'s plugin cannot load with the installed "
+                    f"TensorFlow {result.tensorflow}: {result.reason}",
+                    {"site_packages": site, "missing": result.missing[:20], "sources": result.sources},
+                    [f"{python['path']} -m pip uninstall -y tensorflow-metal", "tfm1 setup"],
+                    "Read from the binaries: the plugin names libraries or symbols that this TensorFlow does "
+                    "not provide, so 'import tensorflow' fails when it loads tensorflow-plugins/.",
+                )
+            )
+    return Report(findings, {**report.facts, "linkage": verdicts})

@@ -1,0 +1,85 @@
+"""The receipt tfm1 leaves in every environment it makes: `<prefix>/etc/tfm1/receipt.json`.
+
+It is what tells a tfm1-made environment from anyone else's (setup refuses to overwrite, and remove to delete,
+a prefix without one), and what makes a re-run with the same lockfile a no-op. It is written last, so an
+environment with a receipt is a complete one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+RECEIPT = Path("etc") / "tfm1" / "receipt.json"
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Receipt:
+    profile: str
+    lockfile: str  # absolute path of the lockfile the environment was made from
+    lockfile_sha256: str
+    platform: str  # conda subdir: "osx-arm64", "linux-64", ...
+    packages: dict[str, str] = field(default_factory=dict)  # name -> version, conda and pip layers together
+    created: str = ""  # ISO-8601, UTC
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "tfm1_receipt": FORMAT,
+            "profile": self.profile,
+            "lockfile": self.lockfile,
+            "lockfile_sha256": self.lockfile_sha256,
+            "platform": self.platform,
+            "packages": dict(sorted(self.packages.items())),
+            "created": self.created,
+        }
+
+    @classmethod
+    def from_json(cls, data: object) -> Receipt:
+        if not isinstance(data, dict) or data.get("tfm1_receipt") != FORMAT:
+            raise ValueError("not a tfm1 receipt (format 1)")
+        text = ("profile", "lockfile", "lockfile_sha256", "platform", "created")
+        if not all(isinstance(data.get(key), str) for key in text):
+            raise ValueError(f"a receipt needs the text fields {', '.join(text)}")
+        packages = data.get("packages")
+        if not isinstance(packages, dict) or not all(isinstance(v, str) for v in packages.values()):
+            raise ValueError("a receipt's packages map names to versions")
+        fields = {key: data[key] for key in text}
+        return cls(packages=dict(packages), **fields)
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def receipt_path(prefix: str | os.PathLike[str]) -> Path:
+    return Path(prefix) / RECEIPT
+
+
+def read_receipt(prefix: str | os.PathLike[str]) -> Receipt | None:
+    """The receipt of the environment at `prefix`; None when it has none or an unreadable one."""
+    try:
+        return Receipt.from_json(json.loads(receipt_path(prefix).read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+
+
+def write_receipt(prefix: str | os.PathLike[str], receipt: Receipt) -> Path:
+    """Write the receipt atomically: a reader sees no receipt or a whole one, never half of one."""
+    path = receipt_path(prefix)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=".receipt-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(receipt.to_json(), handle, indent=2)
+            handle.write("\n")
+        Path(temporary).replace(path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path

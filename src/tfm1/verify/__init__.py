@@ -1,0 +1,62 @@
+"""`tfm1 verify` as a library: run the TensorFlow checks in a target interpreter and judge the results.
+
+tfm1 never imports TensorFlow itself: `check_script.py` (standard library and TensorFlow only) runs in the target
+interpreter and writes what it measured; `evaluate` judges it; `diagnose` explains a run that did not finish.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from tfm1.verify.result import Check, Diagnosis, VerifyResult
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+DATASETS = ("synthetic", "mnist")
+
+
+def run_checks(
+    python: str,
+    *,
+    quick: bool = False,
+    timeout: float = 300,
+    dataset: str = "synthetic",
+    progress: Callable[[str], None] | None = None,
+) -> VerifyResult:
+    """Run every check (1–3 with `quick`) with `python`; `progress` is called with each stage's name as it starts.
+
+    Raises UsageError when `python` cannot be run at all.
+    """
+    from tfm1.errors import UsageError
+    from tfm1.receipt import read_receipt
+    from tfm1.verify.diagnose import diagnose_run
+    from tfm1.verify.evaluate import evaluate
+    from tfm1.verify.runner import run_script
+
+    if dataset not in DATASETS:
+        raise UsageError(f"unknown dataset {dataset!r}", f"use one of: {', '.join(DATASETS)}")
+    args = ["--dataset", dataset] + (["--quick"] if quick else [])
+    run = run_script(python, args, timeout=timeout, progress=progress)
+    data = run.data or {}
+    prefix = data.get("build", {}).get("prefix")
+    receipt = read_receipt(prefix) if prefix else None
+    return VerifyResult(
+        python=python,
+        checks=evaluate(data, quick=quick, receipt=receipt.to_json() if receipt else None),
+        diagnosis=diagnose_run(python, run, timeout),
+        quick=quick,
+        dataset=dataset,
+        seconds=run.seconds,
+        returncode=run.returncode,
+    )
+
+
+def render(result: VerifyResult, console: Console) -> None:
+    from tfm1.verify.render import render_result
+
+    render_result(result, console)
+
+
+__all__ = ["Check", "Diagnosis", "VerifyResult", "render", "run_checks"]

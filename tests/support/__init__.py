@@ -1,0 +1,1 @@
+"""Test-time infrastructure shared by several test modules: local conda channel, local pip index, HTTP servers."""
