@@ -1,0 +1,166 @@
+"""Regenerate a profile's lock: conda layer, pip layer per platform, the gate, then write (or refuse)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from tfm1.errors import Tfm1Error
+from tfm1.lock import conda_layer, gate, pip_layer
+from tfm1.lock.pypi import SIMPLE_URL
+from tfm1.lock.spec import canonical_text, content_hashes
+from tfm1.lock.targets import minor, target
+from tfm1.lockfile import LockedPackage, Lockfile, read_lockfile, write_lockfile
+from tfm1.profiles import Profile
+
+Status = Literal["created", "updated", "unchanged", "refused", "failed"]
+
+
+@dataclass
+class Changes:
+    added: dict[str, str] = field(default_factory=dict)
+    removed: dict[str, str] = field(default_factory=dict)
+    changed: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (old, new) version
+    rehashed: list[str] = field(default_factory=list)  # same version, another file or hash
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed or self.changed or self.rehashed)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "removed": self.removed,
+            "changed": {name: list(pair) for name, pair in self.changed.items()},
+            "rehashed": self.rehashed,
+        }
+
+    def lines(self) -> list[str]:
+        return [
+            *(f"+ {n} {v}" for n, v in self.added.items()),
+            *(f"- {n} {v}" for n, v in self.removed.items()),
+            *(f"~ {n} {old} -> {new}" for n, (old, new) in self.changed.items()),
+            *(f"~ {n} (same version, new file or hash)" for n in self.rehashed),
+        ]
+
+
+@dataclass
+class ProfileResult:
+    profile: Profile
+    status: Status
+    findings: list[gate.Finding] = field(default_factory=list)
+    changes: dict[str, Changes] = field(default_factory=dict)
+    pythons: dict[str, str] = field(default_factory=dict)  # platform -> locked Python
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status not in ("refused", "failed")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "profile": self.profile.name,
+            "lockfile": str(self.profile.lockfile),
+            "status": self.status,
+            "ok": self.ok,
+            "python": self.pythons,
+            "error": self.error,
+            "findings": [f.to_json() for f in self.findings],
+            "changes": {platform: c.to_json() for platform, c in self.changes.items()},
+        }
+
+
+def diff(old: list[LockedPackage], new: list[LockedPackage]) -> Changes:
+    before = {(p.manager, p.name): p for p in old}
+    after = {(p.manager, p.name): p for p in new}
+    changes = Changes()
+    for key, package in sorted(after.items()):
+        previous = before.get(key)
+        if previous is None:
+            changes.added[package.name] = package.version
+        elif previous.version != package.version:
+            changes.changed[package.name] = (previous.version, package.version)
+        elif (previous.url, previous.sha256) != (package.url, package.sha256):
+            changes.rehashed.append(package.name)
+    for key, package in sorted(before.items()):
+        if key not in after:
+            changes.removed[package.name] = package.version
+    return changes
+
+
+def lock_profile(
+    profile: Profile,
+    *,
+    pip_only: bool = False,
+    check_linkage: bool = True,
+    index_url: str = SIMPLE_URL,
+    step: Callable[[str], None] = lambda _: None,
+) -> ProfileResult:
+    """Lock `profile` and write its lockfile unless the gate refuses it. Never raises Tfm1Error."""
+    try:
+        return _lock(profile, pip_only, check_linkage, index_url, step)
+    except Tfm1Error as error:
+        message = error.message + (f" Fix: {error.fix}" if error.fix else "")
+        return ProfileResult(profile, "failed", error=message)
+
+
+def _lock(
+    profile: Profile, pip_only: bool, check_linkage: bool, index_url: str, step: Callable[[str], None]
+) -> ProfileResult:
+    existing = read_lockfile(profile.lockfile) if profile.lockfile.is_file() else None
+    # The pins alone already name a broken pair: refuse before resolving anything.
+    early = [
+        f
+        for platform in profile.platforms
+        for f in gate.check(profile.pins, platform, profile.python + ".0", partial=True)
+    ]
+    if any(f.severity == "error" for f in early):
+        return ProfileResult(profile, "refused", findings=_unique(early))
+    findings: list[gate.Finding] = []
+    packages: list[LockedPackage] = []
+    pythons: dict[str, str] = {}
+    for platform in profile.platforms:
+        tgt = target(platform)
+        step(f"{profile.name} {platform}: conda layer")
+        conda = (
+            conda_layer.keep(existing, platform)
+            if pip_only
+            else conda_layer.solve(profile.channels, profile.conda_specs, tgt)
+        )
+        python = conda_layer.python_version(conda)
+        if minor(python) != profile.python:
+            raise Tfm1Error(
+                f"the locked conda layer for {platform} has Python {python}, environment.yml asks for {profile.python}",
+                "re-solve the conda layer: run `tfm1 lock` without --pip-only",
+            )
+        pythons[platform] = python
+        step(f"{profile.name} {platform}: pip layer (Python {python})")
+        provided = conda_layer.python_distributions(conda)
+        pip = pip_layer.lock_pip_layer(profile.pip_specs, tgt, python, provided, index_url)
+        versions = {**{p.name: p.version for p in conda}, **{p.name: p.version for p in pip}}
+        step(f"{profile.name} {platform}: gate")
+        findings += gate.check(versions, platform, python)
+        if check_linkage and platform == "osx-arm64":
+            findings += gate.linkage(versions, platform, python)
+        packages += conda + pip
+    findings = _unique(findings)
+    if any(f.severity == "error" for f in findings):
+        return ProfileResult(profile, "refused", findings=findings, pythons=pythons)
+    lock = Lockfile(
+        platforms=list(profile.platforms),
+        channels=list(profile.channels),
+        content_hash=content_hashes(profile),
+        packages=packages,
+        spec=canonical_text(profile),
+    )
+    changes = {
+        platform: diff(existing.for_platform(platform) if existing else [], lock.for_platform(platform))
+        for platform in profile.platforms
+    }
+    written = write_lockfile(lock, profile.lockfile)
+    status: Status = "created" if existing is None else "updated" if written else "unchanged"
+    return ProfileResult(profile, status, findings=findings, changes=changes, pythons=pythons)
+
+
+def _unique(findings: list[gate.Finding]) -> list[gate.Finding]:
+    return list(dict.fromkeys(findings))

@@ -1,0 +1,142 @@
+"""Profiles: the known-good environments tfm1 installs, one folder each under `envs/`.
+
+A profile is `envs/<name>/environment.yml` (conda-lock's environment format: channels, platforms, conda
+dependencies and a `pip:` section, plus a one-line `description`) and its lock `envs/<name>/conda-lock.yml`.
+`envs/` is read from the source checkout when there is one, so `tfm1 lock` edits the files that get committed,
+and otherwise from the copy shipped inside the package.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tfm1.errors import Tfm1Error, UsageError
+
+DEFAULT_PROFILE = "metal"
+ENVIRONMENT_FILE = "environment.yml"
+LOCKFILE = "conda-lock.yml"
+
+_CHECKOUT_ENVS = Path(__file__).resolve().parents[2] / "envs"
+_PACKAGED_ENVS = Path(__file__).resolve().parent / "envs"
+# `python=3.12`, `python 3.12.*`, `python==3.12`: the versions conda accepts for a minor-version pin.
+_PYTHON_SPEC = re.compile(r"^python\s*(?:={1,2}|\s)\s*(\d+\.\d+)(?:\.\*)?$")
+_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([^\s;,]+)$")
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    description: str
+    python: str  # the minor version the profile pins, e.g. "3.12"
+    platforms: tuple[str, ...]
+    channels: tuple[str, ...]
+    conda_specs: tuple[str, ...]  # conda dependencies as written, e.g. ("python=3.12", "pip")
+    pip_specs: tuple[str, ...]  # the `pip:` section as written, e.g. ("tensorflow==2.19.1",)
+    environment_file: Path
+    lockfile: Path
+
+    @property
+    def default(self) -> bool:
+        return self.name == DEFAULT_PROFILE
+
+    @property
+    def pins(self) -> dict[str, str]:
+        """Exact `name==version` pins of the pip layer, by lower-case name."""
+        pins = {}
+        for spec in self.pip_specs:
+            match = _PIN.match(spec.strip())
+            if match:
+                pins[match.group(1).lower().replace("_", "-")] = match.group(2)
+        return pins
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "default": self.default,
+            "python": self.python,
+            "platforms": list(self.platforms),
+            "channels": list(self.channels),
+            "conda": list(self.conda_specs),
+            "pip": list(self.pip_specs),
+            "environment_file": str(self.environment_file),
+            "lockfile": str(self.lockfile),
+        }
+
+
+def envs_dir() -> Path:
+    """The folder that holds the profiles: the checkout's `envs/`, else the one inside the package."""
+    if _CHECKOUT_ENVS.is_dir():
+        return _CHECKOUT_ENVS
+    return _PACKAGED_ENVS
+
+
+def list_profiles(root: Path | None = None) -> list[Profile]:
+    """Every profile under `root` (default: `envs_dir()`), the default profile first, then by name."""
+    base = root or envs_dir()
+    if not base.is_dir():
+        raise Tfm1Error(f"no profiles folder at {base}", "reinstall tfm1, or pass --envs DIR")
+    names = sorted(p.parent.name for p in base.glob(f"*/{ENVIRONMENT_FILE}"))
+    names.sort(key=lambda name: name != DEFAULT_PROFILE)
+    return [load_profile(base / name) for name in names]
+
+
+def get_profile(name: str, root: Path | None = None) -> Profile:
+    base = root or envs_dir()
+    folder = base / name
+    if not (folder / ENVIRONMENT_FILE).is_file():
+        known = ", ".join(p.name for p in list_profiles(base)) or "none"
+        raise UsageError(f"no profile named {name!r} (known: {known})", "run `tfm1 profiles` to list them")
+    return load_profile(folder)
+
+
+def load_profile(folder: Path) -> Profile:
+    import yaml
+
+    environment_file = folder / ENVIRONMENT_FILE
+    try:
+        data = yaml.safe_load(environment_file.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise Tfm1Error(f"cannot read {environment_file}: {error}", "fix the file's YAML") from None
+    if not isinstance(data, dict):
+        raise Tfm1Error(f"{environment_file} is not a mapping", "write it in conda's environment.yml format")
+    return _profile_from(folder, environment_file, data)
+
+
+def _profile_from(folder: Path, environment_file: Path, data: dict[str, Any]) -> Profile:
+    def bad(what: str) -> Tfm1Error:
+        return Tfm1Error(f"{environment_file}: {what}", "see envs/metal/environment.yml for the expected shape")
+
+    channels = data.get("channels") or []
+    platforms = data.get("platforms") or []
+    dependencies = data.get("dependencies") or []
+    if not all(isinstance(c, str) for c in channels) or not channels:
+        raise bad("`channels` must be a non-empty list of channel names or URLs")
+    if not all(isinstance(p, str) for p in platforms) or not platforms:
+        raise bad("`platforms` must be a non-empty list such as [osx-arm64]")
+    conda_specs: list[str] = []
+    pip_specs: list[str] = []
+    for entry in dependencies:
+        if isinstance(entry, str):
+            conda_specs.append(entry.strip())
+        elif isinstance(entry, dict) and set(entry) == {"pip"} and isinstance(entry["pip"], list):
+            pip_specs.extend(str(spec).strip() for spec in entry["pip"])
+        else:
+            raise bad(f"unexpected dependency entry {entry!r}")
+    pythons = [m.group(1) for m in map(_PYTHON_SPEC.match, conda_specs) if m]
+    if len(pythons) != 1:
+        raise bad("the conda dependencies must pin exactly one Python minor version, e.g. `python=3.12`")
+    return Profile(
+        name=folder.name,
+        description=str(data.get("description") or ""),
+        python=pythons[0],
+        platforms=tuple(platforms),
+        channels=tuple(channels),
+        conda_specs=tuple(conda_specs),
+        pip_specs=tuple(pip_specs),
+        environment_file=environment_file,
+        lockfile=folder / LOCKFILE,
+    )

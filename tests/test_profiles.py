@@ -1,0 +1,102 @@
+"""`tfm1 profiles` and `tfm1.profiles`: what each profile is, from the checkout or from inside the wheel."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.cli import tfm1, tfm1_json
+from tfm1.profiles import envs_dir, get_profile, list_profiles
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_profiles_json_lists_the_locked_versions() -> None:
+    code, data = tfm1_json("profiles")
+    assert code == 0
+    rows = {row["name"]: row for row in data["profiles"]}
+    assert list(rows) == ["metal", "cpu", "keras2", "tensorflow-macos"]  # the default first
+    assert [r["name"] for r in data["profiles"] if r["default"]] == ["metal"]
+    summary = {
+        name: (r["tensorflow_package"], r["tensorflow"], r["tensorflow_metal"], r["python_locked"], r["platforms"])
+        for name, r in rows.items()
+    }
+    assert summary == {
+        "metal": ("tensorflow", "2.19.1", "1.2.0", "3.12.13", ["osx-arm64"]),
+        "cpu": ("tensorflow", "2.21.0", "", "3.12.13", ["osx-arm64", "linux-64"]),
+        "keras2": ("tensorflow-macos", "2.15.0", "1.1.0", "3.11.15", ["osx-arm64"]),
+        "tensorflow-macos": ("tensorflow", "2.16.2", "1.2.0", "3.12.13", ["osx-arm64"]),
+    }
+    assert rows["tensorflow-macos"]["tensorflow_macos"] == "2.16.2"
+    assert all(r["description"] and r["locked"] for r in rows.values())
+    assert rows["keras2"]["pip"] == ["tensorflow-macos==2.15.0", "tensorflow-metal==1.1.0"]
+
+
+def test_profiles_table_for_people() -> None:
+    result = tfm1("profiles", env={**os.environ, "COLUMNS": "200"})
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    metal = next(line for line in lines if line.lstrip("│ ").startswith("metal (default)"))
+    assert "2.19.1" in metal and "1.2.0" in metal and "3.12.13" in metal
+    keras2 = next(line for line in lines if line.lstrip("│ ").startswith("keras2"))
+    assert "2.15.0 (tensorflow-macos)" in keras2
+    assert "2.16.2 (via tensorflow-macos 2.16.2)" in result.stdout
+    assert "- (CPU only)" in result.stdout and "osx-arm64, linux-64" in result.stdout
+
+
+def test_profile_fields() -> None:
+    profile = get_profile("cpu")
+    assert profile.environment_file == envs_dir() / "cpu" / "environment.yml"
+    assert profile.lockfile == envs_dir() / "cpu" / "conda-lock.yml"
+    assert (profile.channels, profile.conda_specs, profile.pip_specs) == (
+        ("conda-forge",),
+        ("python=3.12", "pip"),
+        ("tensorflow==2.21.0",),
+    )
+    assert envs_dir() == ROOT / "envs"  # the checkout's, so `tfm1 lock` edits the committed files
+
+
+@pytest.mark.parametrize(
+    ("spec", "python"), [("python=3.11", "3.11"), ("python 3.12.*", "3.12"), ("python==3.10", "3.10")]
+)
+def test_python_pin_forms(tmp_path: Path, spec: str, python: str) -> None:
+    folder = tmp_path / "p"
+    folder.mkdir()
+    (folder / "environment.yml").write_text(
+        f"channels: [conda-forge]\nplatforms: [linux-64]\ndependencies:\n  - {spec}\n  - pip\n", encoding="utf-8"
+    )
+    (profile,) = list_profiles(tmp_path)
+    assert (profile.name, profile.python, profile.description, profile.pip_specs) == ("p", python, "", ())
+
+
+@pytest.mark.network
+@pytest.mark.slow
+def test_the_wheel_ships_envs_and_tfm1_finds_them_there(tmp_path: Path) -> None:
+    env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never"}
+    subprocess.run(
+        [sys.executable, "-m", "uv", "build", "--wheel", "--out-dir", str(tmp_path / "dist"), str(ROOT)],
+        check=True,
+        capture_output=True,
+        env=env,
+    )
+    (wheel,) = (tmp_path / "dist").glob("tfm1-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for profile in ("metal", "tensorflow-macos", "keras2", "cpu"):
+        assert {f"tfm1/envs/{profile}/environment.yml", f"tfm1/envs/{profile}/conda-lock.yml"} <= names
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)  # a wheel's purelib content is its root
+    result = subprocess.run(
+        [sys.executable, "-m", "tfm1", "profiles", "--json"],
+        capture_output=True,
+        text=True,
+        env={**env, "PYTHONPATH": str(site)},
+        cwd=tmp_path,
+        check=True,
+    )
+    assert f'"environment_file": "{site / "tfm1" / "envs" / "metal" / "environment.yml"}"' in result.stdout
+    assert '"tensorflow": "2.19.1"' in result.stdout
