@@ -1,0 +1,42 @@
+"""Where fetched wheel members and image summaries live between runs."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def cache_root() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "tfm1" / "wheels"
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Readers never see a half-written file, even when two tfm1 runs fill the same cache."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        Path(temporary).replace(path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def try_write_atomic(path: Path, data: bytes) -> bool:
+    """Caching is an optimisation: a read-only or full disk costs time, not the answer."""
+    try:
+        write_atomic(path, data)
+    except OSError:
+        return False
+    return True
+
+
+def member_path(root: Path, sha256: str, kind: str, member: str) -> Path:
+    """`<root>/<wheel sha256>/<kind>/<member>`; member names come from a zip, so refuse any that climb out."""
+    parts = [p for p in member.split("/") if p not in ("", ".")]
+    if not parts or ".." in parts:
+        raise ValueError(f"unsafe member name {member!r}")
+    return root.joinpath(sha256, kind, *parts)

@@ -1,0 +1,88 @@
+"""`tfm1 matrix`: the grid from the compatibility data, and `--verify` from the wheels."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from tfm1.cli import main
+
+TEST_CACHE = Path(os.environ.get("TFM1_TEST_CACHE", Path.home() / ".cache" / "tfm1-tests"))
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["matrix", *argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_default_grid_from_the_data_as_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--json")
+    assert code == 0
+    rows = json.loads(out)
+    assert len(rows) == 7 * 3  # TF 2.15.1 ... 2.21.0 × metal 1.0.1, 1.1.0, 1.2.0
+    by_pair = {(r["tensorflow"], r["tensorflow_metal"]): r["status"] for r in rows}
+    assert by_pair[("2.19.1", "1.2.0")] == "works"
+    assert by_pair[("2.20.0", "1.2.0")] == "broken"
+    assert by_pair[("2.18.1", "1.1.0")] == "broken"
+
+
+def test_grid_from_the_data_for_chosen_versions(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--tf", "2.16.2,2.17.1", "--metal", "1.1.0")
+    assert code == 0
+    assert "metal 1.1.0" in out and "metal 1.2.0" not in out
+    assert out.count("degraded") == 2
+    assert "tfm1 matrix --verify" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--tf", "2.18.1,two"], "'two' is not a version"),
+        (["--metal", ","], "no versions given"),
+        (["--verify", "--python", "3"], "expected a version like 3.11"),
+    ],
+)
+def test_bad_arguments_are_usage_errors(capsys: pytest.CaptureFixture[str], argv: list[str], message: str) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert out == ""
+    assert err.startswith("tfm1: error: ") and message in err and "Fix: " in err
+    assert err.count("\n") == 1
+
+
+@pytest.mark.network
+@pytest.mark.slow
+def test_verify_as_json(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(TEST_CACHE / "xdg"))
+    code, out, _ = run(capsys, "--verify", "--tf", "2.19.1,2.20.0", "--metal", "1.2.0", "--json")
+    assert code == 0
+    rows = json.loads(out)
+    assert [(r["tensorflow"], r["tensorflow_metal"], r["loads"]) for r in rows] == [
+        ("2.19.1", "1.2.0", True),
+        ("2.20.0", "1.2.0", False),
+    ]
+    assert rows[1]["missing"] == ["@rpath/_pywrap_tensorflow_internal.so"]
+    assert {"tensorflow", "tensorflow_metal", "loads", "missing", "reason"} <= rows[0].keys()
+    assert (TEST_CACHE / "xdg" / "tfm1" / "wheels").is_dir()
+
+
+@pytest.mark.network
+@pytest.mark.slow
+def test_verify_table(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(TEST_CACHE / "xdg"))
+    code, out, _ = run(capsys, "--verify", "--tf", "2.18.1", "--metal", "1.1.0,1.2.0")
+    assert code == 0
+    assert "does not load" in out and "loads" in out
+    assert "tsl::internal::LogMessage" in out
+
+
+def test_default_grid_takes_the_newest_final_patch_of_each_minor() -> None:
+    from tfm1.linkage.grid import latest_patches
+
+    versions = {"2.14.1", "2.15.0", "2.15.1", "2.16.1", "2.16.2", "2.21.0", "2.22.0rc0", "not-a-version"}
+    assert latest_patches(versions) == ["2.15.1", "2.16.2", "2.21.0"]
+    assert latest_patches(versions | {"2.22.0"}) == ["2.15.1", "2.16.2", "2.21.0", "2.22.0"]
