@@ -1,0 +1,52 @@
+"""`tfm1 doctor --deep`: the linkage checker on the target environment's own binaries."""
+
+from __future__ import annotations
+
+import os
+import venv
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.cli import tfm1, tfm1_json
+from tests.support.lief_builders import BOUND, PROVIDER, extract_speedups, site_packages
+
+pytestmark = pytest.mark.network  # the wheel the test binaries are built from is fetched once, then cached
+
+
+def _env_with_plugin(tmp_path: Path, exported: tuple[str, ...]) -> Path:
+    target = tmp_path / "venv"
+    venv.EnvBuilder(symlinks=True, with_pip=False).create(target)
+    site = next(target.glob("lib/python3.*/site-packages"))
+    speedups = extract_speedups(tmp_path)
+    site_packages(site.parent, speedups, {"python/_pywrap_tensorflow_internal.so": (PROVIDER, exported, ())})
+    return target / "bin" / "python"
+
+
+def _run(python: Path) -> tuple[int, Any]:
+    return tfm1_json("doctor", "--deep", "--python", str(python), env={"PATH": os.environ["PATH"], "HOME": "/"})
+
+
+def test_a_plugin_that_cannot_bind_is_an_error(tmp_path: Path) -> None:
+    code, report = _run(_env_with_plugin(tmp_path, BOUND[:1]))
+    assert code == 1
+    findings = {f["code"]: f for f in report["findings"]}
+    linkage = findings["metal-tf-linkage"]
+    assert linkage["severity"] == "error"
+    assert linkage["evidence"]["missing"] == ["_PyModuleDef_Init"]
+    assert "Symbol not found: _PyModuleDef_Init" in linkage["title"]
+
+
+def test_a_plugin_that_binds_is_recorded_as_loading(tmp_path: Path) -> None:
+    code, report = _run(_env_with_plugin(tmp_path, BOUND))
+    assert code == 0
+    assert "metal-tf-linkage" not in [f["code"] for f in report["findings"]]
+    (verdict,) = report["facts"]["linkage"]
+    assert verdict["loads"] is True and verdict["checked_symbols"] == 2
+
+
+def test_deep_needs_the_live_binaries() -> None:
+    scenario = Path(__file__).parent / "scenarios" / "healthy-tf2191-metal120.json"
+    result = tfm1("doctor", "--deep", "--snapshot", str(scenario))
+    assert result.returncode == 2 and "snapshot does not hold" in result.stderr
