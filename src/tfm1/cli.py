@@ -18,7 +18,7 @@ from tfm1 import __version__
 from tfm1.errors import ExitCode, Tfm1Error
 
 # Order is the order of `tfm1 --help`.
-COMMANDS = ("doctor", "verify", "matrix")
+COMMANDS = ("setup", "remove", "doctor", "verify", "matrix", "profiles", "lock")
 
 
 class CommandModule(Protocol):
@@ -61,7 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(error.exit_code)
     except BrokenPipeError:
         # The reader went away (`tfm1 doctor --json | head`): not an error worth a traceback.
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps interpreter shutdown from flushing again
+        # Point stdout at /dev/null so the interpreter's final flush does not fail again (Python docs, SIGPIPE).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return int(ExitCode.FAILED)
     except KeyboardInterrupt:
         print("tfm1: interrupted", file=sys.stderr)

@@ -1,0 +1,192 @@
+"""How long `tfm1 setup` takes on a local channel, the no-op re-run, and uv against pip for the pip layer.
+
+    .venv/bin/python benchmarks/bench_setup.py [--runs N]
+
+Builds the test channel (python wrapper, pip, a data package) and a local index holding 12 real wheels of a
+TensorFlow environment's pip layer (numpy, h5py, ml-dtypes, protobuf, ...; fetched once from PyPI, sha256-pinned),
+serves both on 127.0.0.1 and prints median wall times over N runs:
+- `tfm1 setup` end to end, cold (empty package caches) and warm (caches kept, new prefix);
+- the re-run with the same lockfile (a no-op);
+- the pip layer alone into fresh environments, uv against pip, both with empty caches, and their ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "src"))
+
+from tests.pypi_files import fetch_wheel  # noqa: E402
+from tests.support.conda_channel import build_channel, write_conda_lock  # noqa: E402
+from tests.support.http import StaticServer  # noqa: E402
+from tests.support.pypi_index import build_index  # noqa: E402
+
+WHEELS = (  # (project, file, sha256)
+    (
+        "numpy",
+        "numpy-2.1.3-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+        "bc6f24b3d1ecc1eebfbf5d6051faa49af40b03be1aaa781ebdadcbc090b4539b",
+    ),
+    (
+        "h5py",
+        "h5py-3.13.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+        "782ff0ac39f455f21fd1c8ebc007328f65f43d56718a89327eec76677ebf238a",
+    ),
+    (
+        "ml-dtypes",
+        "ml_dtypes-0.5.1-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+        "c09526488c3a9e8b7a23a388d4974b670a9a3dd40c5c8a61db5593ce9b725bab",
+    ),
+    (
+        "protobuf",
+        "protobuf-5.29.5-py3-none-any.whl",
+        "6cf42630262c59b2d8de33954443d94b746c952b01434fc58a417fdbd2e84bd5",
+    ),
+    (
+        "absl-py",
+        "absl_py-2.3.1-py3-none-any.whl",
+        "eeecf07f0c2a93ace0772c92e596ace6d3d3996c042b2128459aaae2a76de11d",
+    ),
+    (
+        "six",
+        "six-1.17.0-py2.py3-none-any.whl",
+        "4721f391ed90541fddacab5acf947aa0d3dc7d27b2e1e8eda2be8970586c3274",
+    ),
+    (
+        "wrapt",
+        "wrapt-1.17.2-py3-none-any.whl",
+        "b18f2d1533a71f069c7f82d524a52599053d4c7166e9dd374ae2136b7f40f7c8",
+    ),
+    (
+        "termcolor",
+        "termcolor-3.1.0-py3-none-any.whl",
+        "591dd26b5c2ce03b9e43f391264626557873ce1d379019786f99b0c2bee140aa",
+    ),
+    (
+        "opt-einsum",
+        "opt_einsum-3.4.0-py3-none-any.whl",
+        "69bb92469f86a1565195ece4ac0323943e83477171b91d24c35afe028a90d7cd",
+    ),
+    (
+        "gast",
+        "gast-0.6.0-py3-none-any.whl",
+        "52b182313f7330389f72b069ba00f174cfe2a06411099547288839c6cbafbd54",
+    ),
+    (
+        "markdown",
+        "markdown-3.8-py3-none-any.whl",
+        "794a929b79c5af141ef5ab0f2f642d0f7b1872981250230e72682346f7cc90dc",
+    ),
+    (
+        "werkzeug",
+        "werkzeug-3.1.3-py3-none-any.whl",
+        "54b78bf3716d19a65be4fceccc0d1d7b89e608834989dfae50ea87564639213e",
+    ),
+)
+
+
+def environment(caches: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CONDA", "TFM1_", "PIP_", "UV_"))}
+    env.update(
+        TFM1_CACHE_DIR=str(caches / "tfm1"),
+        UV_CACHE_DIR=str(caches / "uv"),
+        PIP_CACHE_DIR=str(caches / "pip"),
+        UV_PYTHON_DOWNLOADS="never",
+        PYTHONPATH=str(ROOT / "src"),
+    )
+    return env
+
+
+def setup(lock: Path, prefix: Path, env: dict[str, str]) -> float:
+    argv = [sys.executable, "-m", "tfm1", "setup", "--lockfile", str(lock), "--prefix", str(prefix), "--yes"]
+    start = time.perf_counter()
+    result = subprocess.run([*argv, "--no-verify"], capture_output=True, text=True, env=env, check=False)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"setup failed: {result.stderr}")
+    return elapsed
+
+
+def median(runs: int, once: Callable[[int], float]) -> tuple[float, float, float]:
+    times = [once(i) for i in range(runs)]
+    return statistics.median(times), min(times), max(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    runs = parser.parse_args().runs
+    work = Path(tempfile.mkdtemp(prefix="tfm1-bench-setup-"))
+    try:
+        channel = build_channel(work / "channel")
+        index = build_index(work / "pypi", [fetch_wheel(*wheel) for wheel in WHEELS])
+        megabytes = sum(w.stat().st_size for w in index.wheels) / 1e6
+        with StaticServer(channel.root) as conda_server, StaticServer(index.root) as pypi_server:
+            full = write_conda_lock(work / "full.yml", conda_server.url, channel.packages, index.locks(pypi_server.url))
+            conda_only = write_conda_lock(work / "conda.yml", conda_server.url, channel.packages)
+            rows = []
+
+            def cold(i: int) -> float:
+                return setup(full, work / f"cold-{i}", environment(work / f"caches-cold-{i}"))
+
+            rows.append(("setup end to end, cold caches", *median(runs, cold)))
+            warm_env = environment(work / "caches-warm")
+            setup(full, work / "warm-fill", warm_env)
+            rows.append(
+                ("setup end to end, warm caches", *median(runs, lambda i: setup(full, work / f"warm-{i}", warm_env)))
+            )
+            rows.append(
+                ("re-run, same lockfile (no-op)", *median(runs, lambda i: setup(full, work / "warm-0", warm_env)))
+            )
+
+            from tfm1.host import live_host
+            from tfm1.setup.lock import read_lock
+            from tfm1.setup.miniforge import host_platform
+
+            wheels = read_lock(full, host_platform(live_host())).pip
+            layer: dict[str, float] = {}
+            for installer in ("uv", "pip"):
+
+                def once(i: int, installer: str = installer) -> float:
+                    caches = work / f"caches-{installer}-{i}"
+                    prefix = work / f"layer-{installer}-{i}"
+                    env = environment(caches)
+                    setup(conda_only, prefix, env)
+                    saved = dict(os.environ)
+                    os.environ.update({k: v for k, v in env.items() if k.endswith("CACHE_DIR")})
+                    try:
+                        from tfm1.setup.pip_layer import install_pip_layer
+
+                        start = time.perf_counter()
+                        install_pip_layer(wheels, prefix / "bin" / "python", installer)
+                        return time.perf_counter() - start
+                    finally:
+                        os.environ.clear()
+                        os.environ.update(saved)
+
+                result = median(runs, once)
+                layer[installer] = result[0]
+                rows.append((f"pip layer with {installer} ({len(wheels)} wheels, {megabytes:.0f} MB), cold", *result))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    print(f"tfm1 setup on a local channel, median of {runs} runs (seconds)")
+    print(f"{'what':<52} {'median':>8} {'min':>8} {'max':>8}")
+    for name, mid, low, high in rows:
+        print(f"{name:<52} {mid:>8.2f} {low:>8.2f} {high:>8.2f}")
+    print(f"pip layer: pip / uv = {layer['pip'] / layer['uv']:.1f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""The part of setup that changes the disk, as one transaction: Miniforge, conda layer, pip layer, receipt.
+
+Any failure or interrupt rolls back what this run made (see `transaction`) and the error says what was
+undone; the receipt is written last, so an environment with a receipt is always a finished one.
+"""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tfm1.errors import ExitCode, Tfm1Error
+from tfm1.receipt import Receipt, now, write_receipt
+from tfm1.setup.events import Events
+from tfm1.setup.lock import LockedEnvironment
+from tfm1.setup.transaction import Transaction
+
+if TYPE_CHECKING:
+    from tfm1.setup.runner import SetupOptions, Target
+
+
+def install(target: Target, locked: LockedEnvironment, profile: str, options: SetupOptions, events: Events) -> None:
+    transaction = Transaction()
+    step = "start"
+    try:
+        with transaction, events.progress() as progress:
+            if target.install_root and target.root is not None:
+                step = "miniforge"
+                _install_miniforge(target.root, locked.platform, transaction, events, progress)
+            if target.prefix.exists() and any(target.prefix.iterdir()):
+                aside = transaction.move_aside(target.prefix)
+                events.step("replace", "ok", f"moved the old environment aside to {aside} until setup finishes")
+            transaction.create_dir(target.prefix)
+
+            step = "conda"
+            from tfm1.setup.conda_layer import install_conda_layer
+
+            events.step("conda", "started", f"installing {len(locked.conda)} conda packages into {target.prefix}")
+            install_conda_layer(locked.conda, target.prefix, locked.platform, progress, _command_line(options))
+            events.step("conda", "ok", f"conda layer: {len(locked.conda)} packages", packages=len(locked.conda))
+
+            if locked.pip:
+                step = "pip"
+                from tfm1.setup.pip_layer import install_pip_layer
+
+                task = progress.add_task(f"pip packages ({len(locked.pip)})", total=None)
+                installer = install_pip_layer(locked.pip, target.python)
+                progress.remove_task(task)
+                events.step(
+                    "pip",
+                    "ok",
+                    f"pip layer: {len(locked.pip)} wheels with {installer}",
+                    packages=len(locked.pip),
+                    installer=installer,
+                )
+
+            step = "receipt"
+            receipt = Receipt(profile, str(locked.path), locked.sha256, locked.platform, locked.packages(), now())
+            path = write_receipt(target.prefix, receipt)
+            events.step("receipt", "ok", f"receipt written: {path}", path=str(path))
+    except KeyboardInterrupt:
+        undone = _undone(transaction)
+        events.step(step, "failed", f"interrupted; {undone}", rolled_back=transaction.rolled_back)
+        raise Tfm1Error(
+            f"setup interrupted during the {step} step; {undone}.", "re-run tfm1 setup", ExitCode.INTERRUPTED
+        ) from None
+    except Tfm1Error as error:
+        undone = _undone(transaction)
+        events.step(step, "failed", error.message, rolled_back=transaction.rolled_back)
+        error.message = f"{error.message.rstrip('.')}. {undone[0].upper()}{undone[1:]}."
+        raise
+    except Exception as error:  # an unforeseen failure still gets the rollback and a one-line message
+        undone = _undone(transaction)
+        events.step(step, "failed", str(error), rolled_back=transaction.rolled_back)
+        raise Tfm1Error(
+            f"setup failed during the {step} step: {type(error).__name__}: {error}. {undone}.",
+            "re-run tfm1 setup; if it fails again, report it with this message",
+        ) from None
+
+
+def _undone(transaction: Transaction) -> str:
+    return ("rolled back: " + ", ".join(transaction.rolled_back)) if transaction.rolled_back else "nothing was changed"
+
+
+def _install_miniforge(root: Path, platform: str, transaction: Transaction, events: Events, progress: object) -> None:
+    from rich.progress import Progress
+
+    from tfm1.setup.miniforge import download_installer, installer_for, run_installer
+
+    installer = installer_for(platform)
+    events.step("miniforge", "started", f"downloading Miniforge from {installer.url}", url=installer.url)
+    task = None
+    if isinstance(progress, Progress):
+        task = progress.add_task("Miniforge installer", total=None)
+        bar = progress
+
+        def report(done: int, total: int | None) -> None:
+            bar.update(task, completed=done, total=total)
+
+        script = download_installer(installer, report)
+        bar.remove_task(task)
+    else:
+        script = download_installer(installer)
+    events.step("miniforge", "started", f"installing Miniforge into {root} (batch mode, no shell changes)")
+    transaction.will_create(root)
+    run_installer(script, root)
+    events.step("miniforge", "ok", f"Miniforge installed at {root}", root=str(root), sha256=installer.sha256)
+
+
+def _command_line(options: SetupOptions) -> str:
+    return "tfm1 setup " + " ".join(shlex.quote(a) for a in options.command_line)

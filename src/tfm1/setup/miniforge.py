@@ -1,0 +1,126 @@
+"""The conda root: an existing native one found by doctor's inspectors, or a pinned Miniforge installed for it.
+
+An x86 (osx-64) root on an Apple-silicon Mac is never used and never touched: it is reported and left alone.
+A new Miniforge is the release pinned in `tfm1.miniforge_release`, checked against its sha256 before it runs.
+`TFM1_MINIFORGE_URL` points at a mirror (the pinned hash still applies); `TFM1_MINIFORGE_SHA256` replaces the
+hash, and only together with it. On Linux there is no pinned installer: both variables are required.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from tfm1 import miniforge_release
+from tfm1.download import Progress, download
+from tfm1.errors import Tfm1Error, UsageError
+from tfm1.host.base import Host
+from tfm1.inspect.conda import CondaRoot, find_conda_roots
+
+NATIVE_ARCH = {"osx-arm64": "arm64", "osx-64": "x86_64", "linux-64": "x86_64", "linux-aarch64": "aarch64"}
+
+
+@dataclass(frozen=True)
+class Installer:
+    url: str
+    sha256: str
+
+    @property
+    def filename(self) -> str:
+        # The Miniforge script refuses to run unless its own file name ends in .sh.
+        name = self.url.rstrip("/").rsplit("/", 1)[-1] or "Miniforge3.sh"
+        return name if name.endswith(".sh") else name + ".sh"
+
+
+@dataclass(frozen=True)
+class RootChoice:
+    root: Path | None  # an existing native conda root, or None when Miniforge must be installed
+    skipped: list[str]  # foreign-platform roots left alone
+
+
+def default_root(host: Host) -> Path:
+    return Path(host.home()) / "miniforge3"
+
+
+def choose_root(host: Host, platform_name: str) -> RootChoice:
+    """The first conda root made for this platform; others (x86 on Apple silicon) are listed, not used."""
+    native, skipped = None, []
+    for root in find_conda_roots(host):
+        if _is_native(root, platform_name):
+            native = native or Path(root.prefix)
+        else:
+            skipped.append(root.prefix)
+    return RootChoice(native, skipped)
+
+
+def _is_native(root: CondaRoot, platform_name: str) -> bool:
+    env = root.env
+    if env.subdir is not None:
+        return env.subdir == platform_name
+    arch = NATIVE_ARCH.get(platform_name)
+    # Without conda-meta records to tell, the root's own interpreter decides (on macOS, its Mach-O slices).
+    return not env.python_archs or arch in env.python_archs
+
+
+def installer_for(platform_name: str) -> Installer:
+    url = os.environ.get("TFM1_MINIFORGE_URL", "").strip()
+    sha256 = os.environ.get("TFM1_MINIFORGE_SHA256", "").strip().lower()
+    if sha256 and not url:
+        raise UsageError(
+            "TFM1_MINIFORGE_SHA256 is set without TFM1_MINIFORGE_URL: the pinned release's hash is never replaced",
+            "unset TFM1_MINIFORGE_SHA256, or set TFM1_MINIFORGE_URL to the installer it belongs to",
+        )
+    arch = NATIVE_ARCH.get(platform_name, "")
+    pinned = miniforge_release.SHA256.get(arch) if platform_name.startswith("osx-") else None
+    if not sha256 and pinned is None:
+        raise Tfm1Error(
+            f"tfm1 pins no Miniforge installer for {platform_name}, so it has no hash to check a download against",
+            "set TFM1_MINIFORGE_URL and TFM1_MINIFORGE_SHA256 to an installer and its sha256, or pass --prefix PATH",
+        )
+    if not url:
+        url = miniforge_release.installer_url(arch)
+    return Installer(url, sha256 or str(pinned))
+
+
+def download_installer(installer: Installer, progress: Progress | None = None) -> Path:
+    cache = Path(os.environ.get("TFM1_CACHE_DIR") or Path.home() / ".cache" / "tfm1") / "miniforge"
+    return download(installer.url, cache / installer.sha256 / installer.filename, installer.sha256, progress=progress)
+
+
+def run_installer(script: Path, root: Path) -> None:
+    """`bash <installer> -b -p <root>`: batch mode, no shell rc edits, stdin closed (it must ask nothing)."""
+    if " " in str(root):
+        raise Tfm1Error(f"Miniforge cannot be installed into a path with spaces ({root})", "use a path without spaces")
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("CONDA", "MAMBA", "PYTHON"))}
+    try:
+        result = subprocess.run(
+            ["bash", str(script), "-b", "-p", str(root)],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            env=environment,
+            timeout=1800,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise Tfm1Error("the Miniforge installer did not finish in 30 minutes", "re-run tfm1 setup") from None
+    if result.returncode != 0:
+        tail = " ".join((result.stderr or result.stdout).strip().splitlines()[-3:])
+        raise Tfm1Error(f"the Miniforge installer failed (exit {result.returncode}): {tail}", "re-run tfm1 setup")
+    if not (root / "conda-meta").is_dir():
+        raise Tfm1Error(f"the Miniforge installer finished but {root} is not a conda root", "re-run tfm1 setup")
+
+
+def host_platform(host: Host) -> str:
+    """The conda subdir to install for: the hardware's, not the process's (a translated process says x86_64)."""
+    system = host.system()
+    if system == "Darwin":
+        arm = (host.sysctl("hw.optional.arm64") or "").strip() == "1"
+        return "osx-arm64" if arm or host.machine() == "arm64" else "osx-64"
+    if system == "Linux":
+        machine = host.machine() or platform.machine()
+        return {"x86_64": "linux-64", "aarch64": "linux-aarch64", "arm64": "linux-aarch64"}.get(machine, machine)
+    raise Tfm1Error(f"tfm1 setup does not support {system}", "run it on macOS (Apple silicon) or Linux")

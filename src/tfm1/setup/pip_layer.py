@@ -1,0 +1,126 @@
+"""The pip layer: the lock's wheels installed into the new environment's Python, hashes required, no resolving.
+
+uv does it (it is a dependency of tfm1, so its binary is always there, and it installs several times faster
+than pip); pip inside the environment is the fallback when the uv binary is missing, or when
+`TFM1_PIP_INSTALLER=pip` asks for it. Both get the same requirements file: one `name @ url --hash=sha256:...`
+line per wheel, with dependency resolution off (the lock already holds the full set) and source builds off
+(a wheel or nothing).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+from tfm1.errors import Tfm1Error, UsageError
+from tfm1.setup.lock import PipWheel
+
+INSTALLERS = ("uv", "pip")
+
+
+def requirements(wheels: list[PipWheel]) -> str:
+    return "".join(f"{w.name} @ {w.url} --hash=sha256:{w.sha256}\n" for w in wheels)
+
+
+def choose_installer() -> str:
+    wanted = os.environ.get("TFM1_PIP_INSTALLER", "").strip().lower()
+    if wanted and wanted not in INSTALLERS:
+        raise UsageError(f"TFM1_PIP_INSTALLER={wanted!r} is not one of {', '.join(INSTALLERS)}", "unset it")
+    if wanted == "pip":
+        return "pip"
+    try:
+        _uv_binary()
+    except FileNotFoundError:
+        if wanted == "uv":
+            raise Tfm1Error("TFM1_PIP_INSTALLER=uv but no uv binary was found", "reinstall tfm1 or unset it") from None
+        return "pip"
+    return "uv"
+
+
+def _uv_binary() -> str:
+    from uv import find_uv_bin
+
+    return find_uv_bin()
+
+
+def command(installer: str, python: Path, requirements_file: Path) -> list[str]:
+    if installer == "uv":
+        return [
+            _uv_binary(),
+            "pip",
+            "install",
+            "--python",
+            str(python),
+            "--require-hashes",
+            "--no-deps",
+            "--no-build",
+            "--no-config",
+            "--no-index",
+            "--quiet",
+            "-r",
+            str(requirements_file),
+        ]
+    return [
+        str(python),
+        "-m",
+        "pip",
+        "install",
+        "--require-hashes",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--no-index",
+        "--disable-pip-version-check",
+        "--no-input",
+        "--quiet",
+        "-r",
+        str(requirements_file),
+    ]
+
+
+def install_pip_layer(wheels: list[PipWheel], python: Path, installer: str | None = None) -> str:
+    """Install `wheels` into `python`'s environment; return the installer used."""
+    installer = installer or choose_installer()
+    if installer == "pip" and not _has_pip(python):
+        raise Tfm1Error(
+            f"the pip layer needs pip in the new environment, and {python} has none (and uv is not available)",
+            "add pip to the environment's conda packages and re-lock, or reinstall tfm1 so that uv is present",
+        )
+    environment = {**os.environ, "UV_PYTHON_DOWNLOADS": "never", "PIP_NO_INPUT": "1"}
+    for variable in ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "UV_INDEX_URL", "UV_EXTRA_INDEX_URL", "PYTHONPATH"):
+        environment.pop(variable, None)  # the lock names every URL; nothing else may be consulted
+    with tempfile.TemporaryDirectory(prefix="tfm1-pip-") as scratch:
+        requirements_file = Path(scratch) / "requirements.txt"
+        requirements_file.write_text(requirements(wheels), encoding="utf-8")
+        result = subprocess.run(
+            command(installer, python, requirements_file),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            env=environment,
+            check=False,
+        )
+    if result.returncode != 0:
+        raise Tfm1Error(
+            f"installing the pip packages with {installer} failed: {_summary(result.stderr or result.stdout)}",
+            "check the network and re-run; a hash mismatch means the file at the locked URL changed: re-lock",
+        )
+    return installer
+
+
+def _has_pip(python: Path) -> bool:
+    probe = subprocess.run(
+        [str(python), "-c", "import pip"], stdin=subprocess.DEVNULL, capture_output=True, check=False
+    )
+    return probe.returncode == 0
+
+
+def _summary(output: str) -> str:
+    """The installer's error in one line: its error lines, without the traceback noise, at most ~600 chars."""
+    lines = [line.strip() for line in output.strip().splitlines() if line.strip()]
+    # pip prints a traceback-free block; uv an `error:` line and `cause:`/`Expected:`/`Computed:` lines.
+    keys = ("error", "cause", "mismatch", "expected", "computed", "got", "sha256")
+    wanted = [line for line in lines if any(key in line.lower() for key in keys)]
+    text = " ".join(wanted or lines[-6:])
+    return (text[:600] + "…") if len(text) > 600 else text or "no output"

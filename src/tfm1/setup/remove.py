@@ -1,0 +1,68 @@
+"""Removal of a tfm1-made environment: only a prefix with a receipt, and never a conda root."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from tfm1.errors import ExitCode, Tfm1Error, UsageError
+from tfm1.receipt import read_receipt
+from tfm1.setup.events import Events
+
+
+def find_named(name: str) -> Path:
+    from tfm1.host import live_host
+    from tfm1.inspect.conda import find_conda_roots
+
+    matches = [
+        Path(env.prefix) for root in find_conda_roots(live_host()) for env in root.envs if Path(env.prefix).name == name
+    ]
+    with_receipt = [p for p in matches if read_receipt(p) is not None]
+    if with_receipt:
+        return with_receipt[0]
+    if matches:
+        return matches[0]
+    raise Tfm1Error(f"no conda environment named {name!r} was found", "give its path with --prefix PATH")
+
+
+def remove(name: str | None, prefix: Path | None, yes: bool, events: Events) -> int:
+    from tfm1.setup.runner import SetupOptions, interactive
+    from tfm1.setup.transaction import remove_tree
+
+    if name is not None and (not name or "/" in name or name == "base"):
+        raise UsageError(f"--name {name!r} is not an environment name", "give the name tfm1 setup used, or --prefix")
+    target = find_named(name) if name is not None else (prefix or Path()).expanduser().absolute()
+    if not target.exists():
+        raise Tfm1Error(f"{target} does not exist", "check the path (tfm1 setup prints it)")
+    if (target / "condabin").exists() or (target / "envs").is_dir():
+        raise Tfm1Error(
+            f"{target} is a conda installation, not an environment: tfm1 never removes one",
+            "remove it yourself if nothing needs it",
+        )
+    receipt = read_receipt(target)
+    if receipt is None:
+        raise Tfm1Error(
+            f"{target} was not made by tfm1 (it has no receipt), so it is left alone",
+            "remove it with the tool that made it (conda env remove -p PATH)",
+        )
+    events.step(
+        "remove",
+        "started",
+        f"removing {target} (profile {receipt.profile}, made {receipt.created})",
+        prefix=str(target),
+    )
+    if interactive(SetupOptions(yes=yes)):
+        from rich.prompt import Confirm
+
+        if not Confirm.ask(f"Delete {target}?", default=False, console=events.err):
+            events.step("remove", "skipped", "cancelled: nothing was removed")
+            return ExitCode.FAILED
+    # Rename first: a half-deleted prefix would still look like an environment to conda; a renamed one does not.
+    doomed = target.with_name(f"{target.name}.tfm1-removing-{os.getpid()}")
+    try:
+        target.rename(doomed)
+    except OSError as error:
+        raise Tfm1Error(f"cannot remove {target}: {error.strerror or error}", "check its permissions") from None
+    remove_tree(doomed)
+    events.step("remove", "ok", f"removed {target}", prefix=str(target))
+    return ExitCode.OK

@@ -1,0 +1,112 @@
+"""All or nothing: what a setup run creates is removed, and what it moved aside is put back, on any failure.
+
+Conda prefixes cannot be built elsewhere and renamed into place: installers write the final prefix into
+files (prefix placeholders in scripts, `.pc` files, shebangs, binaries), so an environment only works at
+the path it was installed to. So the environment is built at its final path, and this transaction removes
+it entirely if the run does not finish. An environment being replaced (`--update`, `--force`) is renamed
+aside first and renamed back on failure: a rename inside one directory is atomic, and a prefix renamed
+back to its own path is intact again.
+
+SIGTERM and SIGHUP are turned into KeyboardInterrupt (SIGINT already is) so that every way a run can be
+stopped, short of SIGKILL, goes through the rollback; signals are ignored while the rollback runs.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import time
+from pathlib import Path
+from types import FrameType, TracebackType
+from typing import Any
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+def remove_tree(path: Path) -> None:
+    """Remove a directory tree, retrying once: a background writer may still be finishing a file."""
+    for attempt in range(3):
+        if not path.exists() and not path.is_symlink():
+            return
+        if path.is_symlink() or path.is_file():
+            path.unlink()
+            return
+        shutil.rmtree(path, ignore_errors=attempt < 2)
+        time.sleep(0.05 * (attempt + 1))
+
+
+class Transaction:
+    def __init__(self) -> None:
+        self.created: list[tuple[Path, Path]] = []  # (path, outermost new parent): removed on rollback, newest first
+        self.emptied: list[Path] = []  # existed empty before: emptied again on rollback
+        self.moved: list[tuple[Path, Path]] = []  # (original, aside): renamed back on rollback
+        self.rolled_back: list[str] = []  # what the rollback did, for the error message
+        self._saved: dict[int, Any] = {}
+
+    def create_dir(self, path: Path) -> Path:
+        """Claim `path` for this run: it must not exist, or be an empty directory."""
+        if path.is_dir() and not any(path.iterdir()):
+            self.emptied.append(path)
+        else:
+            # Parents made here are this run's too: the rollback removes the outermost one it made.
+            outermost = path
+            while not outermost.parent.exists():
+                outermost = outermost.parent
+            path.mkdir(parents=True)
+            self.created.append((path, outermost))
+        return path
+
+    def will_create(self, path: Path) -> None:
+        """`path` is about to be made by a child process (an installer): remove it if the run fails."""
+        self.created.append((path, path))
+
+    def move_aside(self, path: Path) -> Path:
+        aside = path.with_name(f"{path.name}.tfm1-old-{os.getpid()}")
+        path.rename(aside)
+        self.moved.append((path, aside))
+        return aside
+
+    def __enter__(self) -> Transaction:
+        for signum in STOP_SIGNALS:
+            self._saved[signum] = signal.signal(signum, _interrupt)
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        try:
+            if kind is None:
+                for _, aside in self.moved:
+                    remove_tree(aside)
+            else:
+                self.rollback()
+        finally:
+            for signum, handler in self._saved.items():
+                signal.signal(signum, handler)
+
+    def rollback(self) -> None:
+        previous = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, *STOP_SIGNALS)}
+        try:
+            for path, outermost in reversed(self.created):
+                if outermost.exists() or outermost.is_symlink():
+                    remove_tree(outermost)
+                    made = f" (and {outermost}, made for it)" if outermost != path else ""
+                    self.rolled_back.append(f"removed {path}{made}")
+            for path in self.emptied:
+                if path.exists():
+                    remove_tree(path)
+                path.mkdir(parents=True, exist_ok=True)
+                self.rolled_back.append(f"emptied {path} again")
+            for original, aside in reversed(self.moved):
+                if original.exists():
+                    remove_tree(original)
+                aside.rename(original)
+                self.rolled_back.append(f"restored {original}")
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)

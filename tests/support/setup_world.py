@@ -1,0 +1,118 @@
+"""A per-test world for `tfm1 setup` tests: a copy of a test-time conda channel and package index, served on
+127.0.0.1, a conda-lock v1 lockfile pointing at them, private caches, and `world.setup(...)` running the real
+`python -m tfm1 setup` in a subprocess.
+
+Fixtures in a test module:
+
+    @pytest.fixture(scope="session")
+    def built(tmp_path_factory): return build_inputs(tmp_path_factory)
+
+    @pytest.fixture
+    def world(tmp_path, built): yield from make_world(tmp_path, built)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.support.conda_channel import Channel, CondaPackage, build_channel, write_conda_lock
+from tests.support.http import StaticServer
+from tests.support.pypi_index import PackageIndex, build_index, make_wheel
+
+
+@dataclass
+class World:
+    tmp: Path
+    channel: Channel
+    index: PackageIndex
+    conda_server: StaticServer
+    pypi_server: StaticServer
+    lock: Path
+    env: dict[str, str]
+
+    @property
+    def prefix(self) -> Path:
+        return self.tmp / "envs" / "tf"
+
+    def write_lock(self, platform: str | None = None) -> Path:
+        return write_conda_lock(
+            self.lock,
+            self.conda_server.url,
+            self.channel.packages,
+            self.index.locks(self.pypi_server.url),
+            platform=platform,
+        )
+
+    def setup(self, *args: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess[str]:
+        command = ["setup", "--lockfile", str(self.lock), "--yes", "--no-verify", *args]
+        if "--name" not in args and "--prefix" not in args:
+            command += ["--prefix", str(self.prefix)]
+        return tfm1(*command, env={**self.env, **env}, timeout=timeout)
+
+    def conda_path(self, name: str) -> str:
+        package = self.channel.package(name)
+        return f"/{package.subdir}/{package.filename}"
+
+    def wheel_path(self) -> str:
+        return f"/files/{self.index.wheels[0].name}"
+
+
+def tfm1(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tfm1", *args], capture_output=True, text=True, env=env, timeout=timeout, check=False
+    )
+
+
+def build_inputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The channel and the index, built once per session (a `built` fixture); tests work on copies."""
+    root = tmp_path_factory.mktemp("built")
+    build_channel(root / "channel")
+    build_index(root / "pypi", [make_wheel(root / "wheels", "tfm1-probe", "1.0")])
+    return root / "channel", root / "pypi"
+
+
+def clean_env(tmp: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CONDA", "TFM1_", "PIP_", "UV_", "VIRTUAL_ENV"))}
+    env.pop("CI", None)
+    env.update(TFM1_CACHE_DIR=str(tmp / "cache"), UV_CACHE_DIR=str(tmp / "uv-cache"), UV_PYTHON_DOWNLOADS="never")
+    env["PYTHONPATH"] = str(Path(__file__).parents[2] / "src")
+    return env
+
+
+def make_world(tmp_path: Path, built: tuple[Path, Path]) -> Iterator[World]:
+    """The body of a `world` fixture: copies of the built channel and index, served while the test runs."""
+    channel_dir, index_dir = tmp_path / "channel", tmp_path / "pypi"
+    shutil.copytree(built[0], channel_dir)
+    shutil.copytree(built[1], index_dir)
+    channel = Channel(channel_dir, [_reload(channel_dir, p) for p in ("python", "pip", "tfm1-test-data")])
+    index = PackageIndex(index_dir, sorted((index_dir / "files").glob("*.whl")))
+    with StaticServer(channel_dir) as conda_server, StaticServer(index_dir) as pypi_server:
+        world = World(tmp_path, channel, index, conda_server, pypi_server, tmp_path / "conda-lock.yml", {})
+        world.env = clean_env(tmp_path)
+        world.write_lock()
+        yield world
+
+
+def _reload(channel_dir: Path, name: str) -> CondaPackage:
+    """The CondaPackage of a copied channel: same archive, hashes read from the copy."""
+    (path,) = [p for p in channel_dir.glob(f"*/{name}-*.tar.bz2") if p.name.count("-") == name.count("-") + 2]
+    data = path.read_bytes()
+    version, build = path.name[len(name) + 1 : -len(".tar.bz2")].rsplit("-", 1)
+    return CondaPackage(
+        name, version, build, path.parent.name, path, hashlib.sha256(data).hexdigest(), hashlib.md5(data).hexdigest()
+    )
+
+
+def assert_no_prefix(world: World) -> None:
+    assert not world.prefix.exists(), sorted(p.name for p in world.prefix.iterdir())
+    leftovers = [p.name for p in world.prefix.parent.iterdir()] if world.prefix.parent.exists() else []
+    assert leftovers == [], leftovers

@@ -1,0 +1,383 @@
+"""`tfm1 setup` for real: a conda channel and a package index built at test time, served on 127.0.0.1.
+
+Each test gets its own copy of the channel and index (so it can tamper with them), its own servers, its own
+package caches (`TFM1_CACHE_DIR`, `UV_CACHE_DIR`) and runs the real `python -m tfm1` in a subprocess.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.conda_channel import PLACEHOLDER, build_package, host_subdir
+from tests.support.pypi_index import make_wheel
+from tests.support.setup_world import World, assert_no_prefix, build_inputs, make_world, tfm1
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return build_inputs(tmp_path_factory)
+
+
+@pytest.fixture
+def world(tmp_path: Path, built: tuple[Path, Path]) -> Iterator[World]:
+    yield from make_world(tmp_path, built)
+
+
+# --- the working path ---------------------------------------------------------------------------------------
+
+
+def test_setup_creates_a_working_environment_and_a_rerun_is_a_noop(world: World) -> None:
+    result = world.setup()
+    assert result.returncode == 0, result.stderr
+    python = world.prefix / "bin" / "python"
+    probe = subprocess.run(
+        [str(python), "-c", "import sys, tfm1_probe; print(sys.prefix); print(tfm1_probe.VALUE)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert probe.stdout.split() == [str(world.prefix), "42"]
+    # The placeholder was replaced with the real prefix, in a data file and in a script.
+    assert (world.prefix / "share/tfm1-test-data/prefix.txt").read_text() == f"prefix={world.prefix}\n"
+    script = subprocess.run([str(world.prefix / "bin/tfm1-test-data-prefix")], capture_output=True, text=True)
+    assert script.stdout.strip() == str(world.prefix)
+    assert PLACEHOLDER not in (world.prefix / "bin/tfm1-test-data-prefix").read_text()
+    # pip came as a noarch: python package and works in the new environment.
+    pip = subprocess.run([str(python), "-m", "pip", "--version"], capture_output=True, text=True, check=True)
+    assert str(world.prefix) in pip.stdout
+    receipt = json.loads((world.prefix / "etc/tfm1/receipt.json").read_text())
+    assert receipt["tfm1_receipt"] == 1
+    assert receipt["lockfile"] == str(world.lock)
+    assert receipt["platform"] == host_subdir()
+    assert receipt["packages"]["tfm1-probe"] == "1.0"
+    assert receipt["packages"]["python"] == "{}.{}.{}".format(*sys.version_info[:3])
+    history = (world.prefix / "conda-meta/history").read_text()
+    assert "# cmd: tfm1 setup" in history and "::tfm1-test-data-1.0-0" in history
+
+    requests_before = len(world.conda_server.requests) + len(world.pypi_server.requests)
+    marker = (world.prefix / "etc/tfm1/receipt.json").stat().st_mtime_ns
+    start = time.monotonic()
+    again = world.setup()
+    elapsed = time.monotonic() - start
+    assert again.returncode == 0, again.stderr
+    assert "already set up" in again.stdout
+    assert len(world.conda_server.requests) + len(world.pypi_server.requests) == requests_before
+    assert (world.prefix / "etc/tfm1/receipt.json").stat().st_mtime_ns == marker
+    assert elapsed < 5  # about a second; generous for a loaded CI machine (benchmarks/bench_setup.py measures)
+    # The no-op path reads the receipt and hashes the lockfile: rattler, uv and requests stay unimported.
+    command = [sys.executable, "-X", "importtime", "-m", "tfm1", "setup", "--lockfile", str(world.lock)]
+    timing = subprocess.run(
+        [*command, "--prefix", str(world.prefix), "--yes"], env=world.env, capture_output=True, text=True, check=True
+    )
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in timing.stderr.splitlines() if "|" in line}
+    assert "tfm1" in imported and not imported & {"rattler", "uv", "requests", "yaml"}
+
+
+def test_pip_layer_falls_back_to_pip(world: World) -> None:
+    result = world.setup("--json", TFM1_PIP_INSTALLER="pip")
+    assert result.returncode == 0, result.stderr
+    steps = [json.loads(line) for line in result.stdout.splitlines()]
+    (pip_step,) = [s for s in steps if s["step"] == "pip" and s["status"] == "ok"]
+    assert pip_step["installer"] == "pip"
+    probe = subprocess.run([str(world.prefix / "bin/python"), "-c", "import tfm1_probe"], capture_output=True)
+    assert probe.returncode == 0
+
+
+def test_json_mode_prints_one_object_per_step(world: World) -> None:
+    result = world.setup("--json")
+    assert result.returncode == 0, result.stderr
+    steps = [json.loads(line) for line in result.stdout.splitlines()]
+    assert all(set(s) >= {"step", "status"} for s in steps)
+    names = [s["step"] for s in steps if s["status"] == "ok"]
+    assert names == ["lockfile", "preflight", "plan", "conda", "pip", "receipt", "done"]
+    plan = next(s for s in steps if s["step"] == "plan")
+    assert plan["prefix"] == str(world.prefix) and plan["conda_packages"] == 3 and plan["pip_packages"] == 1
+    assert plan["download_bytes"] == sum(p.path.stat().st_size for p in world.channel.packages) + sum(
+        w.stat().st_size for w in world.index.wheels
+    )
+    assert steps[-1]["python"] == str(world.prefix / "bin" / "python")
+
+
+def test_dry_run_prints_the_plan_and_changes_nothing(world: World) -> None:
+    result = world.setup("--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "Plan" in result.stdout and str(world.prefix) in result.stdout
+    size = sum(p.path.stat().st_size for p in world.channel.packages) + world.index.wheels[0].stat().st_size
+    assert f"3 conda packages and 1 wheels, {size / 1e6:.1f} MB" in result.stdout
+    assert "dry run" in result.stdout
+    assert not world.prefix.exists()
+    assert world.prefix.parent.exists() is False
+
+
+def test_a_changed_lock_needs_update_which_rebuilds(world: World) -> None:
+    assert world.setup().returncode == 0
+    world.index.add_wheel(make_wheel(world.tmp / "wheels2", "tfm1-extra", "2.0", value="extra"))
+    world.write_lock()
+    refused = world.setup()
+    assert refused.returncode == 1
+    assert "different lockfile" in refused.stderr and "--update" in refused.stderr
+    assert not list(world.prefix.glob("lib/python*/site-packages/tfm1_extra"))  # the refused run changed nothing
+    updated = world.setup("--update")
+    assert updated.returncode == 0, updated.stderr
+    probe = subprocess.run(
+        [str(world.prefix / "bin/python"), "-c", "import tfm1_extra; print(tfm1_extra.VALUE)"],
+        capture_output=True,
+        text=True,
+    )
+    assert probe.stdout.strip() == "extra"
+    receipt = json.loads((world.prefix / "etc/tfm1/receipt.json").read_text())
+    assert receipt["packages"]["tfm1-extra"] == "2.0"
+    assert sorted(p.name for p in world.prefix.parent.iterdir()) == ["tf"]  # the old one is gone, not kept aside
+
+
+def test_a_retried_download_succeeds(world: World) -> None:
+    world.conda_server.fault(world.conda_path("pip"), "drop-once")
+    result = world.setup()
+    assert result.returncode == 0, result.stderr
+    assert world.conda_server.requests.count(world.conda_path("pip")) >= 2
+
+
+# --- faults: each a clear message, a non-zero exit and no partial prefix ---------------------------------
+
+
+def test_tampered_conda_package(world: World) -> None:
+    original = world.channel.package("tfm1-test-data")
+    # Same file name, different content: what a compromised mirror serves.
+    build_package(
+        world.tmp / "evil", "tfm1-test-data", "1.0", files={"share/tfm1-test-data/prefix.txt": "evil\n"}
+    ).path.replace(original.path)
+    result = world.setup()
+    assert result.returncode == 1
+    assert "installing the conda packages failed" in result.stderr
+    assert "tfm1-test-data" in result.stderr
+    assert "sha256" in result.stderr.lower() or "hash" in result.stderr.lower()
+    assert f"removed {world.prefix} (and {world.prefix.parent}, made for it)" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert_no_prefix(world)
+    assert not world.prefix.parent.exists()
+
+
+def test_tampered_wheel(world: World) -> None:
+    evil = make_wheel(world.tmp / "evil", "tfm1-probe", "1.0", value="evil")
+    evil.replace(world.index.wheels[0])
+    result = world.setup()
+    assert result.returncode == 1
+    assert "installing the pip packages with uv failed" in result.stderr
+    assert "hash" in result.stderr.lower()
+    assert "Traceback" not in result.stderr
+    assert_no_prefix(world)
+
+
+def test_tampered_wheel_with_pip(world: World) -> None:
+    make_wheel(world.tmp / "evil", "tfm1-probe", "1.0", value="evil").replace(world.index.wheels[0])
+    result = world.setup(TFM1_PIP_INSTALLER="pip")
+    assert result.returncode == 1
+    assert "installing the pip packages with pip failed" in result.stderr
+    assert "hash" in result.stderr.lower()
+    assert_no_prefix(world)
+
+
+def test_server_drops_the_connection(world: World) -> None:
+    path = world.conda_path("pip")
+    world.conda_server.fault(path, "drop")
+    result = world.setup()
+    assert result.returncode == 1
+    assert "installing the conda packages failed" in result.stderr
+    assert "pip-" in result.stderr
+    assert world.conda_server.requests.count(path) >= 2  # retried before giving up
+    assert_no_prefix(world)
+
+
+@pytest.mark.slow  # uv retries the dropped download with backoff: ~15 s
+def test_wheel_server_drops_the_connection(world: World) -> None:
+    world.pypi_server.fault(world.wheel_path(), "drop")
+    result = world.setup()
+    assert result.returncode == 1
+    assert "installing the pip packages with uv failed" in result.stderr
+    assert_no_prefix(world)
+
+
+def test_404(world: World) -> None:
+    world.conda_server.fault(world.conda_path("tfm1-test-data"), "404")
+    result = world.setup()
+    assert result.returncode == 1
+    assert "404" in result.stderr
+    assert world.conda_server.url in result.stderr  # the URL that failed
+    assert_no_prefix(world)
+
+
+@pytest.mark.parametrize(
+    ("step", "signum"),
+    [("pip", signal.SIGINT), ("conda", signal.SIGINT), ("conda", signal.SIGTERM)],
+    ids=["sigint-pip", "sigint-conda", "sigterm-conda"],
+)
+def test_interrupt_during_install_rolls_back(world: World, step: str, signum: signal.Signals) -> None:
+    if step == "pip":
+        server, path = world.pypi_server, world.wheel_path()
+        big = make_wheel(world.tmp / "big", "tfm1-probe", "1.0", value="x" * 400_000)  # ~10 s at the slow rate
+        big.replace(world.index.wheels[0])
+        world.write_lock()
+    else:
+        server, path = world.conda_server, world.conda_path("pip")  # ~1.5 MB: ~35 s at the slow rate
+    server.fault(path, "slow")
+    command = ["setup", "--lockfile", str(world.lock), "--prefix", str(world.prefix), "--yes", "--no-verify"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tfm1", *command],
+        env=world.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while path not in server.requests and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert path in server.requests, "the slow download never started"
+    time.sleep(0.5)
+    assert world.prefix.is_dir()  # the run has started writing: there is something to undo
+    process.send_signal(signum)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert f"interrupted during the {step} step" in stderr and f"removed {world.prefix}" in stderr
+    assert "Traceback" not in stderr
+    time.sleep(0.5)  # nothing may reappear after the rollback (no straggling writer)
+    assert_no_prefix(world)
+
+
+def test_existing_prefix_without_receipt_is_refused(world: World) -> None:
+    world.prefix.mkdir(parents=True)
+    (world.prefix / "precious.txt").write_text("mine")
+    result = world.setup()
+    assert result.returncode == 1
+    assert "not made by tfm1" in result.stderr and "--force" in result.stderr
+    assert (world.prefix / "precious.txt").read_text() == "mine"
+    assert sorted(p.name for p in world.prefix.iterdir()) == ["precious.txt"]
+
+
+def test_force_replaces_a_foreign_prefix_and_restores_it_on_failure(world: World) -> None:
+    world.prefix.mkdir(parents=True)
+    (world.prefix / "precious.txt").write_text("mine")
+    world.conda_server.fault(world.conda_path("tfm1-test-data"), "404")
+    failed = world.setup("--force")
+    assert failed.returncode == 1
+    assert f"restored {world.prefix}" in failed.stderr
+    assert sorted(p.name for p in world.prefix.iterdir()) == ["precious.txt"]
+    assert sorted(p.name for p in world.prefix.parent.iterdir()) == ["tf"]
+    world.conda_server._faults.clear()
+    replaced = world.setup("--force")
+    assert replaced.returncode == 0, replaced.stderr
+    assert not (world.prefix / "precious.txt").exists() and (world.prefix / "etc/tfm1/receipt.json").is_file()
+    assert sorted(p.name for p in world.prefix.parent.iterdir()) == ["tf"]
+
+
+def test_lock_without_the_host_platform(world: World) -> None:
+    world.write_lock(platform="osx-arm64" if host_subdir() != "osx-arm64" else "linux-64")
+    result = world.setup()
+    assert result.returncode == 2
+    assert f"no packages for this machine's platform {host_subdir()}" in result.stderr
+    assert "Fix:" in result.stderr
+    assert result.stdout == ""  # people get the one error line, nothing else
+    assert not world.prefix.exists()
+    as_json = world.setup("--json")
+    assert as_json.returncode == 2
+    last = json.loads(as_json.stdout.splitlines()[-1])
+    assert last["step"] == "setup" and last["status"] == "failed" and last["exit_code"] == 2
+    assert host_subdir() in last["message"] and last["fix"]
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["version: 1\npackage: [\n", "not: a lockfile\n", "", "version: 1\nmetadata: {}\npackage:\n- name: x\n"],
+)
+def test_corrupt_lockfile(world: World, content: str) -> None:
+    world.lock.write_text(content)
+    result = world.setup()
+    assert result.returncode == 2
+    assert "is not a readable conda-lock lockfile" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not world.prefix.exists()
+
+
+def test_missing_lockfile(world: World) -> None:
+    result = tfm1(
+        "setup", "--lockfile", str(world.tmp / "nope.yml"), "--prefix", str(world.prefix), "--yes", env=world.env
+    )
+    assert result.returncode == 2
+    assert "cannot read lockfile" in result.stderr
+
+
+# --- remove ------------------------------------------------------------------------------------------------
+
+
+def test_remove_deletes_only_environments_with_a_receipt(world: World) -> None:
+    assert world.setup().returncode == 0
+    foreign = world.tmp / "envs" / "foreign"
+    foreign.mkdir()
+    (foreign / "conda-meta").mkdir()
+    refused = tfm1("remove", "--prefix", str(foreign), "--yes", env=world.env)
+    assert refused.returncode == 1 and "no receipt" in refused.stderr
+    assert foreign.is_dir()
+    removed = tfm1("remove", "--prefix", str(world.prefix), "--yes", "--json", env=world.env)
+    assert removed.returncode == 0, removed.stderr
+    assert json.loads(removed.stdout.splitlines()[-1]) == {
+        "step": "remove",
+        "status": "ok",
+        "message": f"removed {world.prefix}",
+        "prefix": str(world.prefix),
+    }
+    assert sorted(p.name for p in world.prefix.parent.iterdir()) == ["foreign"]
+
+
+def test_setup_runs_verify_and_keeps_an_environment_that_fails_it(world: World) -> None:
+    # The test environment has no TensorFlow, so the smoke test must fail, and say so, after a complete install.
+    command = ["setup", "--lockfile", str(world.lock), "--prefix", str(world.prefix), "--yes", "--json"]
+    result = tfm1(*command, env=world.env, timeout=300)
+    assert result.returncode == 1, result.stderr
+    steps = [json.loads(line) for line in result.stdout.splitlines()]
+    verify = [s for s in steps if s["step"] == "verify"]
+    assert verify and verify[0]["status"] == "failed" and verify[0]["result"]["ok"] is False
+    assert "failed verification" in verify[-1]["message"]
+    assert (world.prefix / "etc/tfm1/receipt.json").is_file()  # installed completely; only the smoke test failed
+
+
+def run_on_a_terminal(world: World, typed: bytes, **env: str) -> subprocess.CompletedProcess[str]:
+    """`tfm1 setup` (no --yes) with a pseudo-terminal as stdin, `typed` already waiting in it."""
+    import os
+
+    master, slave = os.openpty()
+    try:
+        os.write(master, typed)
+        command = ["setup", "--lockfile", str(world.lock), "--prefix", str(world.prefix), "--no-verify"]
+        return subprocess.run(
+            [sys.executable, "-m", "tfm1", *command],
+            stdin=slave,
+            capture_output=True,
+            text=True,
+            env={**world.env, **env},
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(master)
+        os.close(slave)
+
+
+def test_a_terminal_is_asked_before_anything_changes(world: World) -> None:
+    cancelled = run_on_a_terminal(world, b"n\n")
+    assert "Proceed?" in cancelled.stderr
+    assert cancelled.returncode == 1 and "cancelled: nothing was changed" in cancelled.stdout
+    assert not world.prefix.exists()
+    for variable in ("NONINTERACTIVE", "CI"):
+        unattended = run_on_a_terminal(world, b"", **{variable: "1"})
+        assert unattended.returncode == 0, unattended.stderr
+        assert "Proceed?" not in unattended.stderr
+        assert "Plan" in unattended.stdout and (world.prefix / "etc/tfm1/receipt.json").is_file()
+        shutil.rmtree(world.prefix)  # so the next variable is checked on a fresh install, not a no-op

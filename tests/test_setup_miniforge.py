@@ -1,0 +1,175 @@
+"""The Miniforge path of `tfm1 setup`, end to end, with a fake installer served on 127.0.0.1.
+
+The fake is a real shell script run the way the real one is (`bash <file>.sh -b -p PREFIX`, stdin closed);
+it lays out what tfm1 relies on in a conda root: `conda-meta/` with a record naming the platform, `envs/`,
+`condabin/conda`. HOME points into the test's directory, so the user's real conda roots are never seen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.conda_channel import host_subdir
+from tests.support.http import StaticServer
+from tests.support.setup_world import World, build_inputs, make_world, tfm1
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return build_inputs(tmp_path_factory)
+
+
+@pytest.fixture
+def world(tmp_path: Path, built: tuple[Path, Path]) -> Iterator[World]:
+    yield from make_world(tmp_path, built)
+
+
+FAKE_MINIFORGE = """#!/bin/bash
+# A stand-in for Miniforge3-<version>-<os>-<arch>.sh: batch install into -p PREFIX.
+set -eu
+prefix=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+        -b) shift ;;
+        -p) prefix="$2"; shift 2 ;;
+        *) echo "unknown option $1" >&2; exit 2 ;;
+    esac
+done
+[ -n "$prefix" ] || { echo "no prefix" >&2; exit 2; }
+if [ -e "$prefix" ]; then echo "ERROR: File or directory already exists: '$prefix'" >&2; exit 1; fi
+if read -r -t 1 line; then echo "the installer must not get input: $line" >&2; exit 3; fi
+mkdir -p "$prefix/conda-meta" "$prefix/envs" "$prefix/condabin" "$prefix/pkgs"
+printf '==> 2025-05-01 00:00:00 <==\\n' > "$prefix/conda-meta/history"
+printf '{"name": "conda", "version": "25.3.1", "build": "0", "subdir": "@SUBDIR@"}\\n' \\
+    > "$prefix/conda-meta/conda-25.3.1-0.json"
+printf '#!/bin/sh\\necho "$@" >> "$(dirname "$0")/../conda-calls.txt"\\n' > "$prefix/condabin/conda"
+chmod +x "$prefix/condabin/conda"
+@EXTRA@
+echo "installation finished."
+"""
+
+
+def fake_installer(directory: Path, extra: str = "") -> tuple[Path, str]:
+    script = directory / "Miniforge3-25.3.1-0-Linux-x86_64.sh"
+    directory.mkdir(parents=True, exist_ok=True)
+    script.write_text(FAKE_MINIFORGE.replace("@SUBDIR@", host_subdir()).replace("@EXTRA@", extra))
+    return script, hashlib.sha256(script.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def home(world: World) -> Iterator[Path]:
+    home = world.tmp / "home"
+    home.mkdir()
+    world.env["HOME"] = str(home)
+    yield home
+
+
+def serve_installer(world: World, extra: str = "") -> tuple[StaticServer, str]:
+    script, sha256 = fake_installer(world.tmp / "miniforge-mirror", extra)
+    server = StaticServer(script.parent).start()
+    return server, sha256
+
+
+def test_miniforge_is_installed_then_reused_and_env_removed_by_name(world: World, home: Path) -> None:
+    server, sha256 = serve_installer(world)
+    try:
+        url = f"{server.url}/Miniforge3-25.3.1-0-Linux-x86_64.sh"
+        env = {"TFM1_MINIFORGE_URL": url, "TFM1_MINIFORGE_SHA256": sha256}
+        result = world.setup("--name", "tf", "--json", "--init-shell", **env, SHELL="/bin/bash")
+        assert result.returncode == 0, result.stderr
+        assert (home / "miniforge3" / "conda-calls.txt").read_text() == "init bash\n"  # asked for, and only then
+        steps = [json.loads(line) for line in result.stdout.splitlines()]
+        plan = next(s for s in steps if s["step"] == "plan")
+        assert plan["conda_root"] == {
+            "path": str(home / "miniforge3"),
+            "action": "install",
+            "url": url,
+            "sha256": sha256,
+        }
+        assert any(s["step"] == "miniforge" and s["status"] == "ok" for s in steps)
+        prefix = home / "miniforge3" / "envs" / "tf"
+        assert (prefix / "etc/tfm1/receipt.json").is_file()
+        assert steps[-1]["activate"] == "conda activate tf"
+        assert server.requests == ["/Miniforge3-25.3.1-0-Linux-x86_64.sh"]
+
+        again = world.setup("--name", "tf", **env)  # the root now exists: found, not installed again
+        assert again.returncode == 0, again.stderr
+        assert "already set up" in again.stdout
+        assert len(server.requests) == 1
+
+        removed = tfm1("remove", "--name", "tf", "--yes", env=world.env)
+        assert removed.returncode == 0, removed.stderr
+        assert not prefix.exists()
+        assert (home / "miniforge3" / "conda-meta").is_dir()  # the root stays
+        refused = tfm1("remove", "--prefix", str(home / "miniforge3"), "--yes", env=world.env)
+        assert refused.returncode == 1 and "conda installation" in refused.stderr
+    finally:
+        server.stop()
+
+
+def test_wrong_miniforge_sha256_installs_nothing(world: World, home: Path) -> None:
+    server, _ = serve_installer(world)
+    try:
+        url = f"{server.url}/Miniforge3-25.3.1-0-Linux-x86_64.sh"
+        result = world.setup("--name", "tf", TFM1_MINIFORGE_URL=url, TFM1_MINIFORGE_SHA256="0" * 64)
+        assert result.returncode == 1
+        assert f"download of {url} failed: sha256 mismatch" in result.stderr
+        assert "Traceback" not in result.stderr
+        assert not (home / "miniforge3").exists()
+        assert not list((world.tmp / "cache").rglob("*.sh*"))  # nothing unverified is kept
+    finally:
+        server.stop()
+
+
+def test_failing_installer_leaves_no_root(world: World, home: Path) -> None:
+    server, sha256 = serve_installer(world, extra='echo "disk full" >&2; exit 7')
+    try:
+        url = f"{server.url}/Miniforge3-25.3.1-0-Linux-x86_64.sh"
+        result = world.setup("--name", "tf", TFM1_MINIFORGE_URL=url, TFM1_MINIFORGE_SHA256=sha256)
+        assert result.returncode == 1
+        assert "the Miniforge installer failed (exit 7): disk full" in result.stderr
+        assert f"removed {home / 'miniforge3'}" in result.stderr
+        assert not (home / "miniforge3").exists()
+    finally:
+        server.stop()
+
+
+def test_no_pinned_installer_on_linux_needs_url_and_hash(world: World, home: Path) -> None:
+    if not host_subdir().startswith("linux-"):
+        pytest.fail("this test describes Linux, where tfm1 pins no Miniforge installer")
+    result = world.setup("--name", "tf")
+    assert result.returncode == 1
+    assert "pins no Miniforge installer for linux-64" in result.stderr
+    assert "TFM1_MINIFORGE_SHA256" in result.stderr
+    assert not (home / "miniforge3").exists()
+
+
+def test_a_foreign_platform_root_is_left_alone(world: World, home: Path) -> None:
+    intel = home / "miniconda3"
+    (intel / "conda-meta").mkdir(parents=True)
+    record = intel / "conda-meta" / "python-3.9.7-h88f2d9e_1.json"
+    record.write_text(json.dumps({"name": "python", "version": "3.9.7", "subdir": "osx-64"}))
+    before = sorted(str(p.relative_to(intel)) for p in intel.rglob("*"))
+    server, sha256 = serve_installer(world)
+    try:
+        url = f"{server.url}/Miniforge3-25.3.1-0-Linux-x86_64.sh"
+        result = world.setup("--name", "tf", TFM1_MINIFORGE_URL=url, TFM1_MINIFORGE_SHA256=sha256)
+        assert result.returncode == 0, result.stderr
+        assert f"leaving {intel} alone" in result.stdout
+        assert (home / "miniforge3" / "envs" / "tf" / "etc/tfm1/receipt.json").is_file()
+        assert sorted(str(p.relative_to(intel)) for p in intel.rglob("*")) == before
+        assert not (home / "miniforge3" / "conda-calls.txt").exists()  # no shell set-up without --init-shell
+    finally:
+        server.stop()
+
+
+def test_a_hash_without_a_url_is_refused(world: World, home: Path) -> None:
+    result = world.setup("--name", "tf", TFM1_MINIFORGE_SHA256="0" * 64)
+    assert result.returncode == 2
+    assert "TFM1_MINIFORGE_SHA256 is set without TFM1_MINIFORGE_URL" in result.stderr
+    assert not (home / "miniforge3").exists()
