@@ -416,10 +416,12 @@ handover() {
     fi
     [ "$opt_no_verify" = 0 ] || set -- "$@" --no-verify
     [ "$opt_dry_run" = 0 ] || set -- "$@" --dry-run
+    # CONDA_EXE names the conda installation chosen here, so setup uses it even outside the usual places.
     if [ "$ho_mode" = print ]; then
+        [ -z "$opt_prefix" ] || printf 'CONDA_EXE=%s ' "$(quote_words "$miniforge_root/bin/conda")"
         printf '%s %s' "$(tilde "$link")" "$(quote_words "$@")"
     else
-        "$tfm1_exe" "$@" </dev/null
+        CONDA_EXE="$miniforge_root/bin/conda" "$tfm1_exe" "$@" </dev/null
     fi
 }
 

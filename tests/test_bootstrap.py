@@ -258,7 +258,9 @@ def test_apple_silicon_installs_and_hands_over_to_setup(mac: Mac, shell: str) ->
     assert mac.sandbox.calls("miniforge-installer") == [
         ["miniforge-installer", "-b", "-p", f"{home}/miniforge3", "stdin=/dev/null"]
     ]
-    assert probe_log_entries(mac.probe_log) == [{"argv": ["setup", "--yes"], "stdin": "/dev/null"}]
+    assert probe_log_entries(mac.probe_log) == [
+        {"argv": ["setup", "--yes"], "stdin": "/dev/null", "conda_exe": f"{home}/miniforge3/bin/conda"}
+    ]
     assert "==> Running: ~/.tfm1/bin/tfm1 setup --yes" in result.stdout
     # PATH: one line to copy, and no startup file touched.
     assert """echo 'export PATH="$HOME/.tfm1/bin:$PATH"' >> ~/.zprofile""" in result.stdout
@@ -369,6 +371,9 @@ def test_miniforge_prefix_installs_there_and_a_rerun_finds_it_again(mac: Mac) ->
     prefix = mac.sandbox.root / "opt" / "mf"
     result = mac.sandbox.run("--yes", f"--miniforge-prefix={prefix}")
     _assert_installed(mac, result, prefix)
+    # setup is told which conda installation to use: a root outside the usual places is not found otherwise.
+    assert probe_log_entries(mac.probe_log)[-1]["conda_exe"] == f"{prefix}/bin/conda"
+    assert f"CONDA_EXE={prefix}/bin/conda ~/.tfm1/bin/tfm1 setup --yes" in result.stdout
     again = mac.sandbox.run("--yes")
     assert again.returncode == 0, again.stderr
     assert mac.installer_downloads() == 1
@@ -414,7 +419,9 @@ def test_a_yes_on_the_terminal_installs(mac: Mac) -> None:
     assert "Proceed? [y/N]" in terminal
     assert result.returncode == 0, result.stderr
     # Consent at the prompt covers the plan's `tfm1 setup --yes`: setup itself gets /dev/null and cannot ask.
-    assert probe_log_entries(mac.probe_log) == [{"argv": ["setup", "--yes"], "stdin": "/dev/null"}]
+    assert probe_log_entries(mac.probe_log) == [
+        {"argv": ["setup", "--yes"], "stdin": "/dev/null", "conda_exe": f"{mac.sandbox.home}/miniforge3/bin/conda"}
+    ]
 
 
 # --- the real tfm1 package ------------------------------------------------------------------------------------------

@@ -50,3 +50,16 @@ def test_deep_needs_the_live_binaries() -> None:
     scenario = Path(__file__).parent / "scenarios" / "healthy-tf2191-metal120.json"
     result = tfm1("doctor", "--deep", "--snapshot", str(scenario))
     assert result.returncode == 2 and "snapshot does not hold" in result.stderr
+
+
+def test_an_unreadable_plugin_is_a_warning_beside_the_other_findings(tmp_path: Path) -> None:
+    python = _env_with_plugin(tmp_path, BOUND)
+    plugin = next(python.parent.parent.glob("lib/python3.*/site-packages/tensorflow-plugins/libmetal_plugin.dylib"))
+    plugin.write_bytes(b"\x7fELF" + bytes(200))  # not a Mach-O: what a damaged or foreign wheel leaves
+    code, report = _run(python)
+    findings = {f["code"]: f for f in report["findings"]}
+    assert code == 0
+    assert findings["metal-tf-linkage"]["severity"] == "warning"
+    assert "not a Mach-O" in findings["metal-tf-linkage"]["title"]
+    assert "not-macos" in findings  # the rest of the diagnosis is still there
+    assert "error" in report["facts"]["linkage"][0]

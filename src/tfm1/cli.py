@@ -67,3 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("tfm1: interrupted", file=sys.stderr)
         return int(ExitCode.INTERRUPTED)
+    except OSError as error:
+        # The last line of defence for the file system (permissions, a full disk): one line, never a traceback.
+        where = f" ({error.filename})" if error.filename else ""
+        print_error(Tfm1Error(f"{error.strerror or error}{where}", "check the path's permissions and free space"))
+        return int(ExitCode.FAILED)

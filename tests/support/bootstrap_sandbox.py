@@ -371,7 +371,9 @@ PROBE_PROJECT = {
                 print("tfm1 0.0.1 (hand-over probe)")
                 return 0
             with open(os.environ["TFM1_PROBE_LOG"], "a") as log:
-                log.write(json.dumps({"argv": sys.argv[1:], "stdin": os.readlink("/proc/self/fd/0")}) + "\\n")
+                record = {"argv": sys.argv[1:], "stdin": os.readlink("/proc/self/fd/0")}
+                record["conda_exe"] = os.environ.get("CONDA_EXE")
+                log.write(json.dumps(record) + "\\n")
             return int(os.environ.get("TFM1_PROBE_EXIT", "0"))
     """,
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tfm1.doctor.report import Finding, Report
+from tfm1.errors import Tfm1Error
 
 
 def add_linkage_findings(report: Report) -> Report:
@@ -13,9 +14,23 @@ def add_linkage_findings(report: Report) -> Report:
 
     python = report.facts.get("python") or {}
     findings = list(report.findings)
-    verdicts = []
+    verdicts: list[dict[str, object]] = []
     for site in python.get("site_packages", []):
-        result = check_installed(Path(site))
+        try:
+            result = check_installed(Path(site))
+        except Tfm1Error as error:
+            # An unreadable plugin (an x86_64 or damaged wheel) must not hide every other finding.
+            verdicts.append({"site_packages": site, "error": error.message})
+            findings.append(
+                Finding(
+                    "metal-tf-linkage",
+                    "warning",
+                    f"The linkage of tensorflow-metal and TensorFlow could not be read: {error.message}",
+                    {"site_packages": site},
+                    [error.fix] if error.fix else [],
+                )
+            )
+            continue
         if result is None:
             continue
         verdicts.append(result.to_json())

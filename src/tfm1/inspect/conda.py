@@ -77,13 +77,11 @@ def inspect_env(host: Host, prefix: str) -> CondaEnv:
 
 
 def candidate_roots(host: Host) -> list[str]:
+    # The installation the shell has active (or the installer chose, through CONDA_EXE) comes first, wherever it
+    # lives; then the usual places.
+    roots = [_root_of(value, variable) for variable in ("CONDA_EXE", "CONDA_PREFIX") if (value := host.env(variable))]
     home = host.home()
-    roots = [posixpath.join(home, r) for r in HOME_ROOTS] + list(SYSTEM_ROOTS)
-    # An env given by CONDA_PREFIX may live under a root kept anywhere else.
-    for variable in ("CONDA_PREFIX", "CONDA_EXE"):
-        value = host.env(variable)
-        if value:
-            roots.append(_root_of(value, variable))
+    roots += [posixpath.join(home, r) for r in HOME_ROOTS] + list(SYSTEM_ROOTS)
     unique: list[str] = []
     for root in roots:
         if root not in unique:

@@ -100,6 +100,9 @@ def receipt_mismatches(found: dict[str, str | None], receipt: Json) -> list[str]
     problems = []
     for name in ("python", "tensorflow", "tensorflow-metal"):
         locked = packages.get(name)
+        if name == "tensorflow" and not locked:
+            # Up to 2.15.0, the macOS TensorFlow is the tensorflow-macos distribution (the keras2 profile).
+            locked = packages.get("tensorflow-macos")
         if not locked:
             continue
         have = found.get(name)
