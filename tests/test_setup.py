@@ -19,7 +19,7 @@ import pytest
 
 from tests.support.conda_channel import PLACEHOLDER, build_package, host_subdir
 from tests.support.pypi_index import make_wheel
-from tests.support.setup_world import World, assert_no_prefix, build_inputs, make_world, tfm1
+from tests.support.setup_world import World, assert_no_prefix, build_inputs, can_hold, hold, make_world, release, tfm1
 
 
 @pytest.fixture(scope="session")
@@ -381,3 +381,107 @@ def test_a_terminal_is_asked_before_anything_changes(world: World) -> None:
         assert "Proceed?" not in unattended.stderr
         assert "Plan" in unattended.stdout and (world.prefix / "etc/tfm1/receipt.json").is_file()
         shutil.rmtree(world.prefix)  # so the next variable is checked on a fresh install, not a no-op
+
+
+# --- files the rollback or remove cannot delete, and a reader that goes away ------------------------------
+
+
+def test_interrupted_force_with_an_undeletable_file_still_restores_the_old_prefix(world: World) -> None:
+    can_hold(world.tmp)
+    world.prefix.mkdir(parents=True)
+    (world.prefix / "precious.txt").write_text("mine")
+    path = world.wheel_path()
+    make_wheel(world.tmp / "big", "tfm1-probe", "1.0", value="x" * 400_000).replace(world.index.wheels[0])
+    world.write_lock()
+    world.pypi_server.fault(path, "slow")  # the conda layer is in place while the wheel trickles in
+    command = ["setup", "--lockfile", str(world.lock), "--prefix", str(world.prefix), "--yes", "--no-verify"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tfm1", *command, "--force"],
+        env=world.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while path not in world.pypi_server.requests and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert path in world.pypi_server.requests, "the slow download never started"
+        hold(world.prefix / "share" / "tfm1-test-data" / "prefix.txt")  # a file of the new environment
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+        failed = world.prefix.with_name(f"{world.prefix.name}.tfm1-failed-{process.pid}")
+        assert process.returncode == 130, stderr
+        assert stderr.startswith("tfm1: error: setup interrupted during the pip step; rolled back: restored ")
+        assert f"could not remove {world.prefix} (" in stderr and f"what is left of it is at {failed}" in stderr
+        assert f"Fix: delete {failed} yourself" in stderr
+        assert "Traceback" not in stderr and "nothing was changed" not in stderr
+        assert len(stderr.strip().splitlines()) == 1
+        assert sorted(p.name for p in world.prefix.iterdir()) == ["precious.txt"]
+        assert sorted(p.name for p in world.prefix.parent.iterdir()) == ["tf", failed.name]
+    finally:
+        process.kill()
+        release(world.tmp / "envs")
+
+
+def test_remove_with_an_undeletable_file_is_one_line(world: World) -> None:
+    can_hold(world.tmp)
+    assert world.setup().returncode == 0
+    hold(world.prefix / "share" / "tfm1-test-data" / "prefix.txt")
+    try:
+        result = tfm1("remove", "--prefix", str(world.prefix), "--yes", env=world.env)
+        (leftover,) = world.prefix.parent.iterdir()
+        assert result.returncode == 1, result.stderr
+        assert leftover.name.startswith("tf.tfm1-removing-")
+        assert result.stderr.startswith(f"tfm1: error: could not delete all of {world.prefix}: ")
+        assert f"what is left is at {leftover}" in result.stderr and f"Fix: delete {leftover} yourself" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    finally:
+        release(world.tmp / "envs")
+
+
+def test_a_reader_that_goes_away_does_not_undo_the_install(world: World) -> None:
+    command = ["setup", "--lockfile", str(world.lock), "--prefix", str(world.prefix), "--yes", "--no-verify", "--json"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tfm1", *command],
+        env=world.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    first = json.loads(process.stdout.readline())
+    process.stdout.close()  # `| head -1`: every later step is written to a closed pipe
+    stderr = process.stderr.read()
+    assert process.wait(timeout=120) == 0, stderr
+    assert first["step"] == "lockfile"
+    assert (world.prefix / "etc/tfm1/receipt.json").is_file()
+    assert "Traceback" not in stderr and stderr == ""
+
+
+def test_remove_and_setup_refuse_the_same_names(world: World) -> None:
+    for name in ("base", "a/b", "-x", "sp ace", ".hidden"):
+        remove = tfm1("remove", f"--name={name}", "--yes", env=world.env)
+        setup = tfm1("setup", f"--name={name}", "--lockfile", str(world.lock), "--dry-run", env=world.env)
+        for result in (remove, setup):
+            assert result.returncode == 2, (name, result.stderr)
+            assert f"--name {name!r} is not a usable environment name" in result.stderr
+
+
+def test_conda_packages_are_cached_under_xdg_cache_home(world: World) -> None:
+    del world.env["TFM1_CACHE_DIR"]
+    world.env["XDG_CACHE_HOME"] = str(world.tmp / "xdg")
+    assert world.setup().returncode == 0
+    cached = {p.name for p in (world.tmp / "xdg" / "tfm1" / "pkgs").iterdir()}
+    assert {f"{p.name}-{p.version}-{p.build}" for p in world.channel.packages} <= cached
+
+
+def test_setup_called_in_process_returns(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tfm1.cli import main
+
+    for name, value in world.env.items():
+        monkeypatch.setenv(name, value)
+    code = main(["setup", "--lockfile", str(world.lock), "--prefix", str(world.prefix), "--dry-run"])
+    assert code == 0
+    assert "rattler" in sys.modules  # the dry run read the lockfile with rattler, and still came back here
+    assert not world.prefix.exists()

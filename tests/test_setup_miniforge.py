@@ -16,7 +16,7 @@ import pytest
 
 from tests.support.conda_channel import host_subdir
 from tests.support.http import StaticServer
-from tests.support.setup_world import World, build_inputs, make_world, tfm1
+from tests.support.setup_world import HOLD_SHELL, World, build_inputs, can_hold, make_world, release, tfm1
 
 
 @pytest.fixture(scope="session")
@@ -173,3 +173,38 @@ def test_a_hash_without_a_url_is_refused(world: World, home: Path) -> None:
     assert result.returncode == 2
     assert "TFM1_MINIFORGE_SHA256 is set without TFM1_MINIFORGE_URL" in result.stderr
     assert not (home / "miniforge3").exists()
+
+
+def test_a_foreign_root_where_miniforge_would_go_is_one_clear_refusal(world: World, home: Path) -> None:
+    intel = home / "miniforge3"
+    (intel / "conda-meta").mkdir(parents=True)
+    (intel / "conda-meta" / "python-3.9.7-h88f2d9e_1.json").write_text(
+        json.dumps({"name": "python", "subdir": "osx-64"})
+    )
+    result = world.setup("--name", "tf")
+    assert result.returncode == 1
+    assert result.stderr == (
+        "tfm1: error: ~/miniforge3 is an x86_64 (osx-64) conda installation; tfm1 never uses or replaces it"
+        " Fix: move it away (mv ~/miniforge3 ~/miniforge3-x86) or pass --prefix PATH\n"
+    )
+    assert result.stdout == ""  # no "leaving it alone" warning before the refusal
+    assert sorted(p.name for p in intel.rglob("*")) == ["conda-meta", "python-3.9.7-h88f2d9e_1.json"]
+
+
+def test_a_failing_installer_whose_root_cannot_be_deleted_keeps_its_own_error(world: World, home: Path) -> None:
+    can_hold(world.tmp)
+    stuck = 'mkdir -p "$prefix/pkgs/held"; echo x > "$prefix/pkgs/held/file"; hold "$prefix/pkgs/held/file"'
+    server, sha256 = serve_installer(world, extra=f'{HOLD_SHELL}\n{stuck}\necho "disk full" >&2; exit 7')
+    try:
+        url = f"{server.url}/Miniforge3-25.3.1-0-Linux-x86_64.sh"
+        result = world.setup("--name", "tf", TFM1_MINIFORGE_URL=url, TFM1_MINIFORGE_SHA256=sha256)
+        (failed,) = home.iterdir()
+        assert result.returncode == 1, result.stderr
+        assert result.stderr.startswith("tfm1: error: the Miniforge installer failed (exit 7): disk full. ")
+        assert failed.name.startswith("miniforge3.tfm1-failed-")
+        assert f"The rollback was incomplete: could not remove {home / 'miniforge3'} (" in result.stderr
+        assert f"Fix: delete {failed} yourself" in result.stderr and "re-run tfm1 setup" in result.stderr
+        assert "Traceback" not in result.stderr and "nothing was changed" not in result.stderr
+    finally:
+        server.stop()
+        release(home)

@@ -116,3 +116,47 @@ def assert_no_prefix(world: World) -> None:
     assert not world.prefix.exists(), sorted(p.name for p in world.prefix.iterdir())
     leftovers = [p.name for p in world.prefix.parent.iterdir()] if world.prefix.parent.exists() else []
     assert leftovers == [], leftovers
+
+
+# --- files that cannot be deleted -------------------------------------------------------------------------
+# As root (CI), permissions stop nothing: the immutable attribute (`chattr +i`) does. As anyone else, a
+# read-only directory does. Either way the file's deletion fails with a real EPERM/EACCES from the kernel.
+
+HOLD_SHELL = 'hold() { if [ "$(id -u)" = 0 ]; then chattr +i "$1"; else chmod 555 "$(dirname "$1")"; fi; }'
+
+
+def hold(path: Path) -> None:
+    """Make the existing file `path` impossible to delete (its folder must be one only it lives in)."""
+    if os.geteuid() == 0:
+        result = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            pytest.fail(f"chattr +i {path} failed ({result.stderr.strip()}): this test needs an undeletable file")
+    else:
+        path.parent.chmod(0o555)
+    try:
+        path.unlink()
+    except PermissionError:
+        return
+    pytest.fail(f"{path} could still be deleted after being held")
+
+
+def release(tree: Path) -> None:
+    """Undo `hold` everywhere under `tree` (so the test's tmp folder can be cleaned up)."""
+    if not tree.exists():
+        return
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "-R", "-i", str(tree)], capture_output=True, check=False)
+    for folder in [tree, *(p for p in tree.rglob("*") if p.is_dir() and not p.is_symlink())]:
+        folder.chmod(0o755)
+
+
+def can_hold(folder: Path) -> None:
+    """Fail (not skip) when neither mechanism works here: the tests that need it would prove nothing."""
+    probe = folder / "hold-probe" / "file"
+    probe.parent.mkdir(parents=True)
+    probe.write_text("x")
+    try:
+        hold(probe)
+    finally:
+        release(probe.parent)
+        shutil.rmtree(probe.parent)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from pathlib import Path
 
@@ -38,7 +40,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from tfm1.errors import Tfm1Error
+    from tfm1.cli import print_error
+    from tfm1.errors import ExitCode, Tfm1Error
     from tfm1.setup import SetupOptions, run_setup
     from tfm1.setup.events import Events
 
@@ -53,37 +56,25 @@ def run(args: argparse.Namespace) -> int:
         force=args.force,
         update=args.update,
         init_shell=args.init_shell,
-        command_line=sys.argv[2:] if len(sys.argv) > 1 and sys.argv[1] == "setup" else [],
+        command_line=sys.argv[2:] if sys.argv[1:2] == ["setup"] else [],
     )
+    # Errors are printed here rather than in cli.main, because the process may end below without returning.
     try:
-        code = run_setup(options, Events(args.json))
+        code = int(run_setup(options, Events(args.json)))
     except Tfm1Error as error:
-        if "rattler" not in sys.modules:
-            raise
-        from tfm1.cli import print_error
-
         print_error(error)
         code = int(error.exit_code)
     except KeyboardInterrupt:
-        if "rattler" not in sys.modules:
-            raise
         print("tfm1: interrupted", file=sys.stderr)
-        code = 130
+        code = int(ExitCode.INTERRUPTED)
     if "rattler" in sys.modules and sys.argv[1:2] == ["setup"]:
-        _exit_without_finalizing(code)
+        # rattler's Rust runtime threads can still be releasing Python objects while the interpreter finalizes,
+        # which now and then aborts a successful run ("Fatal Python error: PyGILState_Release"). Every file setup
+        # writes is closed by now, so skipping finalization loses nothing. Only when this process is the `tfm1
+        # setup` command itself: a program that calls cli.main() in-process (a test, a script) must get its
+        # interpreter back, and pays the finalization risk at its own exit instead.
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        os._exit(code)
     return code
-
-
-def _exit_without_finalizing(code: int) -> None:
-    """End the process now, everything flushed, skipping interpreter finalization.
-
-    rattler's Rust runtime threads can still be releasing Python objects when the interpreter finalizes,
-    which aborts the process ("Fatal Python error: PyGILState_Release ... finalizing") after a successful
-    run, now and then. Every file setup writes is closed (and the receipt renamed into place) before this.
-    Only when run as the `tfm1 setup` command: a program calling `cli.main()` in-process keeps its interpreter.
-    """
-    import os
-
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)

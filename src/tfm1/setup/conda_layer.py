@@ -8,7 +8,6 @@ are not run: they are arbitrary code, and the packages a TensorFlow environment 
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,15 +17,15 @@ from rattler.install import InstallerReporter
 
 from tfm1.errors import Tfm1Error
 from tfm1.receipt import now
+from tfm1.setup.cache import cache_root
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
 
-def cache_dir() -> Path | None:
-    """`$TFM1_CACHE_DIR/pkgs` when set; otherwise rattler's own cache, which pixi and rattler-build share."""
-    root = os.environ.get("TFM1_CACHE_DIR")
-    return Path(root) / "pkgs" if root else None
+def cache_dir() -> Path:
+    """`<tfm1 cache>/pkgs`: the same cache root as the Miniforge installer's, in one place to clear or move."""
+    return cache_root() / "pkgs"
 
 
 class _Reporter(InstallerReporter):

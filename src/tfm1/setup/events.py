@@ -7,6 +7,7 @@ every line; progress bars always go to stderr.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,19 +44,40 @@ class Events:
         """One step's outcome: `status` is started, ok, skipped, warning or failed."""
         if self.json_mode:
             record = {"step": step, "status": status, **({"message": message} if message else {}), **fields}
-            sys.stdout.write(json.dumps(record, default=str) + "\n")
-            sys.stdout.flush()
+            self._write(json.dumps(record, default=str) + "\n")
             return
         if not message or (step == "setup" and status == "failed"):
             return  # the error line on stderr says it for people
         style = {"ok": "green", "warning": "yellow", "failed": "red", "skipped": "dim"}.get(status, "bold")
         marker = {"ok": "✓", "warning": "!", "failed": "✗", "skipped": "·"}.get(status, "==>")
-        self.out.print(f"[{style}]{marker}[/{style}] {message}")
+        self._print(f"[{style}]{marker}[/{style}] {message}")
 
     def say(self, text: str) -> None:
         """Plain text for people (plans, next steps); nothing in JSON mode, where `step` carries the data."""
         if not self.json_mode:
+            self._print(text)
+
+    # A reader that goes away (`tfm1 setup --json | head -3`) must not stop the run: an install interrupted
+    # by a failed write would be rolled back. Output is dropped from then on; the work and the exit code stay.
+    def _write(self, text: str) -> None:
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            self._drop_stdout()
+
+    def _print(self, text: str) -> None:
+        try:
             self.out.print(text)
+        except BrokenPipeError:
+            self._drop_stdout()
+
+    @staticmethod
+    def _drop_stdout() -> None:
+        # Pointing the descriptor at /dev/null also lets the buffered remainder and the final flush succeed.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
     @contextmanager
     def progress(self) -> Iterator[Progress]:

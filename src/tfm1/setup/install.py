@@ -17,6 +17,8 @@ from tfm1.setup.lock import LockedEnvironment
 from tfm1.setup.transaction import Transaction
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from tfm1.setup.runner import SetupOptions, Target
 
 
@@ -61,47 +63,67 @@ def install(target: Target, locked: LockedEnvironment, profile: str, options: Se
             events.step("receipt", "ok", f"receipt written: {path}", path=str(path))
     except KeyboardInterrupt:
         undone = _undone(transaction)
-        events.step(step, "failed", f"interrupted; {undone}", rolled_back=transaction.rolled_back)
+        events.step(step, "failed", f"interrupted; {undone}", **_rollback_fields(transaction))
         raise Tfm1Error(
-            f"setup interrupted during the {step} step; {undone}.", "re-run tfm1 setup", ExitCode.INTERRUPTED
+            f"setup interrupted during the {step} step; {undone}.",
+            _fix("re-run tfm1 setup", transaction),
+            ExitCode.INTERRUPTED,
         ) from None
     except Tfm1Error as error:
         undone = _undone(transaction)
-        events.step(step, "failed", error.message, rolled_back=transaction.rolled_back)
+        events.step(step, "failed", error.message, **_rollback_fields(transaction))
         error.message = f"{error.message.rstrip('.')}. {undone[0].upper()}{undone[1:]}."
+        error.fix = _fix(error.fix, transaction)
         raise
     except Exception as error:  # an unforeseen failure still gets the rollback and a one-line message
         undone = _undone(transaction)
-        events.step(step, "failed", str(error), rolled_back=transaction.rolled_back)
+        events.step(step, "failed", str(error), **_rollback_fields(transaction))
         raise Tfm1Error(
             f"setup failed during the {step} step: {type(error).__name__}: {error}. {undone}.",
-            "re-run tfm1 setup; if it fails again, report it with this message",
+            _fix("re-run tfm1 setup; if it fails again, report it with this message", transaction),
         ) from None
+    for failure, leftover in zip(transaction.failures, transaction.leftovers, strict=False):
+        # The new environment is complete; only the old one stayed behind.
+        events.step("replace", "warning", f"{failure}; delete it yourself", path=str(leftover))
 
 
 def _undone(transaction: Transaction) -> str:
-    return ("rolled back: " + ", ".join(transaction.rolled_back)) if transaction.rolled_back else "nothing was changed"
+    """What the rollback did and, after it, what it could not do: the run's own error stays the message's start."""
+    parts = []
+    if transaction.rolled_back:
+        parts.append("rolled back: " + ", ".join(transaction.rolled_back))
+    if transaction.failures:
+        parts.append("the rollback was incomplete: " + "; ".join(transaction.failures))
+    return ". ".join(parts) or "nothing was changed"
 
 
-def _install_miniforge(root: Path, platform: str, transaction: Transaction, events: Events, progress: object) -> None:
-    from rich.progress import Progress
+def _rollback_fields(transaction: Transaction) -> dict[str, object]:
+    return {
+        "rolled_back": transaction.rolled_back,
+        "rollback_failures": transaction.failures,
+        "leftovers": [str(p) for p in transaction.leftovers],
+    }
 
+
+def _fix(fix: str, transaction: Transaction) -> str:
+    if not transaction.leftovers:
+        return fix
+    paths = " ".join(shlex.quote(str(p)) for p in transaction.leftovers)
+    return f"delete {paths} yourself (check permissions and immutable flags with lsattr -R), then {fix}"
+
+
+def _install_miniforge(root: Path, platform: str, transaction: Transaction, events: Events, progress: Progress) -> None:
     from tfm1.setup.miniforge import download_installer, installer_for, run_installer
 
     installer = installer_for(platform)
     events.step("miniforge", "started", f"downloading Miniforge from {installer.url}", url=installer.url)
-    task = None
-    if isinstance(progress, Progress):
-        task = progress.add_task("Miniforge installer", total=None)
-        bar = progress
+    task = progress.add_task("Miniforge installer", total=None)
 
-        def report(done: int, total: int | None) -> None:
-            bar.update(task, completed=done, total=total)
+    def report(done: int, total: int | None) -> None:
+        progress.update(task, completed=done, total=total)
 
-        script = download_installer(installer, report)
-        bar.remove_task(task)
-    else:
-        script = download_installer(installer)
+    script = download_installer(installer, report)
+    progress.remove_task(task)
     events.step("miniforge", "started", f"installing Miniforge into {root} (batch mode, no shell changes)")
     transaction.will_create(root)
     run_installer(script, root)

@@ -7,7 +7,6 @@ install unchecked. The pip layer installs wheels only, so an sdist URL is refuse
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,8 +43,10 @@ class LockedEnvironment:
 
 
 def file_sha256(path: Path) -> str:
+    from tfm1.download import sha256_of
+
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return sha256_of(path)
     except OSError as error:
         raise UsageError(f"cannot read lockfile {path}: {error.strerror or error}", FIX_LOCK) from None
 

@@ -19,6 +19,7 @@ from tfm1.download import Progress, download
 from tfm1.errors import Tfm1Error, UsageError
 from tfm1.host.base import Host
 from tfm1.inspect.conda import CondaRoot, find_conda_roots
+from tfm1.setup.cache import cache_root
 
 NATIVE_ARCH = {"osx-arm64": "arm64", "osx-64": "x86_64", "linux-64": "x86_64", "linux-aarch64": "aarch64"}
 
@@ -39,6 +40,7 @@ class Installer:
 class RootChoice:
     root: Path | None  # an existing native conda root, or None when Miniforge must be installed
     skipped: list[str]  # foreign-platform roots left alone
+    foreign: dict[str, tuple[str, str | None]]  # skipped root -> (its architecture, its conda subdir if known)
 
 
 def default_root(host: Host) -> Path:
@@ -47,13 +49,34 @@ def default_root(host: Host) -> Path:
 
 def choose_root(host: Host, platform_name: str) -> RootChoice:
     """The first conda root made for this platform; others (x86 on Apple silicon) are listed, not used."""
-    native, skipped = None, []
+    native, skipped, foreign = None, [], {}
     for root in find_conda_roots(host):
         if _is_native(root, platform_name):
             native = native or Path(root.prefix)
         else:
             skipped.append(root.prefix)
-    return RootChoice(native, skipped)
+            foreign[root.prefix] = _architecture(root)
+    return RootChoice(native, skipped, foreign)
+
+
+def _architecture(root: CondaRoot) -> tuple[str, str | None]:
+    subdir = root.env.subdir
+    if subdir is not None:
+        return NATIVE_ARCH.get(subdir, subdir.rsplit("-", 1)[-1]), subdir
+    return "/".join(root.env.python_archs) or "unknown", None
+
+
+def foreign_root_error(host: Host, root: Path, architecture: tuple[str, str | None]) -> Tfm1Error:
+    """Miniforge's default place holds a conda root for another platform: it is never used nor replaced."""
+    home = Path(host.home())
+    shown = f"~/{root.relative_to(home)}" if root.is_relative_to(home) else str(root)
+    arch, subdir = architecture
+    kind = f"{arch} ({subdir})" if subdir else arch
+    suffix = "x86" if arch == "x86_64" else arch
+    return Tfm1Error(
+        f"{shown} is an {kind} conda installation; tfm1 never uses or replaces it",
+        f"move it away (mv {shown} {shown}-{suffix}) or pass --prefix PATH",
+    )
 
 
 def _is_native(root: CondaRoot, platform_name: str) -> bool:
@@ -86,7 +109,7 @@ def installer_for(platform_name: str) -> Installer:
 
 
 def download_installer(installer: Installer, progress: Progress | None = None) -> Path:
-    cache = Path(os.environ.get("TFM1_CACHE_DIR") or Path.home() / ".cache" / "tfm1") / "miniforge"
+    cache = cache_root() / "miniforge"
     return download(installer.url, cache / installer.sha256 / installer.filename, installer.sha256, progress=progress)
 
 

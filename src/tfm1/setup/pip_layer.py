@@ -32,7 +32,7 @@ def choose_installer() -> str:
         return "pip"
     try:
         _uv_binary()
-    except FileNotFoundError:
+    except Tfm1Error:
         if wanted == "uv":
             raise Tfm1Error("TFM1_PIP_INSTALLER=uv but no uv binary was found", "reinstall tfm1 or unset it") from None
         return "pip"
@@ -40,9 +40,9 @@ def choose_installer() -> str:
 
 
 def _uv_binary() -> str:
-    from uv import find_uv_bin
+    from tfm1.lock.pip_layer import uv_binary
 
-    return find_uv_bin()
+    return uv_binary()
 
 
 def command(installer: str, python: Path, requirements_file: Path) -> list[str]:

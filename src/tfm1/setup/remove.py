@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import shlex
 from pathlib import Path
 
-from tfm1.errors import ExitCode, Tfm1Error, UsageError
+from tfm1.errors import ExitCode, Tfm1Error
 from tfm1.receipt import read_receipt
 from tfm1.setup.events import Events
+from tfm1.setup.names import check_env_name, is_conda_root
 
 
 def find_named(name: str) -> Path:
@@ -29,12 +31,10 @@ def remove(name: str | None, prefix: Path | None, yes: bool, events: Events) -> 
     from tfm1.setup.runner import SetupOptions, interactive
     from tfm1.setup.transaction import remove_tree
 
-    if name is not None and (not name or "/" in name or name == "base"):
-        raise UsageError(f"--name {name!r} is not an environment name", "give the name tfm1 setup used, or --prefix")
-    target = find_named(name) if name is not None else (prefix or Path()).expanduser().absolute()
+    target = find_named(check_env_name(name)) if name is not None else (prefix or Path()).expanduser().absolute()
     if not target.exists():
         raise Tfm1Error(f"{target} does not exist", "check the path (tfm1 setup prints it)")
-    if (target / "condabin").exists() or (target / "envs").is_dir():
+    if is_conda_root(target):
         raise Tfm1Error(
             f"{target} is a conda installation, not an environment: tfm1 never removes one",
             "remove it yourself if nothing needs it",
@@ -63,6 +63,13 @@ def remove(name: str | None, prefix: Path | None, yes: bool, events: Events) -> 
         target.rename(doomed)
     except OSError as error:
         raise Tfm1Error(f"cannot remove {target}: {error.strerror or error}", "check its permissions") from None
-    remove_tree(doomed)
+    try:
+        remove_tree(doomed)
+    except OSError as error:
+        where = f" ({error.filename})" if error.filename else ""
+        raise Tfm1Error(
+            f"could not delete all of {target}: {error.strerror or error}{where}; what is left is at {doomed}",
+            f"delete {shlex.quote(str(doomed))} yourself (check its permissions and immutable flags: lsattr -R)",
+        ) from None
     events.step("remove", "ok", f"removed {target}", prefix=str(target))
     return ExitCode.OK

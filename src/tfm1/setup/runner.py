@@ -7,7 +7,6 @@ Re-running with the lockfile an environment was made from only reads the receipt
 from __future__ import annotations
 
 import os
-import re
 import shlex
 import sys
 from dataclasses import dataclass, field
@@ -17,10 +16,9 @@ from typing import Any
 from tfm1.errors import ExitCode, Tfm1Error, UsageError
 from tfm1.receipt import Receipt, read_receipt
 from tfm1.setup.events import Events
+from tfm1.setup.names import check_env_name, is_conda_root
 
-DEFAULT_PROFILE = "metal"
 DEFAULT_NAME = "tfm1"
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
 @dataclass
@@ -62,31 +60,24 @@ def resolve_lockfile(options: SetupOptions) -> tuple[Path, str]:
             return path, options.profile
         # envs/<profile>/conda-lock.yml names its profile by its directory
         return path, path.parent.name if path.parent.parent.name == "envs" else "custom"
+    from tfm1.profiles import DEFAULT_PROFILE, get_profile
+
     profile = options.profile or DEFAULT_PROFILE
-    try:
-        from tfm1.profiles import get_profile
-    except ImportError:
-        raise Tfm1Error(
-            "this tfm1 has no profiles to set up from", "pass a lockfile with --lockfile PATH", ExitCode.USAGE
-        ) from None
-    try:
-        return Path(get_profile(profile).lockfile).absolute(), profile
-    except Tfm1Error:
-        raise
-    except (KeyError, LookupError, ValueError) as error:
-        raise UsageError(f"no profile {profile!r} ({error})", "run `tfm1 profiles` to list them") from None
+    return Path(get_profile(profile).lockfile).absolute(), profile
 
 
 def resolve_target(options: SetupOptions, host: Any, platform_name: str, events: Events) -> Target:
-    from tfm1.setup.miniforge import choose_root, default_root
+    from tfm1.setup.miniforge import choose_root, default_root, foreign_root_error
 
     if options.prefix is not None:
         prefix = options.prefix.expanduser().absolute()
         return Target(prefix, None, False, [])
-    name = options.name or DEFAULT_NAME
-    if not NAME.match(name) or name == "base":
-        raise UsageError(f"--name {name!r} is not a usable environment name", "use letters, digits, '.', '_', '-'")
+    name = check_env_name(options.name or DEFAULT_NAME)
     choice = choose_root(host, platform_name)
+    root = default_root(host)
+    if choice.root is None and str(root) in choice.foreign:
+        # Miniforge would have to go where a foreign root already is: one clear refusal, not a warning and then one.
+        raise foreign_root_error(host, root, choice.foreign[str(root)])
     for skipped in choice.skipped:
         events.step(
             "conda-root",
@@ -96,7 +87,6 @@ def resolve_target(options: SetupOptions, host: Any, platform_name: str, events:
         )
     if choice.root is not None:
         return Target(choice.root / "envs" / name, choice.root, False, choice.skipped)
-    root = default_root(host)
     if root.exists():
         raise Tfm1Error(
             f"{root} exists but is not a conda installation, so Miniforge cannot be installed there",
@@ -108,7 +98,7 @@ def resolve_target(options: SetupOptions, host: Any, platform_name: str, events:
 def check_existing(target: Target, options: SetupOptions, lock_sha256: str) -> Receipt | None:
     """The receipt when the environment is already up to date; raises when it may not be replaced."""
     prefix = target.prefix
-    if (prefix / "condabin").exists() or (prefix / "envs").is_dir():
+    if is_conda_root(prefix):
         raise UsageError(
             f"{prefix} is a conda installation, not an environment: setup never replaces one",
             "choose another --name or --prefix",

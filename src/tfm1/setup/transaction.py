@@ -29,7 +29,7 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 def remove_tree(path: Path) -> None:
-    """Remove a directory tree, retrying once: a background writer may still be finishing a file."""
+    """Remove a directory tree, retrying: a background writer may still be finishing a file. Raises OSError."""
     for attempt in range(3):
         if not path.exists() and not path.is_symlink():
             return
@@ -40,12 +40,19 @@ def remove_tree(path: Path) -> None:
         time.sleep(0.05 * (attempt + 1))
 
 
+def _reason(error: OSError) -> str:
+    where = f" ({error.filename})" if error.filename else ""
+    return f"{error.strerror or error}{where}"
+
+
 class Transaction:
     def __init__(self) -> None:
         self.created: list[tuple[Path, Path]] = []  # (path, outermost new parent): removed on rollback, newest first
         self.emptied: list[Path] = []  # existed empty before: emptied again on rollback
         self.moved: list[tuple[Path, Path]] = []  # (original, aside): renamed back on rollback
         self.rolled_back: list[str] = []  # what the rollback did, for the error message
+        self.failures: list[str] = []  # what the rollback could not do, for the error message
+        self.leftovers: list[Path] = []  # what the user has to delete by hand
         self._saved: dict[int, Any] = {}
 
     def create_dir(self, path: Path) -> Path:
@@ -81,8 +88,13 @@ class Transaction:
     ) -> None:
         try:
             if kind is None:
+                # The new environment is complete: an old one that cannot be deleted is a leftover, not a failure.
                 for _, aside in self.moved:
-                    remove_tree(aside)
+                    try:
+                        remove_tree(aside)
+                    except OSError as error:
+                        self.failures.append(f"could not delete the old environment at {aside}: {_reason(error)}")
+                        self.leftovers.append(aside)
             else:
                 self.rollback()
         finally:
@@ -90,23 +102,52 @@ class Transaction:
                 signal.signal(signum, handler)
 
     def rollback(self) -> None:
+        """Undo everything that can be undone; a step that fails is recorded and the next ones still run.
+
+        The user's old environment matters most: when the new prefix in its place cannot be deleted, the new
+        one is renamed out of the way (`<prefix>.tfm1-failed-<pid>`) so that the old one can still go back.
+        """
         previous = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, *STOP_SIGNALS)}
         try:
             for path, outermost in reversed(self.created):
-                if outermost.exists() or outermost.is_symlink():
-                    remove_tree(outermost)
+                if (outermost.exists() or outermost.is_symlink()) and self._discard(outermost) == "removed":
                     made = f" (and {outermost}, made for it)" if outermost != path else ""
                     self.rolled_back.append(f"removed {path}{made}")
             for path in self.emptied:
-                if path.exists():
-                    remove_tree(path)
-                path.mkdir(parents=True, exist_ok=True)
-                self.rolled_back.append(f"emptied {path} again")
+                try:
+                    if path.exists():
+                        remove_tree(path)
+                    path.mkdir(parents=True, exist_ok=True)
+                    self.rolled_back.append(f"emptied {path} again")
+                except OSError as error:
+                    self.failures.append(f"could not empty {path} again: {_reason(error)}")
             for original, aside in reversed(self.moved):
-                if original.exists():
-                    remove_tree(original)
-                aside.rename(original)
-                self.rolled_back.append(f"restored {original}")
+                if (original.exists() or original.is_symlink()) and self._discard(original) is None:
+                    self.failures.append(f"the old {original} is still at {aside}")
+                    continue
+                try:
+                    aside.rename(original)
+                    self.rolled_back.append(f"restored {original}")
+                except OSError as error:
+                    self.failures.append(f"could not put {original} back, it is at {aside}: {_reason(error)}")
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
+
+    def _discard(self, path: Path) -> str | None:
+        """Delete `path` ("removed"); when that fails, rename it aside so that its name is free ("renamed")."""
+        try:
+            remove_tree(path)
+            return "removed"
+        except OSError as error:
+            reason = _reason(error)
+        failed = path.with_name(f"{path.name}.tfm1-failed-{os.getpid()}")
+        try:
+            path.rename(failed)
+        except OSError as error:
+            self.failures.append(f"could not remove {path}: {reason}; nor rename it: {_reason(error)}")
+            self.leftovers.append(path)
+            return None
+        self.failures.append(f"could not remove {path} ({reason}); what is left of it is at {failed}")
+        self.leftovers.append(failed)
+        return "renamed"
