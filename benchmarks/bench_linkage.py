@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from tfm1.linkage.pairs import LinkageSession
+from tfm1.linkage.pypi import arm64_wheels
 
 
 def run(cache: Path, tf: str, metal: str, python: str, follow: bool) -> tuple[float, int, int, bool, dict[str, str]]:
@@ -37,7 +38,7 @@ def main() -> None:
             name: next(
                 w.size
                 for p in ("tensorflow", "tensorflow-macos", "tensorflow-metal")
-                for w in session.index.arm64_wheels(p, version)
+                for w in arm64_wheels(session.index, p, version)
                 if w.filename == sources[name]
             )
             for name, version in (("tensorflow", tf), ("tensorflow_metal", metal))

@@ -11,12 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 
 from tfm1.compat import load
 from tfm1.linkage.grid import latest_patches
 from tfm1.linkage.pairs import LinkageSession
-from tfm1.linkage.pypi import Index
+from tfm1.linkage.pypi import versions
+from tfm1.pypi import Index
 
 pytestmark = [pytest.mark.network, pytest.mark.slow]
 
@@ -25,9 +25,9 @@ CACHE = Path(os.environ.get("TFM1_TEST_CACHE", Path.home() / ".cache" / "tfm1-te
 
 def listed_pairs() -> list[tuple[str, str, str, str]]:
     """(tensorflow, tensorflow-metal, python, status) for every pair the data gives a verdict on."""
-    index = Index(requests.Session())
-    versions = index.versions("tensorflow") | index.versions("tensorflow-macos")
-    tensorflow = latest_patches(versions, first=(2, 5))
+    index = Index()
+    released = versions(index, "tensorflow") | versions(index, "tensorflow-macos")
+    tensorflow = latest_patches(released, first=(2, 5))
     compat = load()
     pairs = []
     for metal in compat.metal_releases:

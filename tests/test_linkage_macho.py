@@ -104,3 +104,13 @@ def test_no_plugin_or_no_tensorflow_gives_none(tmp_path: Path) -> None:
     assert check_installed(tmp_path) is None
     (tmp_path / "tensorflow").mkdir()
     assert check_installed(tmp_path) is None
+
+
+def test_installed_versions_are_read_as_doctor_reads_them(speedups: Path, tmp_path: Path) -> None:
+    """Distribution names are normalised (PEP 503): a `Tensorflow_Macos-2.15.0.dist-info` is tensorflow-macos."""
+    site = site_packages(tmp_path, speedups, {"python/_pywrap_tensorflow_internal.so": (PROVIDER, BOUND, ())})
+    (site / "tensorflow-2.19.1.dist-info").rename(site / "Tensorflow_Macos-2.15.0.dist-info")
+    (site / "tensorflow_metal-1.2.0.dist-info").rename(site / "tensorflow.metal-1.1.0.dist-info")
+    result = check_installed(site)
+    assert result is not None
+    assert (result.tensorflow, result.tensorflow_metal) == ("2.15.0", "1.1.0")

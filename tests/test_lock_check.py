@@ -147,7 +147,9 @@ def test_an_unreadable_lockfile_fails_in_one_line(tmp_path: Path) -> None:
     envs = _copy(tmp_path, "cpu")
     (envs / "cpu" / "conda-lock.yml").write_text("version: 1\nmetadata: [\n", encoding="utf-8")
     code, out = _check(envs)
-    assert code == 1 and "is not a conda-lock version 1 lockfile" in out
+    assert code == 1
+    (line,) = [line for line in out.splitlines() if "is not a conda-lock version 1 lockfile" in line]
+    assert "invalid YAML: " in line and line.endswith(" at line 3, column 1")
 
 
 def test_a_malformed_environment_file_is_one_error_line(tmp_path: Path) -> None:

@@ -14,8 +14,9 @@ from packaging.utils import parse_wheel_filename
 
 from tests.cli import tfm1, tfm1_json
 from tfm1.compat import load
+from tfm1.errors import Tfm1Error
 from tfm1.lock import gate
-from tfm1.lockfile import dumps, read_lockfile
+from tfm1.lockfile import dumps, read_lockfile, write_lockfile
 from tfm1.profiles import Profile, list_profiles
 
 PROFILES = list_profiles()
@@ -182,3 +183,40 @@ def test_envs_ship_inside_the_wheel_config() -> None:
 
     pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
     assert pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"] == {"envs": "tfm1/envs"}
+
+
+def test_a_lockfile_that_cannot_be_written_is_one_error_and_leaves_no_partial_file(tmp_path: Path) -> None:
+    """The rename fails (a folder sits where the lockfile goes; tests run as root, so permissions would not stop
+    a write): a Tfm1Error naming the path and the reason, and no temporary file left behind."""
+    lock = read_lockfile(PROFILES[0].lockfile)
+    target = tmp_path / "metal" / "conda-lock.yml"
+    target.mkdir(parents=True)
+    with pytest.raises(Tfm1Error) as raised:
+        write_lockfile(lock, target)
+    assert raised.value.message == f"cannot write lockfile {target}: Is a directory"
+    assert "--envs DIR" in raised.value.fix
+    assert sorted(p.name for p in target.parent.iterdir()) == ["conda-lock.yml"]
+    # Beside a file, not a folder: the parent cannot be created.
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    with pytest.raises(Tfm1Error, match=r"^cannot write lockfile .*/file/conda-lock\.yml: "):
+        write_lockfile(lock, tmp_path / "file" / "conda-lock.yml")
+
+
+def test_a_written_lockfile_leaves_only_itself(tmp_path: Path) -> None:
+    lock = read_lockfile(PROFILES[0].lockfile)
+    target = tmp_path / "conda-lock.yml"
+    assert write_lockfile(lock, target) is True
+    assert write_lockfile(lock, target) is False  # unchanged: not rewritten
+    assert [p.name for p in tmp_path.iterdir()] == ["conda-lock.yml"]
+    assert read_lockfile(target) == lock
+
+
+def test_a_yaml_error_in_a_lockfile_is_one_line_with_its_position(tmp_path: Path) -> None:
+    path = tmp_path / "conda-lock.yml"
+    path.write_text("version: 1\nmetadata:\n  platforms: [osx-arm64\n  channels: x\n", encoding="utf-8")
+    with pytest.raises(Tfm1Error) as raised:
+        read_lockfile(path)
+    message = raised.value.message
+    assert message.startswith(f"{path} is not a conda-lock version 1 lockfile: invalid YAML: ")
+    assert "expected ',' or ']'" in message and message.endswith(" at line 4, column 11")  # libyaml's wording
+    assert "\n" not in message

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -100,3 +101,64 @@ def test_the_wheel_ships_envs_and_tfm1_finds_them_there(tmp_path: Path) -> None:
     )
     assert f'"environment_file": "{site / "tfm1" / "envs" / "metal" / "environment.yml"}"' in result.stdout
     assert '"tensorflow": "2.19.1"' in result.stdout
+
+
+def test_a_yaml_error_in_environment_yml_is_one_line_with_its_position(tmp_path: Path) -> None:
+    folder = tmp_path / "envs" / "bad"
+    folder.mkdir(parents=True)
+    (folder / "environment.yml").write_text("channels: [conda-forge\nplatforms: [osx-arm64]\n", encoding="utf-8")
+    for command in (("lock", "--check"), ("profiles",)):
+        result = tfm1(*command, "--envs", str(tmp_path / "envs"))
+        assert result.returncode == 1
+        (line,) = result.stderr.splitlines()
+        assert line.startswith(f"tfm1: error: {folder / 'environment.yml'} is not valid YAML: ")
+        assert " at line 2, column 10 Fix: fix the file's YAML" in line
+
+
+@pytest.mark.parametrize("command", [("lock", "--check"), ("lock",), ("profiles",)])
+def test_a_missing_envs_folder_is_a_usage_error(tmp_path: Path, command: tuple[str, ...]) -> None:
+    result = tfm1(*command, "--envs", str(tmp_path / "nope"))
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"tfm1: error: no profiles folder at {tmp_path / 'nope'} "
+        "Fix: pass --envs a folder holding <profile>/environment.yml"
+    ]
+
+
+def _installed_copy(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """tfm1 as a wheel installs it: the package with envs/ inside, no checkout around it."""
+    site = tmp_path / "install" / "site"
+    shutil.copytree(ROOT / "src" / "tfm1", site / "tfm1", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "envs", site / "tfm1" / "envs")
+    return site, {**os.environ, "PYTHONPATH": str(site)}
+
+
+def test_lock_refuses_to_rewrite_the_profiles_inside_an_installed_package(tmp_path: Path) -> None:
+    site, env = _installed_copy(tmp_path)
+    packaged = site / "tfm1" / "envs"
+    before = {p: p.read_bytes() for p in packaged.rglob("*.yml")}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "tfm1", *args], capture_output=True, text=True, env=env, cwd=tmp_path, check=False
+        )
+
+    for args in (("lock", "--no-linkage"), ("lock", "--pip-only", "--envs", str(packaged / ".." / "envs"))):
+        result = run(*args)
+        assert result.returncode == 2, result.stderr
+        (line,) = result.stderr.splitlines()
+        assert (
+            line.startswith("tfm1: error: ") and "is the copy of the profiles inside the installed tfm1 package" in line
+        )
+        assert line.endswith("and pass --envs DIR, e.g. `tfm1 lock --envs ./envs`")
+    assert {p: p.read_bytes() for p in packaged.rglob("*.yml")} == before
+    checked = run("lock", "--check", "--profile", "metal")  # reading them is fine
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert f"({packaged / 'metal' / 'conda-lock.yml'})" in checked.stdout
+    # A copy outside the package may be locked: this one pins a broken pair, refused before any network access.
+    copy = tmp_path / "envs"
+    shutil.copytree(packaged / "metal", copy / "metal")
+    environment = copy / "metal" / "environment.yml"
+    environment.write_text(environment.read_text().replace("tensorflow==2.19.1", "tensorflow==2.21.0"))
+    refused = run("lock", "--envs", str(copy))
+    assert refused.returncode == 1 and "metal: refused" in refused.stdout, refused.stdout + refused.stderr

@@ -15,6 +15,7 @@ from werkzeug import Request, Response
 
 from tfm1.linkage.remote import RemoteWheel, RemoteWheelError, WheelRef
 from tfm1.linkage.sources import WheelImages
+from tfm1.pypi import new_session
 
 from .pypi_files import fetch_wheel
 
@@ -164,3 +165,27 @@ def test_images_are_cached_by_wheel_sha256(httpserver: HTTPServer, wheel_bytes: 
     second = WheelImages(remote(url, tmp_path))
     assert second.plugin(PLUGIN) == plugin
     assert second.wheel.bytes_fetched == 0
+
+
+def test_range_requests_retry_a_server_error_with_backoff(
+    httpserver: HTTPServer, wheel_bytes: bytes, tmp_path: Path
+) -> None:
+    """tfm1's sessions retry 5xx answers (urllib3's Retry): a blip of the file host does not fail the check."""
+    log: list[str] = []
+    honest = ranged(wheel_bytes, log)
+    failed: list[str] = []
+
+    def flaky(request: Request) -> Response:
+        if len(failed) < 2:  # the first two requests fail, whatever they ask for
+            failed.append(request.headers.get("Range", "-"))
+            return Response("upstream timeout", 503)
+        return honest(request)
+
+    url = serve(httpserver, flaky)
+    wheel = RemoteWheel(new_session(), WheelRef(FILENAME, url, SHA256, len(wheel_bytes)), tmp_path / "cache")
+    assert wheel.read(PLUGIN) == expected_member(wheel_bytes, PLUGIN)
+    assert failed == [f"bytes=-{64 * 1024}"] * 2  # the tail probe, asked three times
+    assert log[0] == f"bytes=-{64 * 1024}"
+    failed.clear()
+    with pytest.raises(RemoteWheelError, match="HTTP 503 for a range request"):  # a plain session gives up at once
+        remote(url, tmp_path / "plain").names()

@@ -127,9 +127,15 @@ def write_lockfile(lock: Lockfile, path: Path) -> bool:
     text = dumps(lock)
     if path.is_file() and path.read_text(encoding="utf-8") == text:
         return False
-    partial = path.with_name(path.name + ".part")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(path)
+    from tfm1.atomic import write_atomic
+
+    try:
+        write_atomic(path, text.encode("utf-8"))
+    except OSError as error:
+        raise Tfm1Error(
+            f"cannot write lockfile {path}: {error.strerror or error}",
+            f"make {path.parent} writable, or pass --envs DIR with a writable copy of the profiles",
+        ) from None
     return True
 
 
@@ -142,12 +148,28 @@ def read_lockfile(path: Path) -> Lockfile:
         raise Tfm1Error(f"cannot read lockfile {path}: {error.strerror}", "run `tfm1 lock` to create it") from None
     try:
         data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as error:
+        raise Tfm1Error(
+            f"{path} is not a conda-lock version 1 lockfile: invalid YAML: {yaml_problem(error)}",
+            "regenerate it with `tfm1 lock`",
+        ) from None
+    try:
         return _from_yaml(data)
-    except (yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError) as error:
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise Tfm1Error(
             f"{path} is not a conda-lock version 1 lockfile: {type(error).__name__}: {error}",
             "regenerate it with `tfm1 lock`",
         ) from None
+
+
+def yaml_problem(error: Exception) -> str:
+    """A YAML error on one line: what is wrong and where (PyYAML's own text spans several lines)."""
+    problem = getattr(error, "problem", None) or getattr(error, "context", None)
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    text = str(problem) if problem else str(error)
+    if mark is not None:
+        text += f" at line {mark.line + 1}, column {mark.column + 1}"
+    return " ".join(text.split())
 
 
 def _from_yaml(data: Any) -> Lockfile:

@@ -3,7 +3,7 @@
 A profile is `envs/<name>/environment.yml` (conda-lock's environment format: channels, platforms, conda
 dependencies and a `pip:` section, plus a one-line `description`) and its lock `envs/<name>/conda-lock.yml`.
 `envs/` is read from the source checkout when there is one, so `tfm1 lock` edits the files that get committed,
-and otherwise from the copy shipped inside the package.
+and otherwise from the copy shipped inside the package, which `tfm1 lock` reads but never rewrites.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ DEFAULT_PROFILE = "metal"
 ENVIRONMENT_FILE = "environment.yml"
 LOCKFILE = "conda-lock.yml"
 
-_CHECKOUT_ENVS = Path(__file__).resolve().parents[2] / "envs"
-_PACKAGED_ENVS = Path(__file__).resolve().parent / "envs"
+_PACKAGE = Path(__file__).resolve().parent
+_CHECKOUT_ENVS = _PACKAGE.parents[1] / "envs"
+_PACKAGED_ENVS = _PACKAGE / "envs"
 # `python=3.12`, `python 3.12.*`, `python==3.12`: the versions conda accepts for a minor-version pin.
 _PYTHON_SPEC = re.compile(r"^python\s*(?:={1,2}|\s)\s*(\d+\.\d+)(?:\.\*)?$")
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([^\s;,]+)$")
@@ -74,10 +75,28 @@ def envs_dir() -> Path:
     return _PACKAGED_ENVS
 
 
+def inside_package(folder: Path) -> bool:
+    """Whether `folder` is part of the installed tfm1 package (site-packages), which `tfm1 lock` must not edit."""
+    return folder.resolve().is_relative_to(_PACKAGE)
+
+
+def writable_envs(root: Path | None = None) -> Path:
+    """The profiles folder `tfm1 lock` may rewrite: `root`, or the checkout's envs/; never the installed copy."""
+    base = root or envs_dir()
+    if inside_package(base):
+        raise UsageError(
+            f"{base} is the copy of the profiles inside the installed tfm1 package; `tfm1 lock` does not rewrite it",
+            f"copy it (cp -R {base} ./envs) and pass --envs DIR, e.g. `tfm1 lock --envs ./envs`",
+        )
+    return base
+
+
 def list_profiles(root: Path | None = None) -> list[Profile]:
     """Every profile under `root` (default: `envs_dir()`), the default profile first, then by name."""
     base = root or envs_dir()
     if not base.is_dir():
+        if root is not None:
+            raise UsageError(f"no profiles folder at {root}", "pass --envs a folder holding <profile>/environment.yml")
         raise Tfm1Error(f"no profiles folder at {base}", "reinstall tfm1, or pass --envs DIR")
     names = sorted(p.parent.name for p in base.glob(f"*/{ENVIRONMENT_FILE}"))
     names.sort(key=lambda name: name != DEFAULT_PROFILE)
@@ -88,7 +107,7 @@ def get_profile(name: str, root: Path | None = None) -> Profile:
     base = root or envs_dir()
     folder = base / name
     if not (folder / ENVIRONMENT_FILE).is_file():
-        known = ", ".join(p.name for p in list_profiles(base)) or "none"
+        known = ", ".join(p.name for p in list_profiles(root)) or "none"
         raise UsageError(f"no profile named {name!r} (known: {known})", "run `tfm1 profiles` to list them")
     return load_profile(folder)
 
@@ -97,10 +116,16 @@ def load_profile(folder: Path) -> Profile:
     import yaml
 
     environment_file = folder / ENVIRONMENT_FILE
+    from tfm1.lockfile import yaml_problem
+
     try:
-        data = yaml.safe_load(environment_file.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise Tfm1Error(f"cannot read {environment_file}: {error}", "fix the file's YAML") from None
+        text = environment_file.read_text(encoding="utf-8")
+    except OSError as error:
+        raise Tfm1Error(f"cannot read {environment_file}: {error.strerror or error}", "check the file") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise Tfm1Error(f"{environment_file} is not valid YAML: {yaml_problem(error)}", "fix the file's YAML") from None
     if not isinstance(data, dict):
         raise Tfm1Error(f"{environment_file} is not a mapping", "write it in conda's environment.yml format")
     return _profile_from(folder, environment_file, data)

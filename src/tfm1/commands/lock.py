@@ -44,19 +44,27 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="keep the locked conda layer and re-lock only the pip layer (where the conda channels cannot be reached)",
     )
-    parser.add_argument("--envs", metavar="DIR", help="the profiles folder (default: the envs/ tfm1 ships)")
+    parser.add_argument(
+        "--envs",
+        metavar="DIR",
+        help="the profiles folder (default: envs/ of the source checkout tfm1 runs from; an installed tfm1 reads "
+        "the copy inside its package, which only --check may use: to lock, pass a copy of it)",
+    )
     parser.add_argument(
         "--no-linkage",
         action="store_true",
-        help="skip the binary check of the TensorFlow / tensorflow-metal pair (it downloads parts of both wheels)",
+        help="skip the binary check of the TensorFlow / tensorflow-metal pair (it reads parts of both wheels from "
+        "PyPI; without this option a check that cannot run refuses the lock)",
     )
     parser.add_argument("--json", action="store_true", help="print a JSON summary of what changed on stdout")
 
 
 def _profiles(args: argparse.Namespace) -> list[Profile]:
-    from tfm1.profiles import get_profile, list_profiles
+    from tfm1.profiles import get_profile, list_profiles, writable_envs
 
     root = Path(args.envs) if args.envs else None
+    if not args.check:
+        root = writable_envs(root)  # an installed tfm1's own copy is read-only to `tfm1 lock`
     if args.profile:
         return [get_profile(name, root) for name in dict.fromkeys(args.profile)]
     return list_profiles(root)
@@ -91,7 +99,9 @@ def _lock_all(profiles: list[Profile], args: argparse.Namespace, console: Consol
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
     from tfm1.lock.run import lock_profile
+    from tfm1.pypi import Index
 
+    index = Index()  # shared by every profile and its linkage check: each project page is fetched once
     total = sum(3 * len(p.platforms) for p in profiles)
     with Progress(
         SpinnerColumn(),
@@ -114,12 +124,15 @@ def _lock_all(profiles: list[Profile], args: argparse.Namespace, console: Consol
                 if progress.disable:
                     console.print(f"==> {description}")
 
-            result = lock_profile(profile, pip_only=args.pip_only, check_linkage=not args.no_linkage, step=step)
+            result = lock_profile(
+                profile, pip_only=args.pip_only, check_linkage=not args.no_linkage, index=index, step=step
+            )
             # A refused or failed profile stops early: count the steps it skipped, so the bar ends full.
             progress.update(task, advance=max(3 * len(profile.platforms) - done, 0))
             return result
 
-        # Profiles are independent and their time is spent waiting on the network and on uv: lock them in parallel.
+        # Profiles are independent and their time is spent waiting on the network and on uv: lock them in parallel
+        # (the linkage checks, which can take gigabytes each, still run one at a time: see tfm1.lock.gate).
         with ThreadPoolExecutor(max_workers=4) as pool:
             results = list(pool.map(one, profiles))
     return results

@@ -21,7 +21,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="List the profiles in envs/: what each is for, its Python, its TensorFlow and "
         "tensorflow-metal versions (as locked) and the platforms it is locked for.",
     )
-    parser.add_argument("--envs", metavar="DIR", help="the profiles folder (default: the envs/ tfm1 ships)")
+    parser.add_argument(
+        "--envs",
+        metavar="DIR",
+        help="the profiles folder (default: envs/ of the source checkout tfm1 runs from, else the copy inside the "
+        "installed package)",
+    )
     parser.add_argument("--json", action="store_true", help="print the profiles as JSON")
 
 

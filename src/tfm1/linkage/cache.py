@@ -3,26 +3,14 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
+
+from tfm1.atomic import write_atomic
 
 
 def cache_root() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "tfm1" / "wheels"
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Readers never see a half-written file, even when two tfm1 runs fill the same cache."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        Path(temporary).replace(path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def try_write_atomic(path: Path, data: bytes) -> bool:

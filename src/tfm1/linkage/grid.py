@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from packaging.version import InvalidVersion, Version
 
-from tfm1.linkage.pypi import Index
+from tfm1.linkage.pypi import versions
+from tfm1.pypi import Index
 
 DEFAULT_METAL = ("1.0.1", "1.1.0", "1.2.0")
 FIRST_MINOR = (2, 15)  # the first minor with a real `tensorflow` wheel for macOS arm64 (2.15.1)
@@ -31,4 +32,4 @@ def latest_patches(
 
 
 def default_tensorflow(index: Index) -> list[str]:
-    return latest_patches(index.versions("tensorflow"))
+    return latest_patches(versions(index, "tensorflow"))

@@ -12,10 +12,11 @@ from tfm1.linkage.cache import cache_root
 from tfm1.linkage.checker import ImageSource, Verdict, check
 from tfm1.linkage.demangle import demangle
 from tfm1.linkage.images import PluginImports, read_plugin
-from tfm1.linkage.pypi import Index, WheelFile
+from tfm1.linkage.pypi import WheelFile, arm64_wheels, best_wheel
 from tfm1.linkage.remote import Progress, RemoteWheel, WheelRef
 from tfm1.linkage.result import PairResult
 from tfm1.linkage.sources import InstalledImages, WheelImages
+from tfm1.pypi import Index, new_session
 
 if TYPE_CHECKING:
     import requests
@@ -41,7 +42,7 @@ def tensorflow_project(index: Index, version: str) -> str:
     2.13 to 2.15.0: a meta package requiring tensorflow-macos)."""
 
     def real(project: str) -> bool:
-        return any(w.size >= META_WHEEL_BYTES for w in index.arm64_wheels(project, version))
+        return any(w.size >= META_WHEEL_BYTES for w in arm64_wheels(index, project, version))
 
     if real("tensorflow") or not real("tensorflow-macos"):
         return "tensorflow"
@@ -111,28 +112,27 @@ class LinkageSession:
         self,
         *,
         session: requests.Session | None = None,
+        index: Index | None = None,
         cache: Path | None = None,
         progress: Progress | None = None,
         follow_reexports: bool = True,
     ) -> None:
-        import requests
-
-        self.http = session or requests.Session()
-        self.http.headers.setdefault("User-Agent", "tfm1-linkage")
+        # One index for the whole run: `tfm1 lock` passes the one its pip layer already read.
+        self.index = index or Index(session=session or new_session("tfm1-linkage"))
+        self.http = session or self.index.session
         self.cache = cache or cache_root()
-        self.index = Index(self.http)
         self.progress = progress
         self.follow_reexports = follow_reexports
         self._wheels: dict[str, WheelImages] = {}
         self._scratch = tempfile.TemporaryDirectory(prefix="tfm1-linkage-")
 
-    def wheel_images(self, wheel: WheelFile) -> WheelImages:
-        if wheel.sha256 not in self._wheels:
+    def wheel_images(self, file: WheelFile) -> WheelImages:
+        if file.sha256 not in self._wheels:
             remote = RemoteWheel(
-                self.http, WheelRef(wheel.filename, wheel.url, wheel.sha256, wheel.size), self.cache, self.progress
+                self.http, WheelRef(file.filename, file.url, file.sha256, file.size), self.cache, self.progress
             )
-            self._wheels[wheel.sha256] = WheelImages(remote, Path(self._scratch.name))
-        return self._wheels[wheel.sha256]
+            self._wheels[file.sha256] = WheelImages(remote, Path(self._scratch.name))
+        return self._wheels[file.sha256]
 
     @property
     def bytes_fetched(self) -> int:
@@ -145,9 +145,9 @@ class LinkageSession:
     def check_pair(self, tensorflow: str, metal: str, python: str = "3.11") -> PairResult:
         notes: list[str] = []
         project = tensorflow_project(self.index, tensorflow)
-        tf_wheel, note = self.index.wheel(project, tensorflow, python)
+        tf_wheel, note = best_wheel(self.index, project, tensorflow, python)
         notes += [note] if note else []
-        metal_wheel, note = self.index.wheel("tensorflow-metal", metal, python)
+        metal_wheel, note = best_wheel(self.index, "tensorflow-metal", metal, python)
         notes += [note] if note else []
         metal_images = self.wheel_images(metal_wheel)
         self._say(f"reading {PLUGIN_MEMBER} from {metal_wheel.filename}")
@@ -186,16 +186,19 @@ def check_pair(
     *,
     follow_reexports: bool = True,
     progress: Progress | None = None,
+    index: Index | None = None,
 ) -> PairResult:
-    with LinkageSession(progress=progress, follow_reexports=follow_reexports) as session:
+    with LinkageSession(index=index, progress=progress, follow_reexports=follow_reexports) as session:
         return session.check_pair(tensorflow, metal, python)
 
 
-def _installed_version(site_packages: Path, prefixes: tuple[str, ...]) -> str:
-    for prefix in prefixes:
-        for dist in sorted(site_packages.glob(f"{prefix}-*.dist-info")):
-            return dist.name[len(prefix) + 1 : -len(".dist-info")]
-    return "unknown"
+def _installed_versions(site_packages: Path) -> dict[str, str]:
+    """name -> version of the distributions installed there, read as `tfm1 doctor` reads them."""
+    from tfm1.host import live_host
+    from tfm1.inspect.distributions import scan_site_packages
+
+    found = scan_site_packages(live_host(), str(site_packages.resolve()))
+    return {name: dist.version for name, dist in found.items()}
 
 
 def check_installed(site_packages: Path, *, follow_reexports: bool = True) -> PairResult | None:
@@ -207,8 +210,9 @@ def check_installed(site_packages: Path, *, follow_reexports: bool = True) -> Pa
     plugin: PluginImports = read_plugin(plugin_path)
     source: ImageSource = InstalledImages(package_dir)
     verdict = check(plugin, source, follow_reexports=follow_reexports)
-    tensorflow = _installed_version(site_packages, ("tensorflow", "tensorflow_macos"))
-    metal = _installed_version(site_packages, ("tensorflow_metal",))
+    installed = _installed_versions(site_packages)
+    tensorflow = installed.get("tensorflow") or installed.get("tensorflow-macos") or "unknown"
+    metal = installed.get("tensorflow-metal", "unknown")
     result = _result(verdict, tensorflow, metal, follow_reexports=follow_reexports, notes=[])
     result.sources = {"tensorflow": str(package_dir), "tensorflow_metal": str(plugin_path)}
     return result

@@ -3,11 +3,13 @@
 It reads the same compatibility data as `tfm1 doctor` (`tfm1.compat`): the tensorflow-metal / TensorFlow pair,
 the Python versions each has wheels for, TensorFlow's numpy range, the empty tensorflow-macos 2.15.1, the
 oldest macOS the wheels support, and two TensorFlow distributions in one environment. All offline. The binary
-check (`linkage`) reads the real wheels and needs the network; `tfm1 lock` runs it, `--check` does not.
+check (`linkage`) reads the real wheels and needs the network; `tfm1 lock` runs it (unless `--no-linkage`) and
+refuses a lock it could not run on, `--check` does not run it.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -15,10 +17,12 @@ from tfm1.lock.targets import MACOS_TARGET_TEXT, minor
 
 if TYPE_CHECKING:
     from tfm1.compat import Compat
+    from tfm1.pypi import Index
 
 Severity = Literal["error", "warning"]
 TENSORFLOW_NAMES = ("tensorflow", "tensorflow-macos")
 METAL = "tensorflow-metal"
+_ONE_LINKAGE_CHECK = threading.Semaphore(1)  # profiles are locked in parallel; linkage checks are not
 
 
 @dataclass(frozen=True)
@@ -145,9 +149,14 @@ def _metal(
     return found
 
 
-def linkage(packages: dict[str, str], platform: str, python: str) -> list[Finding]:
-    """The binary check of the TF / tensorflow-metal pair: do the plugin's imports resolve in TF's libraries?"""
+def linkage(packages: dict[str, str], platform: str, python: str, *, index: Index | None = None) -> list[Finding]:
+    """The binary check of the TF / tensorflow-metal pair: do the plugin's imports resolve in TF's libraries?
+
+    A check that cannot run is an error too: a lock must not hold a pair nobody checked (`--no-linkage` skips it
+    knowingly). One check runs at a time: reading a TensorFlow wheel's libraries can take gigabytes of memory.
+    """
     from tfm1.errors import Tfm1Error
+    from tfm1.linkage import check_pair
 
     metal = packages.get(METAL)
     real = real_tensorflow(packages, platform)
@@ -156,13 +165,12 @@ def linkage(packages: dict[str, str], platform: str, python: str) -> list[Findin
     tf_version = packages[real[0]]
     pair = f"{real[0]} {tf_version} + {METAL} {metal}"
     try:
-        from tfm1.linkage import check_pair
-    except ImportError:
-        return [Finding("warning", pair, "binary linkage check not available in this tfm1; skipped")]
-    try:
-        result = check_pair(tf_version, metal, python=minor(python))
+        with _ONE_LINKAGE_CHECK:
+            result = check_pair(tf_version, metal, python=minor(python), index=index)
     except Tfm1Error as error:
-        return [Finding("warning", pair, f"binary linkage check could not run: {error.message}")]
+        return [_not_run(pair, error.message)]
+    except Exception as error:  # any failure of the check refuses the lock, in one line, never a traceback
+        return [_not_run(pair, f"{type(error).__name__}: {error}")]
     if result.loads:
         return []
     missing = ", ".join(result.missing[:3]) + (" ..." if len(result.missing) > 3 else "")
@@ -171,3 +179,13 @@ def linkage(packages: dict[str, str], platform: str, python: str) -> list[Findin
             "error", pair, f"the plugin cannot load: {result.reason}" + (f" (missing: {missing})" if missing else "")
         )
     ]
+
+
+def _not_run(pair: str, reason: str) -> Finding:
+    reason = " ".join(reason.split())
+    return Finding(
+        "error",
+        pair,
+        f"the binary linkage check could not run ({reason}); the lock is not written unchecked: retry, "
+        "or pass --no-linkage to lock without it",
+    )

@@ -17,9 +17,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tfm1.errors import Tfm1Error
-from tfm1.lock.pypi import SIMPLE_URL, PickedWheel, pick_wheels
+from tfm1.lock.pypi import PickedWheel, pick_wheels
 from tfm1.lock.targets import Target
 from tfm1.lockfile import LockedPackage
+from tfm1.pypi import SIMPLE_URL, Index
 
 _PINNED = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)$")
 
@@ -96,7 +97,7 @@ def resolve(
 
 
 def lock_pip_layer(
-    specs: Sequence[str], target: Target, python: str, provided: dict[str, str], index_url: str = SIMPLE_URL
+    specs: Sequence[str], target: Target, python: str, provided: dict[str, str], index: Index
 ) -> list[LockedPackage]:
     if not specs:
         return []
@@ -105,10 +106,10 @@ def lock_pip_layer(
     provided_names = {str(canonicalize_name(name)) for name in provided}
     pins = [
         pin
-        for pin in resolve(specs, target, python, provided, index_url)
+        for pin in resolve(specs, target, python, provided, index.index_url)
         if canonicalize_name(pin[0]) not in provided_names
     ]
-    wheels = pick_wheels(pins, target.tags(python), target.markers(python), index_url)
+    wheels = pick_wheels(pins, target.tags(python), target.markers(python), index)
     return [_entry(wheel, target.platform) for wheel in wheels]
 
 

@@ -8,11 +8,11 @@ from typing import Any, Literal
 
 from tfm1.errors import Tfm1Error
 from tfm1.lock import conda_layer, gate, pip_layer
-from tfm1.lock.pypi import SIMPLE_URL
 from tfm1.lock.spec import canonical_text, content_hashes
 from tfm1.lock.targets import minor, target
 from tfm1.lockfile import LockedPackage, Lockfile, read_lockfile, write_lockfile
 from tfm1.profiles import Profile
+from tfm1.pypi import Index
 
 Status = Literal["created", "updated", "unchanged", "refused", "failed"]
 
@@ -93,19 +93,22 @@ def lock_profile(
     *,
     pip_only: bool = False,
     check_linkage: bool = True,
-    index_url: str = SIMPLE_URL,
+    index: Index | None = None,
     step: Callable[[str], None] = lambda _: None,
 ) -> ProfileResult:
-    """Lock `profile` and write its lockfile unless the gate refuses it. Never raises Tfm1Error."""
+    """Lock `profile` and write its lockfile unless the gate refuses it. Never raises Tfm1Error.
+
+    `index`: share one between profiles locked together, so each project page is fetched once.
+    """
     try:
-        return _lock(profile, pip_only, check_linkage, index_url, step)
+        return _lock(profile, pip_only, check_linkage, index or Index(), step)
     except Tfm1Error as error:
         message = error.message + (f" Fix: {error.fix}" if error.fix else "")
         return ProfileResult(profile, "failed", error=message)
 
 
 def _lock(
-    profile: Profile, pip_only: bool, check_linkage: bool, index_url: str, step: Callable[[str], None]
+    profile: Profile, pip_only: bool, check_linkage: bool, index: Index, step: Callable[[str], None]
 ) -> ProfileResult:
     existing = read_lockfile(profile.lockfile) if profile.lockfile.is_file() else None
     # The pins alone already name a broken pair: refuse before resolving anything.
@@ -136,12 +139,12 @@ def _lock(
         pythons[platform] = python
         step(f"{profile.name} {platform}: pip layer (Python {python})")
         provided = conda_layer.python_distributions(conda)
-        pip = pip_layer.lock_pip_layer(profile.pip_specs, tgt, python, provided, index_url)
+        pip = pip_layer.lock_pip_layer(profile.pip_specs, tgt, python, provided, index)
         versions = {**{p.name: p.version for p in conda}, **{p.name: p.version for p in pip}}
         step(f"{profile.name} {platform}: gate")
         findings += gate.check(versions, platform, python)
         if check_linkage and platform == "osx-arm64":
-            findings += gate.linkage(versions, platform, python)
+            findings += gate.linkage(versions, platform, python, index=index)
         packages += conda + pip
     findings = _unique(findings)
     if any(f.severity == "error" for f in findings):

@@ -1,0 +1,170 @@
+"""PyPI's simple index, JSON form (PEP 691): the one client tfm1 uses to find wheels, with their URL, size and sha256.
+
+Each project page is fetched once per `Index` (the tensorflow page is several megabytes), from any number of
+threads. Requests go through a session that retries failed connections and 429/5xx answers with exponential
+backoff, which also serves the range requests that read members out of wheels (`tfm1.linkage.remote`).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from tfm1.errors import Tfm1Error
+
+if TYPE_CHECKING:
+    import requests
+    from packaging.tags import Tag
+    from packaging.version import Version
+
+SIMPLE_URL = "https://pypi.org/simple/"
+ACCEPT = "application/vnd.pypi.simple.v1+json"
+TIMEOUT = 60  # seconds without a byte, per attempt
+RETRIES = 3
+BACKOFF = 0.5  # seconds; urllib3 waits 0, 1, 2 s before the retries
+RETRY_STATUS = (429, 500, 502, 503, 504)
+NETWORK_FIX = "check the network connection to the package index (a proxy may answer in its place) and try again"
+
+
+def new_session(user_agent: str = "tfm1") -> requests.Session:
+    """A session whose GETs retry connection failures and 429/5xx answers, with backoff (urllib3's Retry)."""
+    import requests
+    from requests.adapters import HTTPAdapter
+    from urllib3.util.retry import Retry
+
+    retry = Retry(
+        total=RETRIES,
+        backoff_factor=BACKOFF,
+        status_forcelist=RETRY_STATUS,
+        allowed_methods=frozenset({"GET", "HEAD"}),
+        raise_on_status=False,  # the last answer comes back, and the caller words its status
+    )
+    adapter = HTTPAdapter(max_retries=retry)
+    session = requests.Session()
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    session.headers["User-Agent"] = user_agent
+    return session
+
+
+@dataclass(frozen=True)
+class IndexWheel:
+    """One wheel file the index lists."""
+
+    project: str  # canonical name
+    version: Version
+    filename: str
+    url: str  # absolute, without the #fragment
+    sha256: str  # "" when the index gives none: callers fail closed
+    size: int | None
+    tags: frozenset[Tag]
+    metadata_sha256: str | None  # the sha256 of the PEP 658 metadata file, when the index serves one
+
+
+class Index:
+    """Project pages of one simple index, fetched once each and shared by every thread that asks."""
+
+    def __init__(self, index_url: str = SIMPLE_URL, *, session: requests.Session | None = None) -> None:
+        self.index_url = index_url.rstrip("/") + "/"
+        self._shared_session = session
+        self._local = threading.local()
+        self._pages: dict[str, list[dict[str, Any]]] = {}
+        self._guard = threading.Lock()
+        self._page_locks: dict[str, threading.Lock] = {}
+
+    @property
+    def session(self) -> requests.Session:
+        """The given session, or one per thread: requests does not promise that a Session is thread-safe."""
+        if self._shared_session is not None:
+            return self._shared_session
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = new_session()
+        return session
+
+    def get(self, url: str, **headers: str) -> requests.Response:
+        import requests
+
+        try:
+            response = self.session.get(url, headers=headers, timeout=TIMEOUT)
+            response.raise_for_status()
+        except requests.RequestException as error:
+            raise Tfm1Error(f"cannot read {url}: {error}", NETWORK_FIX) from None
+        return response
+
+    def page_url(self, project: str) -> str:
+        from packaging.utils import canonicalize_name
+
+        return f"{self.index_url}{canonicalize_name(project)}/"
+
+    def files(self, project: str) -> list[dict[str, Any]]:
+        """The `files` of the project's page; one request per project however many threads ask at once."""
+        url = self.page_url(project)
+        with self._guard:
+            page_lock = self._page_locks.setdefault(url, threading.Lock())
+        with page_lock:
+            if url not in self._pages:
+                self._pages[url] = self._fetch(url)
+        return self._pages[url]
+
+    def _fetch(self, url: str) -> list[dict[str, Any]]:
+        import requests
+
+        response = self.get(url, Accept=ACCEPT)
+        try:
+            files = response.json()["files"]
+            if not isinstance(files, list) or not all(isinstance(entry, dict) for entry in files):
+                raise TypeError("`files` is not a list of objects")
+        except (requests.RequestException, ValueError, KeyError, TypeError):
+            kind = response.headers.get("Content-Type", "no Content-Type").split(";", 1)[0]
+            raise Tfm1Error(
+                f"cannot read {url}: the answer ({kind}) is not the index's JSON page (PEP 691)", NETWORK_FIX
+            ) from None
+        return files
+
+    def all_wheels(self, project: str) -> list[IndexWheel]:
+        """Every wheel on the project's page that is not yanked and whose file name is a valid wheel name."""
+        from urllib.parse import urljoin
+
+        from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
+
+        base = self.page_url(project)
+        wheels = []
+        for entry in self.files(project):
+            filename = entry.get("filename")
+            url = entry.get("url")
+            if not isinstance(filename, str) or not isinstance(url, str) or entry.get("yanked"):
+                continue
+            try:
+                _, version, _, tags = parse_wheel_filename(filename)
+            except InvalidWheelFilename:
+                continue  # sdists and oddly named files
+            hashes = entry.get("hashes")
+            sha256 = hashes.get("sha256") if isinstance(hashes, dict) else None
+            size = entry.get("size")
+            metadata = entry.get("core-metadata") or entry.get("data-dist-info-metadata")
+            metadata_sha256 = metadata.get("sha256") if isinstance(metadata, dict) else None
+            wheels.append(
+                IndexWheel(
+                    project=str(canonicalize_name(project)),
+                    version=version,
+                    filename=filename,
+                    url=urljoin(base, url).split("#", 1)[0],  # PEP 691 allows URLs relative to the page
+                    sha256=sha256 if isinstance(sha256, str) else "",
+                    size=size if isinstance(size, int) and not isinstance(size, bool) else None,
+                    tags=tags,
+                    metadata_sha256=metadata_sha256 if isinstance(metadata_sha256, str) else None,
+                )
+            )
+        return wheels
+
+    def wheels(self, project: str, version: str) -> list[IndexWheel]:
+        """The wheels of one release; versions compare as versions (`2.19` is `2.19.0`)."""
+        from packaging.version import InvalidVersion, Version
+
+        try:
+            wanted = Version(version)
+        except InvalidVersion:
+            raise Tfm1Error(f"{project} {version}: not a version", "pass a version such as 2.19.1") from None
+        return [wheel for wheel in self.all_wheels(project) if wheel.version == wanted]
