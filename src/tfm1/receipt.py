@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+
+from tfm1.atomic import write_atomic
 
 RECEIPT = Path("etc") / "tfm1" / "receipt.json"
 FORMAT = 1
@@ -72,14 +73,5 @@ def read_receipt(prefix: str | os.PathLike[str]) -> Receipt | None:
 def write_receipt(prefix: str | os.PathLike[str], receipt: Receipt) -> Path:
     """Write the receipt atomically: a reader sees no receipt or a whole one, never half of one."""
     path = receipt_path(prefix)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=".receipt-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(receipt.to_json(), handle, indent=2)
-            handle.write("\n")
-        Path(temporary).replace(path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomic(path, (json.dumps(receipt.to_json(), indent=2) + "\n").encode())
     return path
