@@ -12,25 +12,12 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.support.conda_channel import PLACEHOLDER, build_package, host_subdir
 from tests.support.pypi_index import make_wheel
-from tests.support.setup_world import World, assert_no_prefix, build_inputs, can_hold, hold, make_world, release, tfm1
-
-
-@pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    return build_inputs(tmp_path_factory)
-
-
-@pytest.fixture
-def world(tmp_path: Path, built: tuple[Path, Path]) -> Iterator[World]:
-    yield from make_world(tmp_path, built)
-
+from tests.support.setup_world import World, assert_no_prefix, can_hold, hold, release, tfm1
 
 # --- the working path ---------------------------------------------------------------------------------------
 

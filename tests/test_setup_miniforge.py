@@ -16,18 +16,7 @@ import pytest
 
 from tests.support.conda_channel import host_subdir
 from tests.support.http import StaticServer
-from tests.support.setup_world import HOLD_SHELL, World, build_inputs, can_hold, make_world, release, tfm1
-
-
-@pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    return build_inputs(tmp_path_factory)
-
-
-@pytest.fixture
-def world(tmp_path: Path, built: tuple[Path, Path]) -> Iterator[World]:
-    yield from make_world(tmp_path, built)
-
+from tests.support.setup_world import HOLD_SHELL, World, can_hold, release, tfm1
 
 FAKE_MINIFORGE = """#!/bin/bash
 # A stand-in for Miniforge3-<version>-<os>-<arch>.sh: batch install into -p PREFIX.
