@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
+import json
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +15,7 @@ import requests
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from tfm1.linkage.images import SUMMARY_VERSION
 from tfm1.linkage.remote import RemoteWheel, RemoteWheelError, WheelRef
 from tfm1.linkage.sources import WheelImages
 from tfm1.pypi import new_session
@@ -165,6 +168,15 @@ def test_images_are_cached_by_wheel_sha256(httpserver: HTTPServer, wheel_bytes: 
     second = WheelImages(remote(url, tmp_path))
     assert second.plugin(PLUGIN) == plugin
     assert second.wheel.bytes_fetched == 0
+
+
+def test_a_damaged_cached_summary_is_read_again(httpserver: HTTPServer, wheel_bytes: bytes, tmp_path: Path) -> None:
+    url = serve(httpserver, ranged(wheel_bytes))
+    plugin = WheelImages(remote(url, tmp_path)).plugin(PLUGIN)
+    (summary,) = (tmp_path / "cache" / SHA256 / "images").rglob("*.plugin.json.gz")
+    damaged = json.dumps({"version": SUMMARY_VERSION, "by_library": 7})  # the right version, a damaged body
+    summary.write_bytes(gzip.compress(damaged.encode()))
+    assert WheelImages(remote(url, tmp_path)).plugin(PLUGIN) == plugin
 
 
 def test_range_requests_retry_a_server_error_with_backoff(

@@ -6,9 +6,9 @@ import gzip
 import json
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
-from typing import IO
+from typing import IO, TypeVar
 
 from tfm1.linkage.cache import member_path, try_write_atomic
 from tfm1.linkage.images import (
@@ -26,6 +26,8 @@ HEAD_BYTES = 32 * 1024
 MAX_HEAD_BYTES = 1 << 20
 KEEP_MEMBER_BYTES = 64 << 20  # members up to this size are kept as they are; bigger ones only as summaries
 IMAGE_SUFFIXES = (".so", ".dylib")
+T = TypeVar("T")
+
 CORE_EXTENSION = "tensorflow/python/_pywrap_tensorflow_internal.so"  # what `import tensorflow` loads first
 CORE_EXTENSION_RE = re.compile(rf"([^/]+\.data/(purelib|platlib)/)?{re.escape(CORE_EXTENSION)}")
 
@@ -48,6 +50,17 @@ def _read_json_gz(path: Path) -> dict[str, object] | None:
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
+
+
+def _read_summary(path: Path, parse: Callable[[dict[str, object]], T]) -> T | None:
+    """A cached summary, or None when there is none or it is damaged: a damaged entry is a miss, never an error."""
+    cached = _read_json_gz(path)
+    if not cached:
+        return None
+    try:
+        return parse(cached)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
 
 
 def _write_json_gz(path: Path, data: object) -> None:
@@ -121,8 +134,7 @@ class WheelImages:
         if key in self._images:
             return self._images[key]
         summary = member_path(self.wheel.cache, self.wheel.wheel.sha256, "images", key + ".json.gz")
-        cached = _read_json_gz(summary)
-        info = ImageInfo.from_json(cached) if cached else None
+        info = _read_summary(summary, ImageInfo.from_json)
         if info is None:
             info = read_image(self._member_file(key))
             _write_json_gz(summary, info.to_json())
@@ -131,8 +143,7 @@ class WheelImages:
 
     def plugin(self, member: str) -> PluginImports:
         summary = member_path(self.wheel.cache, self.wheel.wheel.sha256, "images", member + ".plugin.json.gz")
-        cached = _read_json_gz(summary)
-        imports = PluginImports.from_json(cached) if cached else None
+        imports = _read_summary(summary, PluginImports.from_json)
         if imports is None:
             imports = read_plugin(self._member_file(member))
             _write_json_gz(summary, imports.to_json())
