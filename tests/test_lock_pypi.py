@@ -3,7 +3,6 @@ and the gate's linkage step when it cannot run: an error that refuses the lock, 
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import http.server
 import json
@@ -139,20 +138,20 @@ def test_a_linkage_check_that_cannot_run_refuses_the_lock_and_says_why(httpserve
 def test_an_unexpected_failure_in_the_check_is_the_same_refusal(
     httpserver: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A damaged entry in the wheel cache makes the check raise a KeyError: it refuses the lock in one line."""
+    """A directory where the cache keeps the plugin makes LIEF itself raise: the lock is refused in one line."""
     cache = tmp_path / "cache"
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
     plugin = "tensorflow-plugins/libmetal_plugin.dylib"
     members = cache / "tfm1" / "wheels" / METAL_SHA256
-    (members / "images" / "tensorflow-plugins").mkdir(parents=True)
+    (members / "members" / plugin).mkdir(parents=True)
     (members / "names.json").write_text(json.dumps([plugin]), encoding="utf-8")
-    (members / "images" / f"{plugin}.plugin.json.gz").write_bytes(gzip.compress(b'{"version": 1}'))
     serve_page(httpserver, "tensorflow", page(entry("tensorflow-2.19.1-cp311-cp311-macosx_12_0_arm64.whl")))
     serve_page(httpserver, "tensorflow-metal", page(entry(METAL_WHEEL, sha256=METAL_SHA256)))
     (finding,) = gate.linkage(PAIR, MAC, "3.11.15", index=Index(httpserver.url_for("/simple/")))
     assert finding.severity == "error"
-    assert "could not run (KeyError: 'install_name')" in finding.reason
-    assert "--no-linkage" in finding.reason
+    assert "could not run (" in finding.reason and "--no-linkage" in finding.reason
+    assert "HTTP" not in finding.reason  # the cached member was used: the failure is the parser's, not the server's
+    assert "\n" not in finding.reason
 
 
 class _SlowIndex:
