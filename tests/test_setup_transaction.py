@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.setup_world import can_hold, hold, release
-from tfm1.setup import cache_root
+from tfm1.cache import cache_root
 from tfm1.setup.transaction import Transaction
 
 

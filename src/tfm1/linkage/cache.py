@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+from tfm1 import cache
 from tfm1.atomic import write_atomic
 
 
 def cache_root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "tfm1" / "wheels"
+    return cache.cache_root() / "wheels"
 
 
 def try_write_atomic(path: Path, data: bytes) -> bool:

@@ -8,7 +8,6 @@ failure or interrupt. `events` reports each step as rich output or one JSON obje
 
 from __future__ import annotations
 
-from tfm1.setup.cache import cache_root
 from tfm1.setup.runner import SetupOptions, run_setup
 
-__all__ = ["SetupOptions", "cache_root", "run_setup"]
+__all__ = ["SetupOptions", "run_setup"]

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 from rattler import RepoDataRecord
 from rattler.install import InstallerReporter
 
+from tfm1.cache import cache_root
 from tfm1.errors import Tfm1Error
 from tfm1.receipt import now
-from tfm1.setup.cache import cache_root
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID

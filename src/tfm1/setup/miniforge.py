@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tfm1 import miniforge_release
+from tfm1.cache import cache_root
 from tfm1.download import Progress, download
 from tfm1.errors import Tfm1Error, UsageError
 from tfm1.host.base import Host
 from tfm1.inspect.conda import CondaRoot, find_conda_roots
-from tfm1.setup.cache import cache_root
 
 NATIVE_ARCH = {"osx-arm64": "arm64", "osx-64": "x86_64", "linux-64": "x86_64", "linux-aarch64": "aarch64"}
 

@@ -1,4 +1,4 @@
-"""Where setup keeps what it downloads (the Miniforge installer, conda packages), so a re-run fetches nothing twice."""
+"""Where tfm1 keeps what it downloads (Miniforge installer, conda packages, wheel members): nothing is fetched twice."""
 
 from __future__ import annotations
 
