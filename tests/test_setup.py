@@ -216,14 +216,7 @@ def test_interrupt_during_install_rolls_back(world: World, step: str, signum: si
     else:
         server, path = world.conda_server, world.conda_path("pip")  # ~1.5 MB: ~35 s at the slow rate
     server.fault(path, "slow")
-    command = ["setup", "--lockfile", str(world.lock), "--prefix", str(world.prefix), "--yes", "--no-verify"]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tfm1", *command],
-        env=world.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = world.start_setup()
     deadline = time.monotonic() + 60
     while path not in server.requests and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -381,14 +374,7 @@ def test_interrupted_force_with_an_undeletable_file_still_restores_the_old_prefi
     make_wheel(world.tmp / "big", "tfm1-probe", "1.0", value="x" * 400_000).replace(world.index.wheels[0])
     world.write_lock()
     world.pypi_server.fault(path, "slow")  # the conda layer is in place while the wheel trickles in
-    command = ["setup", "--lockfile", str(world.lock), "--prefix", str(world.prefix), "--yes", "--no-verify"]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tfm1", *command, "--force"],
-        env=world.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = world.start_setup("--force")
     try:
         deadline = time.monotonic() + 60
         while path not in world.pypi_server.requests and time.monotonic() < deadline:
@@ -428,14 +414,7 @@ def test_remove_with_an_undeletable_file_is_one_line(world: World) -> None:
 
 
 def test_a_reader_that_goes_away_does_not_undo_the_install(world: World) -> None:
-    command = ["setup", "--lockfile", str(world.lock), "--prefix", str(world.prefix), "--yes", "--no-verify", "--json"]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tfm1", *command],
-        env=world.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = world.start_setup("--json")
     assert process.stdout is not None and process.stderr is not None
     first = json.loads(process.stdout.readline())
     process.stdout.close()  # `| head -1`: every later step is written to a closed pipe
