@@ -2,7 +2,9 @@
 
     .venv/bin/python benchmarks/bench_doctor.py [--runs N]
 
-Prints the median wall time of each command over N runs and its ratio to `python -c pass`.
+Runs every command once per round, N rounds interleaved (so that a noisy neighbour slows all of them alike),
+and prints each one's median wall time and its ratio to `python -c pass`. Commands run through the `tfm1`
+console script, as users run them; `python -m tfm1` (which also imports runpy) is shown for comparison.
 The issue's bar: `tfm1 doctor` within a few times the interpreter's start-up.
 """
 
@@ -17,34 +19,42 @@ from pathlib import Path
 
 SCENARIO = Path(__file__).resolve().parent.parent / "tests" / "scenarios" / "homebrew-venv-tf221-metal120.json"
 
-COMMANDS = {
-    "python -c pass": [sys.executable, "-c", "pass"],
-    "tfm1 --version": [sys.executable, "-m", "tfm1", "--version"],
-    "tfm1 --help": [sys.executable, "-m", "tfm1", "--help"],
-    "tfm1 doctor --json": [sys.executable, "-m", "tfm1", "doctor", "--json"],
-    "tfm1 doctor (rich report)": [sys.executable, "-m", "tfm1", "doctor"],
-    "tfm1 doctor --snapshot S --json": [sys.executable, "-m", "tfm1", "doctor", "--snapshot", str(SCENARIO), "--json"],
-}
+
+def commands() -> dict[str, list[str]]:
+    script = Path(sys.executable).parent / "tfm1"
+    tfm1 = [str(script)] if script.exists() else [sys.executable, "-m", "tfm1"]
+    return {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "tfm1 --version": [*tfm1, "--version"],
+        "tfm1 --help": [*tfm1, "--help"],
+        "tfm1 doctor --json": [*tfm1, "doctor", "--json"],
+        "tfm1 doctor (report)": [*tfm1, "doctor"],
+        "tfm1 doctor --snapshot S --json": [*tfm1, "doctor", "--snapshot", str(SCENARIO), "--json"],
+        "python -m tfm1 doctor --json": [sys.executable, "-m", "tfm1", "doctor", "--json"],
+    }
 
 
-def median_ms(argv: list[str], runs: int) -> float:
-    subprocess.run(argv, capture_output=True, check=False)  # warm the file cache
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(argv, capture_output=True, check=False)
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+def run_ms(argv: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, capture_output=True, check=False)
+    return (time.perf_counter() - start) * 1000
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--runs", type=int, default=20)
     runs = parser.parse_args().runs
-    baseline = median_ms(COMMANDS["python -c pass"], runs)
+    table = commands()
+    for argv in table.values():
+        run_ms(argv)  # warm the file cache and the bytecode cache
+    times: dict[str, list[float]] = {name: [] for name in table}
+    for _ in range(runs):
+        for name, argv in table.items():
+            times[name].append(run_ms(argv))
+    baseline = statistics.median(times["python -c pass"])
     print(f"{'command':<34} {'median ms':>10} {'x python':>9}")
-    for name, argv in COMMANDS.items():
-        ms = baseline if name == "python -c pass" else median_ms(argv, runs)
+    for name in table:
+        ms = statistics.median(times[name])
         print(f"{name:<34} {ms:>10.1f} {ms / baseline:>9.1f}")
 
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.cli import tfm1, tfm1_json
 from tfm1 import __version__
+from tfm1.cli import COMMANDS, build_parser
 
 HEAVY = ("rich", "requests", "yaml", "rattler", "lief", "conda_lock", "tensorflow", "uv")
 
@@ -35,22 +40,49 @@ def test_help_lists_doctor_and_no_command_is_a_usage_error() -> None:
     assert bare.returncode == 2 and "usage: tfm1" in bare.stdout
 
 
-def _modules_after(code: str) -> list[str]:
-    probe = f"import sys\n{code}\nprint(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})))"
+def _modules_after(code: str) -> set[str]:
+    probe = f"import json, sys\n{code}\nprint(json.dumps(sorted(sys.modules)))"
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False)
-    return json.loads(result.stdout.strip().splitlines()[-1].replace("'", '"'))
+    return set(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def _heavy(modules: set[str]) -> list[str]:
+    return sorted({m.split(".")[0] for m in modules} & set(HEAVY))
+
+
+# Standard-library and packaging modules that each cost doctor's start-up 3-20 ms (benchmarks/bench_doctor.py).
+SLOW_FOR_DOCTOR = ("dataclasses", "inspect", "pathlib", "platform", "tomllib", "tomli", "packaging.specifiers")
+
+
+def _run_main(*argv: str) -> str:
+    return (
+        "import contextlib, io\nfrom tfm1.cli import main\n"
+        f"with contextlib.redirect_stdout(io.StringIO()):\n    main({list(argv)!r})"
+    )
 
 
 def test_help_imports_nothing_heavy() -> None:
-    assert _modules_after("from tfm1.cli import build_parser\nbuild_parser()") == []
+    assert _heavy(_modules_after("from tfm1.cli import build_parser\nbuild_parser()")) == []
 
 
-def test_doctor_json_imports_nothing_heavy_and_never_tensorflow() -> None:
-    loaded = _modules_after(
-        "import contextlib, io\nfrom tfm1.cli import main\n"
-        "with contextlib.redirect_stdout(io.StringIO()):\n    main(['doctor', '--json'])"
-    )
-    assert loaded == []
+@pytest.mark.parametrize("argv", [("doctor", "--json"), ("doctor",)])
+def test_doctor_imports_nothing_heavy_nor_slow_and_never_tensorflow(argv: tuple[str, ...]) -> None:
+    loaded = _modules_after(_run_main(*argv))
+    assert _heavy(loaded) == []
+    assert sorted(loaded & set(SLOW_FOR_DOCTOR)) == []
+    assert sorted(m for m in loaded if m.startswith("tfm1.commands.")) == ["tfm1.commands.doctor"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_command_parsed_alone_has_the_same_help_as_in_the_whole_parser(command: str) -> None:
+    def help_text(only: str | None) -> str:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out), pytest.raises(SystemExit):
+            build_parser(only).parse_args([command, "--help"])
+        return out.getvalue()
+
+    assert help_text(command) == help_text(None)
+    assert f"usage: tfm1 {command}" in help_text(command)
 
 
 def test_doctor_on_this_linux_machine_says_not_macos() -> None:

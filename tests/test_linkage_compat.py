@@ -1,4 +1,4 @@
-"""`src/tfm1/data/compat.toml` must agree with the binaries on every macOS arm64 pair it lists.
+"""`src/tfm1/compat_data.py` must agree with the binaries on every macOS arm64 pair it lists.
 
 For each tensorflow-metal release in the data and the newest patch of each TensorFlow minor release, the pair is
 checked when the data calls it works, degraded or broken: "broken" must not load, "works" and "degraded" must.
@@ -57,7 +57,7 @@ def test_data_agrees_with_the_binaries(session: LinkageSession) -> None:
         result = session.check_pair(tensorflow, metal, python)
         if result.loads != (status in ("works", "degraded")):
             disagreements.append(
-                f"compat.toml: TensorFlow {tensorflow} + tensorflow-metal {metal} is {status}; binaries "
+                f"compat_data.py: TensorFlow {tensorflow} + tensorflow-metal {metal} is {status}; binaries "
                 f"({result.sources['tensorflow']}, {result.sources['tensorflow_metal']}): {result.reason}"
             )
     assert not disagreements, "\n".join(disagreements)

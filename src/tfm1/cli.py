@@ -27,14 +27,15 @@ class CommandModule(Protocol):
     def run(self, args: argparse.Namespace) -> int: ...
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or with `only` one command's part (enough to parse that command's arguments)."""
     parser = argparse.ArgumentParser(
         prog="tfm1",
         description="TensorFlow on Apple silicon: set up from locks, verify, and diagnose broken setups.",
     )
     parser.add_argument("--version", action="version", version=f"tfm1 {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
+    for name in COMMANDS if only is None else (only,):
         module: CommandModule = importlib.import_module(f"tfm1.commands.{name}")
         module.register(subparsers)
     return parser
@@ -48,7 +49,10 @@ def print_error(error: Tfm1Error) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # `tfm1 doctor ...` needs only doctor's parser: importing and registering every command costs ~10 ms,
+    # as much as the interpreter's own start-up.
+    parser = build_parser(argv[0] if argv and argv[0] in COMMANDS else None)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()

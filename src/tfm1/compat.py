@@ -1,36 +1,23 @@
-"""Queries on the compatibility data in `data/compat.toml`, shared by `tfm1 doctor` and the `tfm1 lock` gate."""
+"""Queries on the compatibility data in `tfm1.compat_data`, shared by `tfm1 doctor` and the `tfm1 lock` gate."""
 
 from __future__ import annotations
 
-import sys
-from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
-from packaging.specifiers import SpecifierSet
-from packaging.version import InvalidVersion, Version
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
-
-DATA_FILE = Path(__file__).parent / "data" / "compat.toml"
+from tfm1.version_range import parse_version, version_in
 
 PairStatus = Literal["works", "degraded", "broken", "unverified"]
 PackageKind = Literal["real", "meta", "shim", "empty"]
 
 
-@dataclass(frozen=True)
-class PairVerdict:
+class PairVerdict(NamedTuple):
     status: PairStatus
     reason: str
     error: str = ""  # the message users see when the pair breaks
 
 
-@dataclass(frozen=True)
-class MetalRelease:
+class MetalRelease(NamedTuple):
     version: str
     python: tuple[str, ...]
     arches: tuple[str, ...]
@@ -40,8 +27,7 @@ class MetalRelease:
     broken: tuple[dict[str, str], ...]
 
 
-@dataclass(frozen=True)
-class TensorflowRelease:
+class TensorflowRelease(NamedTuple):
     package: str
     versions: str
     kind: PackageKind
@@ -54,18 +40,6 @@ class TensorflowRelease:
 
     def pythons(self, arch: str) -> tuple[str, ...]:
         return self.python_arm64 if arch.startswith("arm64") else self.python_x86_64
-
-
-def parse_version(text: str) -> Version | None:
-    try:
-        return Version(text)
-    except InvalidVersion:
-        return None
-
-
-def version_in(version: str, specifier: str) -> bool:
-    parsed = parse_version(version)
-    return parsed is not None and SpecifierSet(specifier).contains(parsed, prereleases=True)
 
 
 class Compat:
@@ -154,4 +128,6 @@ class Compat:
 
 @cache
 def load() -> Compat:
-    return Compat(tomllib.loads(DATA_FILE.read_text(encoding="utf-8")))
+    from tfm1.compat_data import DATA
+
+    return Compat(DATA)

@@ -7,8 +7,7 @@ result whose `kind` says so. Constants are from <mach-o/loader.h>, <mach-o/fat.h
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 MH_MAGIC = 0xFEEDFACE
 MH_MAGIC_64 = 0xFEEDFACF
@@ -36,8 +35,7 @@ MAX_FAT_ARCHS = 16
 Kind = Literal["thin", "fat", "not-macho", "truncated"]
 
 
-@dataclass(frozen=True)
-class MachOInfo:
+class MachOInfo(NamedTuple):
     kind: Kind
     archs: tuple[str, ...] = ()
     filetype: str | None = None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tfm1.errors import ExitCode, UsageError
@@ -41,6 +40,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _read_snapshot(path: str) -> SnapshotHost:
+    from pathlib import Path
+
     from tfm1.host.snapshot import SnapshotError, SnapshotHost, load_snapshot
 
     try:
@@ -63,15 +64,19 @@ def run(args: argparse.Namespace) -> int:
     from tfm1.doctor import diagnose
     from tfm1.host import live_host
     from tfm1.host.base import Host
-    from tfm1.host.recorder import RecordingHost
 
     host: Host
+    recorder: RecordingHost | None = None
     snapshot_python = None
     if args.snapshot:
         replay = _read_snapshot(args.snapshot)
         host, snapshot_python = replay, replay.snapshot.python
+    elif args.save_snapshot:
+        from tfm1.host.recorder import RecordingHost
+
+        host = recorder = RecordingHost(live_host())
     else:
-        host = RecordingHost(live_host()) if args.save_snapshot else live_host()
+        host = live_host()
     if args.python and not host.exists(args.python):
         raise UsageError(f"--python {args.python}: no such file", "give the path of a Python interpreter")
     if args.deep and args.snapshot:
@@ -81,24 +86,24 @@ def run(args: argparse.Namespace) -> int:
         from tfm1.doctor.deep import add_linkage_findings
 
         report = add_linkage_findings(report)
-    if isinstance(host, RecordingHost):
+    if recorder is not None:
         # Only an explicit --python is recorded: otherwise the replay finds the interpreter the same
         # way the live run did, from the recorded environment variables.
-        host.snapshot.python = args.python
-        _save_snapshot(host, args.save_snapshot)
+        recorder.snapshot.python = args.python
+        _save_snapshot(recorder, args.save_snapshot)
     if args.json:
         json.dump(report.to_json(), sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        from rich.console import Console
-
         from tfm1.doctor.render import render_report
 
-        render_report(report, Console(highlight=False))
+        render_report(report, sys.stdout)
     return ExitCode.FAILED if report.has_errors else ExitCode.OK
 
 
 def _save_snapshot(host: RecordingHost, path: str) -> None:
+    from pathlib import Path
+
     try:
         with Path(path).open("w", encoding="utf-8") as handle:
             json.dump(host.snapshot.to_json(), handle, indent=1)

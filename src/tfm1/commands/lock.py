@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tfm1.errors import ExitCode
@@ -60,6 +59,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _profiles(args: argparse.Namespace) -> list[Profile]:
+    from pathlib import Path
+
     from tfm1.profiles import get_profile, list_profiles, writable_envs
 
     root = Path(args.envs) if args.envs else None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tfm1.errors import ExitCode
@@ -55,6 +54,8 @@ def _row(profile: Profile) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from tfm1.profiles import list_profiles
 
     rows = [_row(profile) for profile in list_profiles(Path(args.envs) if args.envs else None)]

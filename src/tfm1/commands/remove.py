@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -15,13 +14,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--name", metavar="N", help="the environment's name under a conda root")
-    where.add_argument("--prefix", metavar="PATH", type=Path, help="the environment's path")
+    where.add_argument("--prefix", metavar="PATH", help="the environment's path")
     parser.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from tfm1.setup.events import Events
     from tfm1.setup.remove import remove
 
-    return remove(args.name, args.prefix, args.yes, Events(args.json))
+    return remove(args.name, Path(args.prefix) if args.prefix is not None else None, args.yes, Events(args.json))

@@ -6,7 +6,6 @@ import argparse
 import contextlib
 import os
 import sys
-from pathlib import Path
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -21,8 +20,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--profile", metavar="P", help="the profile to install (default: metal)")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--name", metavar="N", help="environment name under the conda root (default: tfm1)")
-    where.add_argument("--prefix", metavar="PATH", type=Path, help="create the environment at PATH instead")
-    parser.add_argument("--lockfile", metavar="PATH", type=Path, help="a conda-lock v1 file instead of the profile's")
+    where.add_argument("--prefix", metavar="PATH", help="create the environment at PATH instead")
+    parser.add_argument("--lockfile", metavar="PATH", help="a conda-lock v1 file instead of the profile's")
     parser.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     parser.add_argument("--dry-run", action="store_true", help="print the plan and change nothing")
     parser.add_argument("--no-verify", action="store_true", help="skip tfm1 verify after installing")
@@ -40,6 +39,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from tfm1.cli import print_error
     from tfm1.errors import ExitCode, Tfm1Error
     from tfm1.setup import SetupOptions, run_setup
@@ -48,8 +49,8 @@ def run(args: argparse.Namespace) -> int:
     options = SetupOptions(
         profile=args.profile,
         name=args.name,
-        prefix=args.prefix,
-        lockfile=args.lockfile,
+        prefix=Path(args.prefix) if args.prefix is not None else None,
+        lockfile=Path(args.lockfile) if args.lockfile is not None else None,
         yes=args.yes,
         dry_run=args.dry_run,
         verify=not args.no_verify,

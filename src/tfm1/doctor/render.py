@@ -1,16 +1,65 @@
-"""The human-readable doctor report (rich)."""
+"""The human-readable doctor report: plain text, with colour on a terminal.
+
+Not rich: importing `rich.console` costs ~80 ms, seven times the interpreter's own start-up, and doctor must
+start fast; the report needs only colour, bold and wrapping. Colour follows the usual conventions: never with
+`NO_COLOR` (no-color.org) or `TERM=dumb`, always with `FORCE_COLOR`, else only when the output is a terminal.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
-from rich.console import Console
-from rich.markup import escape
+import os
+import shutil
+import textwrap
+from collections.abc import Mapping
+from typing import Any, TextIO
 
 from tfm1.doctor.report import Report
 
-STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+# SGR parameters (ECMA-48).
+BOLD, DIM, RED, GREEN, YELLOW, CYAN = "1", "2", "31", "32", "33", "36"
+STYLE = {"error": f"{BOLD};{RED}", "warning": YELLOW, "info": CYAN}
 MARK = {"error": "✗", "warning": "!", "info": "i"}
+INDENT = "    "
+
+# A snapshot is untrusted input: its strings must not reach the terminal as control sequences.
+_CONTROL = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F, *range(0x80, 0xA0))}
+
+
+def use_colour(stream: TextIO, environ: Mapping[str, str] = os.environ) -> bool:
+    if environ.get("NO_COLOR") or environ.get("TERM") == "dumb":
+        return False
+    if environ.get("FORCE_COLOR"):
+        return True
+    return stream.isatty()
+
+
+class Writer:
+    def __init__(self, stream: TextIO, colour: bool, width: int) -> None:
+        self.stream = stream
+        self.colour = colour
+        self.width = max(width, 40)
+
+    def style(self, text: str, sgr: str) -> str:
+        return f"\x1b[{sgr}m{text}\x1b[0m" if self.colour and text else text
+
+    def line(self, text: str = "") -> None:
+        self.stream.write(text + "\n")
+
+    def wrapped(self, text: str, sgr: str = "", indent: str = "") -> None:
+        """Prose, wrapped to the terminal; its continuation lines keep the indent."""
+        for line in textwrap.wrap(
+            text,
+            self.width,
+            initial_indent=indent,
+            subsequent_indent=indent + "  ",
+            break_long_words=False,  # paths stay whole
+            break_on_hyphens=False,
+        ) or [""]:
+            self.line(self.style(line, sgr) if sgr else line)
+
+
+def clean(value: object) -> str:
+    return str(value).translate(_CONTROL)
 
 
 def _summary(facts: dict[str, Any]) -> list[str]:
@@ -40,27 +89,24 @@ def _summary(facts: dict[str, Any]) -> list[str]:
     return lines
 
 
-def render_report(report: Report, console: Console) -> None:
+def render_report(report: Report, stream: TextIO) -> None:
+    width = shutil.get_terminal_size().columns  # honours $COLUMNS; 80 when not a terminal
+    out = Writer(stream, use_colour(stream), width)
     for line in _summary(report.facts):
-        console.print(escape(line), style="dim")
-    console.print()
+        out.wrapped(clean(line), DIM)
+    out.line()
     if not report.findings:
-        console.print("[green]✓ No problems found.[/]")
+        out.line(out.style("✓ No problems found.", GREEN))
     for finding in report.findings:
-        style = STYLE[finding.severity]
-        console.print(
-            f"[{style}]{MARK[finding.severity]} {finding.severity}[/] [bold]{finding.code}[/]: {escape(finding.title)}"
-        )
+        head = f"{out.style(MARK[finding.severity] + ' ' + finding.severity, STYLE[finding.severity])} "
+        out.line(head + out.style(clean(finding.code), BOLD) + ": " + clean(finding.title))
         if finding.detail:
-            console.print(f"    {escape(finding.detail)}", style="dim")
+            out.wrapped(clean(finding.detail), DIM, INDENT)
         for key, value in finding.evidence.items():
             if value not in (None, "", []):
-                console.print(f"    {escape(str(key))}: {escape(str(value))}", style="dim")
-        # Commands are copied and pasted: never wrap them.
+                out.wrapped(f"{clean(key)}: {clean(value)}", DIM, INDENT)
+        # Commands are copied and pasted: never wrapped.
         for line in finding.fix:
-            console.print(
-                f"    [green]$[/] {escape(line)}" if not line.startswith("#") else f"    {escape(line)}",
-                soft_wrap=True,
-            )
-        console.print()
-    console.print(f"[bold]Next step:[/] {escape(report.next_step())}", soft_wrap=True)
+            out.line(INDENT + (clean(line) if line.startswith("#") else f"{out.style('$', GREEN)} {clean(line)}"))
+        out.line()
+    out.line(f"{out.style('Next step:', BOLD)} {clean(report.next_step())}")

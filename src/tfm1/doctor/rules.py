@@ -7,21 +7,21 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
-from tfm1.compat import Compat, parse_version, version_in
+from tfm1.compat import Compat
 from tfm1.doctor.report import Finding, Severity
 from tfm1.inspect import Picture
 from tfm1.inspect.distributions import Distribution
 from tfm1.inspect.interpreter import Interpreter
+from tfm1.version_range import parse_version, version_in
 
 TF_FAMILY = ("tensorflow", "tensorflow-macos")
 SETUP = "tfm1 setup"
 NATIVE_SHELL = "arch -arm64 /bin/zsh -l"
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(NamedTuple):
     picture: Picture
     compat: Compat
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import posixpath
-from dataclasses import dataclass, field
 from typing import Any
 
 from tfm1.host.base import Host, Kind
@@ -31,13 +30,26 @@ class SnapshotError(ValueError):
     pass
 
 
-@dataclass
 class Snapshot:
-    platform: dict[str, str]
-    sysctl: dict[str, str] = field(default_factory=dict)
-    env: dict[str, str] = field(default_factory=dict)
-    python: str | None = None
-    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # A plain class, not a dataclass: see tfm1.doctor.report (start-up cost).
+    def __init__(
+        self,
+        platform: dict[str, str],
+        sysctl: dict[str, str] | None = None,
+        env: dict[str, str] | None = None,
+        python: str | None = None,
+        files: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
+        self.platform = platform
+        self.sysctl = {} if sysctl is None else sysctl
+        self.env = {} if env is None else env
+        self.python = python
+        self.files = {} if files is None else files
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Snapshot) and self.to_json() == other.to_json()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it replaces
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {

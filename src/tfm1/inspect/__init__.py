@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from tfm1.host.base import Host
 from tfm1.inspect.conda import CondaEnv, CondaRoot, find_conda_roots
@@ -12,8 +11,7 @@ from tfm1.inspect.interpreter import Interpreter, choose_interpreter, inspect_in
 from tfm1.inspect.machine import Machine, inspect_machine
 
 
-@dataclass(frozen=True)
-class Picture:
+class Picture(NamedTuple):
     machine: Machine
     homebrew: Homebrew
     conda_roots: list[CondaRoot]
@@ -37,7 +35,7 @@ class Picture:
                 "version": it.version,
                 "conda_subdir": it.conda_subdir,
                 "base_python": it.base_python,
-                "site_packages": it.site_packages,
+                "site_packages": list(it.site_packages),
                 "tensorflow_importable": it.tensorflow_importable,
                 "distributions": {name: d.to_json() for name, d in sorted(it.distributions.items())},
             }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import posixpath
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from tfm1.host.base import Host
 from tfm1.macho import read_macho
@@ -25,17 +25,15 @@ SYSTEM_ROOTS = (
 )
 
 
-@dataclass(frozen=True)
-class CondaEnv:
+class CondaEnv(NamedTuple):
     prefix: str
     subdir: str | None  # "osx-arm64", "osx-64", "linux-64", ... from conda-meta records
     python_archs: tuple[str, ...]  # slices of bin/python; empty when there is none
 
 
-@dataclass(frozen=True)
-class CondaRoot:
+class CondaRoot(NamedTuple):
     env: CondaEnv
-    envs: list[CondaEnv] = field(default_factory=list)
+    envs: list[CondaEnv]
 
     @property
     def prefix(self) -> str:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
+from tfm1.compat_data import DATA
 from tfm1.host.base import Host
 from tfm1.macho import read_macho
 
@@ -15,12 +16,7 @@ WATCHED = frozenset(
         "tensorflow",
         "tensorflow-macos",
         "tensorflow-metal",
-        "tensorflow-cpu",
-        "tensorflow-intel",
-        "tensorflow-cpu-aws",
-        "tf-nightly",
-        "tf-nightly-macos",
-        "tf-nightly-cpu",
+        *DATA["other_tensorflow"]["names"],
         "numpy",
         "keras",
         "tf-keras",
@@ -31,8 +27,7 @@ WATCHED = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Distribution:
+class Distribution(NamedTuple):
     name: str  # normalized (PEP 503)
     version: str
     location: str  # the site-packages directory

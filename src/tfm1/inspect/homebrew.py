@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from tfm1.host.base import Host
 
@@ -10,8 +10,7 @@ ARM_PREFIX = "/opt/homebrew"
 INTEL_PREFIX = "/usr/local"
 
 
-@dataclass(frozen=True)
-class Homebrew:
+class Homebrew(NamedTuple):
     arm: bool
     intel: bool
     intel_first_on_path: bool  # /usr/local/bin comes before /opt/homebrew/bin (or the latter is absent)

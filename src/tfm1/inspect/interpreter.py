@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import NamedTuple
 
 from tfm1.host.base import Host
 from tfm1.inspect.conda import is_conda_prefix, python_record_version, record_subdir
@@ -19,8 +21,7 @@ from tfm1.macho import NOT_MACHO, MachOInfo, read_macho
 VERSION_DIR = re.compile(r"^python(\d+\.\d+)t?$")
 
 
-@dataclass(frozen=True)
-class Interpreter:
+class Interpreter(NamedTuple):
     path: str  # as given or found (unresolved: a venv's bin/python is a symlink to its base)
     source: str  # --python, snapshot, VIRTUAL_ENV, CONDA_PREFIX, PATH
     exists: bool
@@ -31,8 +32,8 @@ class Interpreter:
     version: str = ""  # X.Y[.Z]
     conda_subdir: str | None = None
     base_python: str = ""  # a venv's `home`
-    site_packages: list[str] = field(default_factory=list)
-    distributions: dict[str, Distribution] = field(default_factory=dict)
+    site_packages: tuple[str, ...] = ()
+    distributions: Mapping[str, Distribution] = MappingProxyType({})
     tensorflow_importable: bool = False
     tensorflow_archs: tuple[str, ...] = ()  # from the TF binaries, when no wheel tag says
 
@@ -179,7 +180,7 @@ def inspect_interpreter(host: Host, path: str, source: str) -> Interpreter:
         version=version,
         conda_subdir=record_subdir(host, prefix) if kind == "conda" else None,
         base_python=pyvenv.get("home", ""),
-        site_packages=sites,
+        site_packages=tuple(sites),
         distributions=distributions,
         tensorflow_importable=importable,
         tensorflow_archs=tf_archs,

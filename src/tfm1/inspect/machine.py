@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from tfm1.host.base import Host
 
 
-@dataclass(frozen=True)
-class Machine:
+class Machine(NamedTuple):
     system: str
     process_arch: str  # platform.machine(): x86_64 under Rosetta even on Apple silicon
     apple_silicon: bool | None  # None off macOS

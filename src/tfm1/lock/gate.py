@@ -90,7 +90,7 @@ def check(
 
 
 def _tensorflow(compat: Compat, name: str, packages: dict[str, str], python: str, macos: str) -> list[Finding]:
-    from tfm1.compat import version_in
+    from tfm1.version_range import version_in
 
     version = packages[name]
     release = compat.tensorflow(name, version)
