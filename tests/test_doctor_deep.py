@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import json
 import os
 import venv
 from pathlib import Path
@@ -25,7 +28,10 @@ def _env_with_plugin(tmp_path: Path, exported: tuple[str, ...]) -> Path:
 
 
 def _run(python: Path) -> tuple[int, Any]:
-    return tfm1_json("doctor", "--deep", "--python", str(python), env={"PATH": os.environ["PATH"], "HOME": "/"})
+    # The venv lives in the test's tmp_path; so does the cache of image summaries.
+    cache = python.parent.parent.parent / "cache"
+    env = {"PATH": os.environ["PATH"], "HOME": "/", "TFM1_CACHE_DIR": str(cache)}
+    return tfm1_json("doctor", "--deep", "--python", str(python), env=env)
 
 
 def test_a_plugin_that_cannot_bind_is_an_error(tmp_path: Path) -> None:
@@ -63,3 +69,26 @@ def test_an_unreadable_plugin_is_a_warning_beside_the_other_findings(tmp_path: P
     assert "not a Mach-O" in findings["metal-tf-linkage"]["title"]
     assert "not-macos" in findings  # the rest of the diagnosis is still there
     assert "error" in report["facts"]["linkage"][0]
+
+
+def test_image_summaries_are_cached_by_content(tmp_path: Path) -> None:
+    python = _env_with_plugin(tmp_path, BOUND)
+    assert _run(python)[0] == 0
+    summaries = tmp_path / "cache" / "installed"
+    core = next(
+        python.parent.parent.glob("lib/python3.*/site-packages/tensorflow/python/_pywrap_tensorflow_internal.so")
+    )
+    cached = summaries / f"{hashlib.sha256(core.read_bytes()).hexdigest()}.json.gz"
+    assert cached.is_file() and len(list(summaries.glob("*.plugin.json.gz"))) == 1
+
+    # The next run answers from the summary: one that has lost the image's exports turns the verdict.
+    summary = json.loads(gzip.decompress(cached.read_bytes()))
+    assert set(BOUND) <= set(summary["exports"])
+    cached.write_bytes(gzip.compress(json.dumps({**summary, "exports": []}).encode()))
+    code, report = _run(python)
+    assert code == 1 and "metal-tf-linkage" in [f["code"] for f in report["findings"]]
+
+    # A changed file is a new key, never a stale answer: the image is read again.
+    core.write_bytes(core.read_bytes() + bytes(16))
+    assert _run(python)[0] == 0
+    assert (summaries / f"{hashlib.sha256(core.read_bytes()).hexdigest()}.json.gz").is_file()

@@ -12,6 +12,11 @@ def cache_root() -> Path:
     return cache.cache_root() / "wheels"
 
 
+def installed_root() -> Path:
+    """Summaries of installed images (`doctor --deep`), named by the sha256 of the file they describe."""
+    return cache.cache_root() / "installed"
+
+
 def try_write_atomic(path: Path, data: bytes) -> bool:
     """Caching is an optimisation: a read-only or full disk costs time, not the answer."""
     try:

@@ -11,11 +11,11 @@ from tfm1.errors import Tfm1Error
 from tfm1.linkage.cache import cache_root
 from tfm1.linkage.checker import ImageSource, Verdict, check
 from tfm1.linkage.demangle import demangle
-from tfm1.linkage.images import PluginImports, read_plugin
+from tfm1.linkage.images import PluginImports
 from tfm1.linkage.pypi import WheelFile, arm64_wheels, best_wheel
 from tfm1.linkage.remote import Progress, RemoteWheel, WheelRef
 from tfm1.linkage.result import PairResult
-from tfm1.linkage.sources import InstalledImages, WheelImages
+from tfm1.linkage.sources import InstalledImages, WheelImages, installed_plugin
 from tfm1.pypi import Index, new_session
 
 if TYPE_CHECKING:
@@ -201,14 +201,16 @@ def _installed_versions(site_packages: Path) -> dict[str, str]:
     return {name: dist.version for name, dist in found.items()}
 
 
-def check_installed(site_packages: Path, *, follow_reexports: bool = True) -> PairResult | None:
+def check_installed(
+    site_packages: Path, *, follow_reexports: bool = True, cache: Path | None = None
+) -> PairResult | None:
     """Check the plugin and TensorFlow installed in one site-packages; None when either is not there."""
     plugin_path = site_packages / PLUGIN_MEMBER
     package_dir = site_packages / "tensorflow"
     if not plugin_path.is_file() or not package_dir.is_dir():
         return None
-    plugin: PluginImports = read_plugin(plugin_path)
-    source: ImageSource = InstalledImages(package_dir)
+    plugin: PluginImports = installed_plugin(plugin_path, cache)
+    source: ImageSource = InstalledImages(package_dir, cache)
     verdict = check(plugin, source, follow_reexports=follow_reexports)
     installed = _installed_versions(site_packages)
     tensorflow = installed.get("tensorflow") or installed.get("tensorflow-macos") or "unknown"

@@ -8,9 +8,10 @@ import re
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
-from typing import IO, TypeVar
+from typing import IO, Any, Protocol, TypeVar
 
-from tfm1.linkage.cache import member_path, try_write_atomic
+from tfm1.download import sha256_of
+from tfm1.linkage.cache import installed_root, member_path, try_write_atomic
 from tfm1.linkage.images import (
     ImageInfo,
     NotMachO,
@@ -26,7 +27,14 @@ HEAD_BYTES = 32 * 1024
 MAX_HEAD_BYTES = 1 << 20
 KEEP_MEMBER_BYTES = 64 << 20  # members up to this size are kept as they are; bigger ones only as summaries
 IMAGE_SUFFIXES = (".so", ".dylib")
+
+
+class Summary(Protocol):
+    def to_json(self) -> dict[str, Any]: ...
+
+
 T = TypeVar("T")
+S = TypeVar("S", bound=Summary)
 
 CORE_EXTENSION = "tensorflow/python/_pywrap_tensorflow_internal.so"  # what `import tensorflow` loads first
 CORE_EXTENSION_RE = re.compile(rf"([^/]+\.data/(purelib|platlib)/)?{re.escape(CORE_EXTENSION)}")
@@ -65,6 +73,23 @@ def _read_summary(path: Path, parse: Callable[[dict[str, object]], T]) -> T | No
 
 def _write_json_gz(path: Path, data: object) -> None:
     try_write_atomic(path, gzip.compress(json.dumps(data, separators=(",", ":")).encode(), compresslevel=6))
+
+
+def summarised(summary: Path, parse: Callable[[dict[str, object]], S | None], read: Callable[[], S]) -> S:
+    """The summary cached at `summary`, else `read()`, cached there for the next run."""
+    found = _read_summary(summary, parse)
+    if found is None:
+        found = read()
+        _write_json_gz(summary, found.to_json())
+    return found
+
+
+def content_key(path: Path) -> str:
+    """The sha256 of a file's content, the cache key of its summary."""
+    try:
+        return sha256_of(path)
+    except OSError as error:
+        raise NotMachO(f"cannot read {path}: {error.strerror or error}") from None
 
 
 class WheelImages:
@@ -134,20 +159,12 @@ class WheelImages:
         if key in self._images:
             return self._images[key]
         summary = member_path(self.wheel.cache, self.wheel.wheel.sha256, "images", key + ".json.gz")
-        info = _read_summary(summary, ImageInfo.from_json)
-        if info is None:
-            info = read_image(self._member_file(key))
-            _write_json_gz(summary, info.to_json())
-        self._images[key] = info
-        return info
+        self._images[key] = summarised(summary, ImageInfo.from_json, lambda: read_image(self._member_file(key)))
+        return self._images[key]
 
     def plugin(self, member: str) -> PluginImports:
         summary = member_path(self.wheel.cache, self.wheel.wheel.sha256, "images", member + ".plugin.json.gz")
-        imports = _read_summary(summary, PluginImports.from_json)
-        if imports is None:
-            imports = read_plugin(self._member_file(member))
-            _write_json_gz(summary, imports.to_json())
-        return imports
+        return summarised(summary, PluginImports.from_json, lambda: read_plugin(self._member_file(member)))
 
     def _member_file(self, member: str) -> Path:
         kept = member_path(self.wheel.cache, self.wheel.wheel.sha256, "members", member)
@@ -170,11 +187,22 @@ class WheelImages:
         self._scratch_files = []
 
 
-class InstalledImages:
-    """The Mach-O images under an installed `tensorflow/` package."""
+def installed_plugin(path: Path, cache: Path | None = None) -> PluginImports:
+    """An installed plugin's imports, cached by the sha256 of its content (see InstalledImages)."""
+    summary = (cache or installed_root()) / f"{content_key(path)}.plugin.json.gz"
+    return summarised(summary, PluginImports.from_json, lambda: read_plugin(path))
 
-    def __init__(self, package_dir: Path) -> None:
+
+class InstalledImages:
+    """The Mach-O images under an installed `tensorflow/` package.
+
+    Summaries are cached by the sha256 of each file's content: hashing the 650 MB libtensorflow_cc takes about
+    2 s, parsing it with LIEF about 20 s and 2 GB of memory. A changed file is a new key, never a stale answer.
+    """
+
+    def __init__(self, package_dir: Path, cache: Path | None = None) -> None:
         self.package_dir = package_dir
+        self.cache = cache or installed_root()
         self._names: dict[str, str | None] | None = None
         self._images: dict[str, ImageInfo] = {}
 
@@ -201,5 +229,7 @@ class InstalledImages:
 
     def image(self, key: str) -> ImageInfo:
         if key not in self._images:
-            self._images[key] = read_image(Path(key))
+            path = Path(key)
+            summary = self.cache / f"{content_key(path)}.json.gz"
+            self._images[key] = summarised(summary, ImageInfo.from_json, lambda: read_image(path))
         return self._images[key]
