@@ -83,14 +83,22 @@ def test_a_healthy_machine_says_so_and_points_at_verify() -> None:
 
 def test_control_characters_from_a_snapshot_reach_the_terminal_inert(tmp_path: Path) -> None:
     data = json.loads((SCENARIOS / "miniforge-tf218-metal110.json").read_text())
-    evil = f"{ESC}]0;owned\a{ESC}[2J"
+    evil = f"{ESC}]0;owned\a{ESC}[2J\u202egnp.exe\ud800"
     data["sysctl"]["machdep.cpu.brand_string"] = f"Apple M1{evil}"
     path = tmp_path / "evil.json"
-    path.write_text(json.dumps(data))
+    path.write_text(json.dumps(data))  # ensure_ascii: the lone surrogate travels as \\ud800, as a user's JSON may
     result = tfm1("doctor", "--snapshot", str(path), env={**os.environ, "FORCE_COLOR": "1"})
-    assert result.returncode == 1
-    assert "\\x1b]0;owned\\x07\\x1b[2J" in result.stdout
+    assert result.returncode == 1, result.stderr
+    assert "\\x1b]0;owned\\x07\\x1b[2J\\u202egnp.exe\\ud800" in result.stdout
     assert "\a" not in result.stdout and f"{ESC}]" not in result.stdout and f"{ESC}[2J" not in result.stdout
+    assert "\u202e" not in result.stdout
+
+
+def test_a_terminal_that_cannot_show_the_marks_gets_escapes_not_a_traceback() -> None:
+    scenario = str(SCENARIOS / "miniforge-tf218-metal110.json")
+    result = tfm1("doctor", "--snapshot", scenario, env={**os.environ, "PYTHONIOENCODING": "latin-1"})
+    assert result.returncode == 1 and result.stderr == ""
+    assert "\\u2717 error metal-tf-mismatch" in result.stdout
 
 
 def test_findings_render_title_detail_evidence_and_fix_in_order() -> None:
@@ -114,3 +122,13 @@ def test_findings_render_title_detail_evidence_and_fix_in_order() -> None:
         "    $ tfm1 setup",
     ]
     assert body[-1] == "Next step: tfm1 setup"
+
+
+def test_evidence_lists_read_as_lists_and_empty_ones_are_left_out() -> None:
+    out = io.StringIO()
+    render_report(scenario_report("m1-x86-miniconda-no-tf"), out)
+    assert "['/Users/ana/miniconda3/envs/tf/lib/python3.10/site-packages']" in out.getvalue()
+    facts = scenario_report("linux-venv-tf221").facts
+    out = io.StringIO()
+    render_report(Report([Finding("tf-missing", "warning", "t", {"site_packages": (), "python": "/p"})], facts), out)
+    assert "site_packages" not in out.getvalue() and "    python: /p" in out.getvalue()

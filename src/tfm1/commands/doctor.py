@@ -97,6 +97,10 @@ def run(args: argparse.Namespace) -> int:
     else:
         from tfm1.doctor.render import render_report
 
+        if hasattr(sys.stdout, "reconfigure"):
+            # A terminal that cannot show a character (a Latin-1 locale, a lone surrogate from a snapshot)
+            # gets an escape, not a traceback.
+            sys.stdout.reconfigure(errors="backslashreplace")
         render_report(report, sys.stdout)
     return ExitCode.FAILED if report.has_errors else ExitCode.OK
 

@@ -21,8 +21,10 @@ STYLE = {"error": f"{BOLD};{RED}", "warning": YELLOW, "info": CYAN}
 MARK = {"error": "✗", "warning": "!", "info": "i"}
 INDENT = "    "
 
-# A snapshot is untrusted input: its strings must not reach the terminal as control sequences.
+# A snapshot is untrusted input: its strings must not reach the terminal as control sequences, nor reorder
+# what is shown around them (bidirectional overrides and isolates).
 _CONTROL = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F, *range(0x80, 0xA0))}
+_CONTROL.update({code: f"\\u{code:04x}" for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))})
 
 
 def use_colour(stream: TextIO, environ: Mapping[str, str] = os.environ) -> bool:
@@ -103,7 +105,7 @@ def render_report(report: Report, stream: TextIO) -> None:
         if finding.detail:
             out.wrapped(clean(finding.detail), DIM, INDENT)
         for key, value in finding.evidence.items():
-            if value not in (None, "", []):
+            if value not in (None, "", [], ()):
                 out.wrapped(f"{clean(key)}: {clean(value)}", DIM, INDENT)
         # Commands are copied and pasted: never wrapped.
         for line in finding.fix:

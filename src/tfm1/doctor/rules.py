@@ -403,7 +403,7 @@ def tf_missing(ctx: Context) -> Iterator[Finding]:
         "tf-missing",
         "warning",
         f"TensorFlow is not installed for {it.path}",
-        {"python": it.path, "site_packages": it.site_packages},
+        {"python": it.path, "site_packages": list(it.site_packages)},
         [SETUP],
         "tfm1 setup creates an arm64 environment with a known-good TensorFlow + tensorflow-metal pair.",
     )

@@ -6,6 +6,7 @@ import gzip
 import json
 import re
 import tempfile
+import zlib
 from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, Protocol, TypeVar
@@ -55,7 +56,8 @@ def _read_json_gz(path: Path) -> dict[str, object] | None:
     try:
         with gzip.open(path, "rt", encoding="utf-8") as handle:
             data = json.load(handle)
-    except (OSError, ValueError):
+    except (OSError, ValueError, EOFError, zlib.error, RecursionError):
+        # A truncated or corrupted entry (a crash mid-write, a full disk) is a miss, to be written again.
         return None
     return data if isinstance(data, dict) else None
 
@@ -75,13 +77,40 @@ def _write_json_gz(path: Path, data: object) -> None:
     try_write_atomic(path, gzip.compress(json.dumps(data, separators=(",", ":")).encode(), compresslevel=6))
 
 
-def summarised(summary: Path, parse: Callable[[dict[str, object]], S | None], read: Callable[[], S]) -> S:
-    """The summary cached at `summary`, else `read()`, cached there for the next run."""
+def summarised(
+    summary: Path,
+    parse: Callable[[dict[str, object]], S | None],
+    read: Callable[[], S],
+    still_valid: Callable[[], bool] = lambda: True,
+) -> S:
+    """The summary cached at `summary`, else `read()`, cached there when `still_valid()` after reading."""
     found = _read_summary(summary, parse)
     if found is None:
         found = read()
-        _write_json_gz(summary, found.to_json())
+        if still_valid():
+            _write_json_gz(summary, found.to_json())
     return found
+
+
+def installed_summary(
+    path: Path, cache: Path, suffix: str, parse: Callable[[dict[str, object]], S | None], read: Callable[[Path], S]
+) -> S:
+    """The summary of an installed file, cached under the sha256 of its content.
+
+    The file is read twice (hashed, then parsed): if it was replaced in between (an install running
+    alongside), the answer is still given but not cached, so that no content is ever cached with another's answer.
+    """
+    before = _identity(path)
+    summary = cache / f"{content_key(path)}{suffix}"
+    return summarised(summary, parse, lambda: read(path), lambda: _identity(path) == before)
+
+
+def _identity(path: Path) -> tuple[int, int, int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns
 
 
 def content_key(path: Path) -> str:
@@ -189,8 +218,7 @@ class WheelImages:
 
 def installed_plugin(path: Path, cache: Path | None = None) -> PluginImports:
     """An installed plugin's imports, cached by the sha256 of its content (see InstalledImages)."""
-    summary = (cache or installed_root()) / f"{content_key(path)}.plugin.json.gz"
-    return summarised(summary, PluginImports.from_json, lambda: read_plugin(path))
+    return installed_summary(path, cache or installed_root(), ".plugin.json.gz", PluginImports.from_json, read_plugin)
 
 
 class InstalledImages:
@@ -229,7 +257,5 @@ class InstalledImages:
 
     def image(self, key: str) -> ImageInfo:
         if key not in self._images:
-            path = Path(key)
-            summary = self.cache / f"{content_key(path)}.json.gz"
-            self._images[key] = summarised(summary, ImageInfo.from_json, lambda: read_image(path))
+            self._images[key] = installed_summary(Path(key), self.cache, ".json.gz", ImageInfo.from_json, read_image)
         return self._images[key]
