@@ -5,8 +5,11 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import subprocess
 import sys
+import venv
+from pathlib import Path
 
 import pytest
 
@@ -98,12 +101,52 @@ def test_doctor_checks_a_given_python() -> None:
     assert report["facts"]["python"]["version"].startswith(f"{sys.version_info[0]}.{sys.version_info[1]}")
 
 
-def test_missing_python_is_a_usage_error() -> None:
-    result = tfm1("doctor", "--python", "/nonexistent/bin/python")
+PYTHON_FIX = "Fix: give the path of a Python interpreter, its name on PATH, or an environment's folder"
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ("/nonexistent/bin/python", "--python /nonexistent/bin/python: no such file"),
+        ("no-such-python3.99", "--python no-such-python3.99: not found on PATH"),
+        ("/proc/self", "--python /proc/self is a folder without bin/python"),
+    ],
+)
+def test_a_python_that_is_not_there_is_a_usage_error(given: str, message: str) -> None:
+    result = tfm1("doctor", "--python", given)
     assert result.returncode == 2
-    assert result.stderr.strip() == (
-        "tfm1: error: --python /nonexistent/bin/python: no such file Fix: give the path of a Python interpreter"
-    )
+    assert result.stderr.strip() == f"tfm1: error: {message} {PYTHON_FIX}"
+
+
+def _venv(tmp_path: Path) -> Path:
+    target = tmp_path / "env"
+    venv.EnvBuilder(symlinks=True, with_pip=False).create(target)
+    return target
+
+
+def test_python_may_be_an_environment_folder_a_relative_path_or_a_name_on_path(tmp_path: Path) -> None:
+    env = _venv(tmp_path)
+    reference = tfm1_json("doctor", "--python", str(env / "bin" / "python"))[1]["facts"]["python"]
+    assert reference["path"] == str(env / "bin" / "python") and reference["kind"] == "venv"
+    by_folder = tfm1_json("doctor", "--python", str(env))[1]["facts"]["python"]
+    relative = tfm1_json("doctor", "--python", "env/bin/python", cwd=tmp_path)[1]["facts"]["python"]
+    on_path = {**os.environ, "PATH": f"{env / 'bin'}:{os.environ['PATH']}"}
+    by_name = tfm1_json("doctor", "--python", "python", env=on_path)[1]["facts"]["python"]
+    for facts in (by_folder, relative, by_name):
+        assert facts == {**reference, "source": "--python"}
+
+
+def test_a_relative_python_is_saved_absolute_and_replays_the_same(tmp_path: Path) -> None:
+    _venv(tmp_path)
+    live = tfm1_json("doctor", "--python", "env/bin/python", "--save-snapshot", "s.json", cwd=tmp_path)[1]
+    saved = json.loads((tmp_path / "s.json").read_text())
+    assert saved["python"] == str(tmp_path / "env" / "bin" / "python")
+    replayed = tfm1_json("doctor", "--snapshot", str(tmp_path / "s.json"))[1]
+    assert replayed["facts"]["python"].pop("source") == "snapshot"
+    live["facts"]["python"].pop("source")
+    assert replayed == live
+    replay_relative = tfm1("doctor", "--snapshot", str(tmp_path / "s.json"), "--python", "env/bin/python")
+    assert replay_relative.returncode == 2 and "a snapshot's paths are absolute" in replay_relative.stderr
 
 
 def test_snapshot_and_save_snapshot_exclude_each_other() -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import posixpath
 import sys
 from typing import TYPE_CHECKING
 
 from tfm1.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
+    from tfm1.host.base import Host
     from tfm1.host.recorder import RecordingHost
     from tfm1.host.snapshot import SnapshotHost
 
@@ -25,7 +27,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--python",
         metavar="PATH",
-        help="the interpreter to check (default: $VIRTUAL_ENV, $CONDA_PREFIX, then python3 on PATH)",
+        help="the interpreter to check: a path, a name on PATH (python3.12) or an environment's folder "
+        "(default: $VIRTUAL_ENV, $CONDA_PREFIX, then python3 on PATH)",
     )
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--snapshot", metavar="FILE", help="diagnose from a saved snapshot instead of this machine")
@@ -63,7 +66,6 @@ def _read_snapshot(path: str) -> SnapshotHost:
 def run(args: argparse.Namespace) -> int:
     from tfm1.doctor import diagnose
     from tfm1.host import live_host
-    from tfm1.host.base import Host
 
     host: Host
     recorder: RecordingHost | None = None
@@ -77,11 +79,10 @@ def run(args: argparse.Namespace) -> int:
         host = recorder = RecordingHost(live_host())
     else:
         host = live_host()
-    if args.python and not host.exists(args.python):
-        raise UsageError(f"--python {args.python}: no such file", "give the path of a Python interpreter")
+    python = _python_argument(host, args.python, live=not args.snapshot) if args.python else None
     if args.deep and args.snapshot:
         raise UsageError("--deep reads the installed binaries, which a snapshot does not hold", "drop --deep")
-    report = diagnose(host, args.python, snapshot_python)
+    report = diagnose(host, python, snapshot_python)
     if args.deep:
         from tfm1.doctor.deep import add_linkage_findings
 
@@ -89,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     if recorder is not None:
         # Only an explicit --python is recorded: otherwise the replay finds the interpreter the same
         # way the live run did, from the recorded environment variables.
-        recorder.snapshot.python = args.python
+        recorder.snapshot.python = python
         _save_snapshot(recorder, args.save_snapshot)
     if args.json:
         json.dump(report.to_json(), sys.stdout, indent=2)
@@ -103,6 +104,31 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.reconfigure(errors="backslashreplace")
         render_report(report, sys.stdout)
     return ExitCode.FAILED if report.has_errors else ExitCode.OK
+
+
+def _python_argument(host: Host, given: str, *, live: bool) -> str:
+    """The interpreter `--python` names, as an absolute path on the host being diagnosed."""
+    fix = "give the path of a Python interpreter, its name on PATH, or an environment's folder"
+    if "/" not in given:  # a bare name means the one a shell would run, as in `tfm1 verify --python`
+        found = host.which(given)
+        if found is None:
+            raise UsageError(f"--python {given}: not found on PATH", fix)
+        return found
+    path = given
+    if not path.startswith("/"):
+        if not live:
+            raise UsageError(f"--python {given}: a snapshot's paths are absolute", "give the path as recorded")
+        from pathlib import Path
+
+        path = str(Path(path).absolute())  # not resolved: a venv's bin/python is a symlink to keep
+    if host.is_dir(path):
+        inside = posixpath.join(path, "bin", "python")
+        if not host.exists(inside):
+            raise UsageError(f"--python {given} is a folder without bin/python", fix)
+        return inside
+    if not host.exists(path):
+        raise UsageError(f"--python {given}: no such file", fix)
+    return path
 
 
 def _save_snapshot(host: RecordingHost, path: str) -> None:
