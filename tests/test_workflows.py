@@ -97,6 +97,7 @@ def test_apple_silicon_job_covers_every_osx_arm64_profile_on_macos_14_or_newer()
     script = (ROOT / "scripts" / "mac-profile").read_text(encoding="utf-8")
     assert '"$tfm1" setup --profile "$profile" --prefix "$prefix" --yes' in script
     assert '"$tfm1" verify --prefix "$prefix"' in script
+    assert '"$tfm1" doctor --python "$prefix" --deep --save-snapshot' in script  # a fresh profile has no error
 
 
 @pytest.mark.parametrize("status", ["updated", "refused"])

@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Mapping
+from functools import cache
+from typing import Any
 
 from tfm1.host.base import Host, Kind
 
@@ -101,7 +103,7 @@ class MacHost(LocalHost):
     def sysctl(self, name: str) -> str | None:
         import ctypes
 
-        libc = ctypes.CDLL("/usr/lib/libSystem.B.dylib", use_errno=True)
+        libc = _libsystem()
         size = ctypes.c_size_t(0)
         if libc.sysctlbyname(name.encode(), None, ctypes.byref(size), None, 0) != 0:
             return None  # ENOENT: the OID does not exist (e.g. hw.optional.arm64 on Intel)
@@ -109,6 +111,13 @@ class MacHost(LocalHost):
         if libc.sysctlbyname(name.encode(), buffer, ctypes.byref(size), None, 0) != 0:
             return None
         return decode_sysctl(name, buffer.raw[: size.value])
+
+
+@cache
+def _libsystem() -> Any:
+    import ctypes  # Mac only, and only when a sysctl is read
+
+    return ctypes.CDLL("/usr/lib/libSystem.B.dylib", use_errno=True)
 
 
 def live_host() -> LocalHost:
