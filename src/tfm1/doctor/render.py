@@ -99,6 +99,7 @@ def render_report(report: Report, stream: TextIO) -> None:
     out.line()
     if not report.findings:
         out.line(out.style("✓ No problems found.", GREEN))
+        out.line()
     for finding in report.findings:
         head = f"{out.style(MARK[finding.severity] + ' ' + finding.severity, STYLE[finding.severity])} "
         out.line(head + out.style(clean(finding.code), BOLD) + ": " + clean(finding.title))
