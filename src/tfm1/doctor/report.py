@@ -65,9 +65,6 @@ class Report:
         self.findings = sorted(findings, key=Finding.sort_key)
         self.facts = facts
 
-    def __repr__(self) -> str:
-        return f"Report(codes={self.codes!r})"
-
     @property
     def has_errors(self) -> bool:
         return any(f.severity == "error" for f in self.findings)

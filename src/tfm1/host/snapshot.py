@@ -46,11 +46,6 @@ class Snapshot:
         self.python = python
         self.files = {} if files is None else files
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Snapshot) and self.to_json() == other.to_json()
-
-    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it replaces
-
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "tfm1_snapshot": SNAPSHOT_VERSION,
