@@ -19,9 +19,9 @@ import zipfile
 from pathlib import Path
 
 from tfm1.download import download
+from tfm1.linkage.arm64_wheels import best_wheel
 from tfm1.linkage.pairs import check_installed, tensorflow_project
-from tfm1.linkage.pypi import best_wheel
-from tfm1.pypi import Index, new_session
+from tfm1.pypi.index import Index, new_session
 
 
 def install(index: Index, project: str, version: str, python: str, site: Path, scratch: Path) -> str:

@@ -27,9 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
-from tests.pypi_files import fetch_wheel  # noqa: E402
 from tests.support.conda_channel import build_channel, write_conda_lock  # noqa: E402
 from tests.support.http import StaticServer  # noqa: E402
+from tests.support.pypi_files import fetch_wheel  # noqa: E402
 from tests.support.pypi_index import build_index  # noqa: E402
 
 WHEELS = (  # (project, file, sha256)
@@ -151,7 +151,7 @@ def main() -> None:
             )
 
             from tfm1.host import live_host
-            from tfm1.setup.lock import read_lock
+            from tfm1.lockfile import read_lock
             from tfm1.setup.miniforge import host_platform
 
             wheels = read_lock(full, host_platform(live_host())).pip

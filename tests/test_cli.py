@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import tfm1, tfm1_json
+from tests.support.cli import tfm1, tfm1_json
 from tfm1 import __version__
 from tfm1.cli import COMMANDS, build_parser
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import tfm1_json
+from tests.support.cli import tfm1_json
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 
@@ -77,7 +77,7 @@ def test_x86_conda_names_every_osx64_prefix() -> None:
 
 
 def test_human_report_ends_with_the_next_step() -> None:
-    from tests.cli import tfm1
+    from tests.support.cli import tfm1
 
     result = tfm1("doctor", "--snapshot", str(SCENARIOS / "miniforge-tf218-metal110.json"))
     assert result.returncode == 1

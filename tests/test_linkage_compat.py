@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from tfm1.compat import load
+from tfm1.linkage.arm64_wheels import versions
 from tfm1.linkage.grid import latest_patches
 from tfm1.linkage.pairs import LinkageSession
-from tfm1.linkage.pypi import versions
-from tfm1.pypi import Index
+from tfm1.pypi.index import Index
 
 pytestmark = [pytest.mark.network, pytest.mark.slow]
 

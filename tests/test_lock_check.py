@@ -6,7 +6,7 @@ import re
 import shutil
 from pathlib import Path
 
-from tests.cli import tfm1, tfm1_json
+from tests.support.cli import tfm1, tfm1_json
 from tfm1.lock.spec import content_hashes
 from tfm1.lockfile import LockedPackage, read_lockfile, write_lockfile
 from tfm1.profiles import envs_dir, get_profile

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import tfm1, tfm1_json
+from tests.support.cli import tfm1, tfm1_json
 from tfm1.lock.gate import Finding, check
 from tfm1.profiles import envs_dir
 

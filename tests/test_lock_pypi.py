@@ -16,10 +16,10 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from tfm1.errors import Tfm1Error
-from tfm1.linkage.pypi import best_wheel, versions
+from tfm1.linkage.arm64_wheels import best_wheel, versions
 from tfm1.lock import gate
-from tfm1.lock.pypi import pick_wheels
-from tfm1.pypi import ACCEPT, Index
+from tfm1.lock.wheel_picker import pick_wheels
+from tfm1.pypi.index import ACCEPT, Index
 
 MAC = "osx-arm64"
 METAL_WHEEL = "tensorflow_metal-1.2.0-cp311-cp311-macosx_12_0_arm64.whl"

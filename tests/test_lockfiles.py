@@ -12,7 +12,7 @@ import rattler
 from conda_lock.lockfile import parse_conda_lock_file
 from packaging.utils import parse_wheel_filename
 
-from tests.cli import tfm1, tfm1_json
+from tests.support.cli import tfm1, tfm1_json
 from tfm1.compat import load
 from tfm1.errors import Tfm1Error
 from tfm1.lock import gate

@@ -132,7 +132,7 @@ WHEELS = [
 @pytest.mark.network
 @pytest.mark.parametrize(("project", "filename", "sha256", "member", "fixture"), WHEELS)
 def test_fixtures_match_the_real_wheels(project: str, filename: str, sha256: str, member: str, fixture: str) -> None:
-    from tests.pypi_files import fetch_wheel
+    from tests.support.pypi_files import fetch_wheel
 
     binary = zipfile.ZipFile(fetch_wheel(project, filename, sha256)).read(member)
     assert binary[:512] == head(fixture)

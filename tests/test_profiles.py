@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import tfm1, tfm1_json
+from tests.support.cli import tfm1, tfm1_json
 from tfm1.profiles import envs_dir, get_profile, list_profiles
 
 ROOT = Path(__file__).resolve().parents[1]

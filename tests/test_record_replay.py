@@ -8,7 +8,7 @@ import sys
 import venv
 from pathlib import Path
 
-from tests.cli import tfm1_json
+from tests.support.cli import tfm1_json
 from tfm1.doctor import diagnose
 from tfm1.host import LinuxHost
 from tfm1.host.recorder import RecordingHost

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.cli import tfm1
+from tests.support.cli import tfm1
 from tfm1.doctor import diagnose
 from tfm1.host.snapshot import SnapshotError, SnapshotHost, load_snapshot, parse_snapshot
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.cli import tfm1, tfm1_json
-from tfm1.verify.runner import run_script
+from tests.support.cli import tfm1, tfm1_json
+from tfm1.verify.script_runner import run_script
 
 # The text TensorFlow 2.20+ raises on a Mac with tensorflow-metal 1.2.0 (knowledge file, section 1).
 METAL_ERROR = (

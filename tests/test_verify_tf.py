@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from tests.cli import tfm1, tfm1_json
+from tests.support.cli import tfm1, tfm1_json
 from tests.support.tf_venv import TF_VERSION, base_python, tf_venv
 from tfm1.verify.evaluate import evaluate
-from tfm1.verify.runner import run_script
+from tfm1.verify.script_runner import run_script
 
 pytestmark = [pytest.mark.network, pytest.mark.slow]
 

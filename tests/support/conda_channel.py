@@ -241,7 +241,7 @@ def bundled_pip_wheel() -> Path:
     wheels = sorted(bundled.glob("pip-*.whl"))
     if wheels:
         return wheels[-1]
-    from tests.pypi_files import fetch_wheel
+    from tests.support.pypi_files import fetch_wheel
 
     return fetch_wheel(*PIP_FALLBACK)
 

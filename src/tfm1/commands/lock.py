@@ -100,7 +100,7 @@ def _lock_all(profiles: list[Profile], args: argparse.Namespace, console: Consol
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
     from tfm1.lock.run import lock_profile
-    from tfm1.pypi import Index
+    from tfm1.pypi.index import Index
 
     index = Index()  # shared by every profile and its linkage check: each project page is fetched once
     total = sum(3 * len(p.platforms) for p in profiles)

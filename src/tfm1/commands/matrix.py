@@ -51,8 +51,8 @@ def _versions(text: str | None, option: str) -> list[str] | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from tfm1.linkage.arm64_wheels import python_tag
     from tfm1.linkage.grid import DEFAULT_METAL, DEFAULT_TENSORFLOW
-    from tfm1.linkage.pypi import python_tag
 
     tensorflow = _versions(args.tf, "--tf")
     metal = _versions(args.metal, "--metal") or list(DEFAULT_METAL)

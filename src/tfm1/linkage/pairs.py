@@ -8,15 +8,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tfm1.errors import Tfm1Error
-from tfm1.linkage.cache import cache_root
+from tfm1.linkage.arm64_wheels import WheelFile, arm64_wheels, best_wheel
 from tfm1.linkage.checker import ImageSource, Verdict, check
 from tfm1.linkage.demangle import demangle
 from tfm1.linkage.images import PluginImports
-from tfm1.linkage.pypi import WheelFile, arm64_wheels, best_wheel
-from tfm1.linkage.remote import Progress, RemoteWheel, WheelRef
 from tfm1.linkage.result import PairResult
 from tfm1.linkage.sources import InstalledImages, WheelImages, installed_plugin
-from tfm1.pypi import Index, new_session
+from tfm1.pypi.index import Index, new_session
+from tfm1.pypi.remote_wheel import Progress, RemoteWheel, WheelRef
+from tfm1.pypi.wheel_cache import cache_root
 
 if TYPE_CHECKING:
     import requests

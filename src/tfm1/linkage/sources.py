@@ -12,7 +12,6 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any, Protocol, TypeVar
 
 from tfm1.download import sha256_of
-from tfm1.linkage.cache import installed_root, member_path, try_write_atomic
 from tfm1.linkage.images import (
     ImageInfo,
     NotMachO,
@@ -22,7 +21,8 @@ from tfm1.linkage.images import (
     read_plugin,
     sizeof_load_commands,
 )
-from tfm1.linkage.remote import RemoteWheel
+from tfm1.pypi.remote_wheel import RemoteWheel
+from tfm1.pypi.wheel_cache import installed_root, member_path, try_write_atomic
 
 HEAD_BYTES = 32 * 1024
 MAX_HEAD_BYTES = 1 << 20

@@ -17,7 +17,7 @@ from tfm1.lock.targets import MACOS_TARGET_TEXT, minor
 
 if TYPE_CHECKING:
     from tfm1.compat import Compat
-    from tfm1.pypi import Index
+    from tfm1.pypi.index import Index
 
 Severity = Literal["error", "warning"]
 TENSORFLOW_NAMES = ("tensorflow", "tensorflow-macos")

@@ -17,10 +17,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tfm1.errors import Tfm1Error
-from tfm1.lock.pypi import PickedWheel, pick_wheels
 from tfm1.lock.targets import Target
+from tfm1.lock.wheel_picker import PickedWheel, pick_wheels
 from tfm1.lockfile import LockedPackage
-from tfm1.pypi import SIMPLE_URL, Index
+from tfm1.pypi.index import SIMPLE_URL, Index
 
 _PINNED = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)$")
 

@@ -12,7 +12,7 @@ from tfm1.lock.spec import canonical_text, content_hashes
 from tfm1.lock.targets import minor, target
 from tfm1.lockfile import LockedPackage, Lockfile, read_lockfile, write_lockfile
 from tfm1.profiles import Profile
-from tfm1.pypi import Index
+from tfm1.pypi.index import Index
 
 Status = Literal["created", "updated", "unchanged", "refused", "failed"]
 

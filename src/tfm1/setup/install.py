@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tfm1.errors import ExitCode, Tfm1Error
+from tfm1.lockfile import LockedEnvironment
 from tfm1.receipt import Receipt, now, write_receipt
 from tfm1.setup.events import Events
-from tfm1.setup.lock import LockedEnvironment
 from tfm1.setup.transaction import Transaction
 
 if TYPE_CHECKING:

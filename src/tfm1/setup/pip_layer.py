@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from tfm1.errors import Tfm1Error, UsageError
-from tfm1.setup.lock import PipWheel
+from tfm1.lockfile import PipWheel
 
 INSTALLERS = ("uv", "pip")
 

@@ -146,7 +146,7 @@ def run_setup(options: SetupOptions, events: Events) -> int:
 
 def _run(options: SetupOptions, events: Events) -> int:
     from tfm1.host import live_host
-    from tfm1.setup.lock import file_sha256, read_lock
+    from tfm1.lockfile import file_sha256, read_lock
     from tfm1.setup.miniforge import host_platform
 
     lockfile, profile = resolve_lockfile(options)

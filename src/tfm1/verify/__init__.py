@@ -33,7 +33,7 @@ def run_checks(
     from tfm1.receipt import read_receipt
     from tfm1.verify.diagnose import diagnose_run
     from tfm1.verify.evaluate import evaluate
-    from tfm1.verify.runner import run_script
+    from tfm1.verify.script_runner import run_script
 
     if dataset not in DATASETS:
         raise UsageError(f"unknown dataset {dataset!r}", f"use one of: {', '.join(DATASETS)}")

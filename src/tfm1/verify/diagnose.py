@@ -7,7 +7,7 @@ from typing import Any
 
 from tfm1.verify.evaluate import TITLES, metal_version, tensorflow_version
 from tfm1.verify.result import Diagnosis, DoctorFinding
-from tfm1.verify.runner import ScriptRun
+from tfm1.verify.script_runner import ScriptRun
 
 AVX_MESSAGE = "compiled to use AVX instructions"
 SHOWN_LINES = 12

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from tfm1.errors import UsageError
-from tfm1.pypi import Index, IndexWheel
+from tfm1.pypi.index import Index, IndexWheel
 
 
 @dataclass(frozen=True)

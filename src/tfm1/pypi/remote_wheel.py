@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from tfm1.errors import Tfm1Error
-from tfm1.linkage.cache import member_path, try_write_atomic
+from tfm1.pypi.wheel_cache import member_path, try_write_atomic
 
 if TYPE_CHECKING:
     import requests
