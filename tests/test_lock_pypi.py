@@ -1,5 +1,5 @@
-"""tfm1's one simple-index client (`tfm1.pypi`), used by the pip layer and the linkage check, against local servers;
-and the gate's linkage step when it cannot run: an error that refuses the lock, one check at a time."""
+"""tfm1's one simple-index client (`tfm1.pypi.index`), used by the pip layer and the linkage check, against local
+servers; and the gate's linkage step when it cannot run: an error that refuses the lock, one check at a time."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Find the macOS arm64 wheel of a release on PyPI, through tfm1's simple-index client (`tfm1.pypi`).
+"""Find the macOS arm64 wheel of a release on PyPI, through tfm1's simple-index client (`tfm1.pypi.index`).
 
 The per-version JSON API (`/pypi/<p>/<v>/json`) and PEP 658 metadata files are not available everywhere
 tfm1 runs, so only the simple index is used: it names every file with its URL, size and sha256.

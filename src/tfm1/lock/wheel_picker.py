@@ -2,7 +2,7 @@
 
 The dependencies come from the wheel's own METADATA: the file served beside the wheel (PEP 658), checked against
 the sha256 the index gives for it, or, where the index serves none, the member read from the wheel with range
-requests (`tfm1.linkage.remote`), checked against the wheel's RECORD.
+requests (`tfm1.pypi.remote_wheel`), checked against the wheel's RECORD.
 """
 
 from __future__ import annotations

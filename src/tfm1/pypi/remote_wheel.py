@@ -3,7 +3,7 @@
 A wheel is a zip file, so `zipfile` does the parsing over a file object whose reads become range requests. A server
 that ignores `Range` gets the whole wheel downloaded once instead, checked against its sha256. Members read in full
 are checked against the sha256 in the wheel's RECORD, besides the zip CRC. Failed requests are retried by the
-session given (`tfm1.pypi.new_session` retries connection errors and 429/5xx answers with backoff).
+session given (`tfm1.pypi.index.new_session` retries connection errors and 429/5xx answers with backoff).
 """
 
 from __future__ import annotations
