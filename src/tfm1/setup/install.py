@@ -19,10 +19,12 @@ from tfm1.setup.transaction import Transaction
 if TYPE_CHECKING:
     from rich.progress import Progress
 
-    from tfm1.setup.runner import SetupOptions, Target
+    from tfm1.setup.runner import SetupOptions, SetupTarget
 
 
-def install(target: Target, locked: LockedEnvironment, profile: str, options: SetupOptions, events: Events) -> None:
+def install(
+    target: SetupTarget, locked: LockedEnvironment, profile: str, options: SetupOptions, events: Events
+) -> None:
     transaction = Transaction()
     step = "start"
     try:

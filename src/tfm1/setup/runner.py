@@ -37,7 +37,7 @@ class SetupOptions:
 
 
 @dataclass(frozen=True)
-class Target:
+class SetupTarget:
     prefix: Path
     root: Path | None  # the conda root the environment goes into; None with --prefix
     install_root: bool  # Miniforge must be installed at `root` first
@@ -66,12 +66,12 @@ def resolve_lockfile(options: SetupOptions) -> tuple[Path, str]:
     return Path(get_profile(profile).lockfile).absolute(), profile
 
 
-def resolve_target(options: SetupOptions, host: Any, platform_name: str, events: Events) -> Target:
+def resolve_target(options: SetupOptions, host: Any, platform_name: str, events: Events) -> SetupTarget:
     from tfm1.setup.miniforge import choose_root, default_root, foreign_root_error
 
     if options.prefix is not None:
         prefix = options.prefix.expanduser().absolute()
-        return Target(prefix, None, False, [])
+        return SetupTarget(prefix, None, False, [])
     name = check_env_name(options.name or DEFAULT_NAME)
     choice = choose_root(host, platform_name)
     root = default_root(host)
@@ -86,16 +86,16 @@ def resolve_target(options: SetupOptions, host: Any, platform_name: str, events:
             prefix=skipped,
         )
     if choice.root is not None:
-        return Target(choice.root / "envs" / name, choice.root, False, choice.skipped)
+        return SetupTarget(choice.root / "envs" / name, choice.root, False, choice.skipped)
     if root.exists():
         raise Tfm1Error(
             f"{root} exists but is not a conda installation, so Miniforge cannot be installed there",
             "move it away, or pass --prefix PATH to put the environment elsewhere",
         )
-    return Target(root / "envs" / name, root, True, choice.skipped)
+    return SetupTarget(root / "envs" / name, root, True, choice.skipped)
 
 
-def check_existing(target: Target, options: SetupOptions, lock_sha256: str) -> Receipt | None:
+def check_existing(target: SetupTarget, options: SetupOptions, lock_sha256: str) -> Receipt | None:
     """The receipt when the environment is already up to date; raises when it may not be replaced."""
     prefix = target.prefix
     if is_conda_root(prefix):
@@ -196,7 +196,9 @@ def _run(options: SetupOptions, events: Events) -> int:
     return code
 
 
-def _preflight(host: Any, target: Target, options: SetupOptions, profile: str, metal: bool, events: Events) -> None:
+def _preflight(
+    host: Any, target: SetupTarget, options: SetupOptions, profile: str, metal: bool, events: Events
+) -> None:
     from tfm1.setup.preflight import preflight
 
     python = target.root / "bin" / "python" if target.root is not None and not target.install_root else None
@@ -212,7 +214,7 @@ def _preflight(host: Any, target: Target, options: SetupOptions, profile: str, m
     events.step("preflight", "ok", "preflight: nothing blocks the install")
 
 
-def _plan(target: Target, locked: Any, profile: str, options: SetupOptions) -> dict[str, Any]:
+def _plan(target: SetupTarget, locked: Any, profile: str, options: SetupOptions) -> dict[str, Any]:
     root: dict[str, Any] | None = None
     if target.root is not None:
         root = {"path": str(target.root), "action": "install" if target.install_root else "use"}
@@ -276,7 +278,7 @@ def _confirm(events: Events) -> bool:
     return Confirm.ask("Proceed?", default=True, console=events.err)
 
 
-def _verify(target: Target, options: SetupOptions, events: Events) -> int:
+def _verify(target: SetupTarget, options: SetupOptions, events: Events) -> int:
     if not options.verify:
         events.step(
             "verify",
@@ -315,7 +317,7 @@ def _init_shell(root: Path, events: Events) -> None:
     events.step("init-shell", status, f"conda init {shell}: exit {result.returncode}")
 
 
-def _next_steps(target: Target, events: Events) -> None:
+def _next_steps(target: SetupTarget, events: Events) -> None:
     events.step("done", "ok", prefix=str(target.prefix), python=str(target.python), activate=target.activate())
     events.say(
         "\nTo start using it:\n"
@@ -324,4 +326,4 @@ def _next_steps(target: Target, events: Events) -> None:
     )
 
 
-__all__ = ["SetupOptions", "Target", "run_setup"]
+__all__ = ["SetupOptions", "SetupTarget", "run_setup"]
