@@ -196,7 +196,7 @@ def slow_index() -> Iterator[_SlowIndex]:
 
 def test_linkage_checks_of_parallel_profiles_run_one_at_a_time(slow_index: _SlowIndex) -> None:
     """Profiles are locked in parallel threads; each check may need gigabytes, so they queue."""
-    results: list[list[gate.Finding]] = []
+    results: list[list[gate.GateFinding]] = []
 
     def check(number: int) -> None:
         # Separate indexes: nothing but the gate itself can make these wait for each other.

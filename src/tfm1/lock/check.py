@@ -30,7 +30,7 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 class CheckResult:
     profile: Profile
     problems: list[str] = field(default_factory=list)
-    findings: list[gate.Finding] = field(default_factory=list)
+    findings: list[gate.GateFinding] = field(default_factory=list)
     diff: str = ""
     notes: list[str] = field(default_factory=list)
 

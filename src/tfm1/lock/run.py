@@ -48,7 +48,7 @@ class Changes:
 class ProfileResult:
     profile: Profile
     status: Status
-    findings: list[gate.Finding] = field(default_factory=list)
+    findings: list[gate.GateFinding] = field(default_factory=list)
     changes: dict[str, Changes] = field(default_factory=dict)
     pythons: dict[str, str] = field(default_factory=dict)  # platform -> locked Python
     error: str = ""
@@ -119,7 +119,7 @@ def _lock(
     ]
     if any(f.severity == "error" for f in early):
         return ProfileResult(profile, "refused", findings=_unique(early))
-    findings: list[gate.Finding] = []
+    findings: list[gate.GateFinding] = []
     packages: list[LockedPackage] = []
     pythons: dict[str, str] = {}
     for platform in profile.platforms:
@@ -165,5 +165,5 @@ def _lock(
     return ProfileResult(profile, status, findings=findings, changes=changes, pythons=pythons)
 
 
-def _unique(findings: list[gate.Finding]) -> list[gate.Finding]:
+def _unique(findings: list[gate.GateFinding]) -> list[gate.GateFinding]:
     return list(dict.fromkeys(findings))
