@@ -17,7 +17,7 @@ from pathlib import Path
 
 from tfm1.errors import Tfm1Error
 
-Progress = Callable[[int, "int | None"], None]  # (bytes so far, total bytes or None)
+DownloadProgress = Callable[[int, "int | None"], None]  # (bytes so far, total bytes or None)
 CHUNK = 1 << 16
 RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 
@@ -49,7 +49,7 @@ def download(
     retries: int = 3,
     backoff: float = 0.5,
     timeout: float = 60.0,
-    progress: Progress | None = None,
+    progress: DownloadProgress | None = None,
 ) -> Path:
     """Fetch `url` to `destination` and return it; an existing destination with the right hash is reused."""
     sha256 = sha256.lower()
@@ -82,7 +82,7 @@ def download(
         partial.unlink(missing_ok=True)
 
 
-def _fetch(url: str, partial: Path, timeout: float, progress: Progress | None) -> str:
+def _fetch(url: str, partial: Path, timeout: float, progress: DownloadProgress | None) -> str:
     """Stream `url` into `partial` and return its sha256; `_Retryable` for failures worth another try."""
     scheme = urllib.parse.urlsplit(url).scheme
     if scheme == "file":
@@ -125,7 +125,7 @@ def _reason(error: Exception) -> str:
     return f"{type(error).__name__}: {text[:200]}"
 
 
-def _copy_local(path: str, partial: Path, progress: Progress | None) -> str:
+def _copy_local(path: str, partial: Path, progress: DownloadProgress | None) -> str:
     digest = hashlib.sha256()
     try:
         source = Path(path)

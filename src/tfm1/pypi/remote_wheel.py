@@ -34,7 +34,7 @@ LOCAL_HEADER_SLACK = 1024  # the local extra field may differ from the central o
 CHUNK = 1 << 20
 CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 
-Progress = Callable[[str, int, int], None]  # (what, bytes done, bytes total)
+ReadProgress = Callable[[str, int, int], None]  # (what, bytes done, bytes total)
 
 
 class RemoteWheelError(Tfm1Error):
@@ -63,7 +63,7 @@ class _RangeNotHonoured(Exception):
 class HttpRangeFile(io.RawIOBase):
     """A read-only, seekable view of a remote file; reads outside what was fetched become range requests."""
 
-    def __init__(self, session: requests.Session, url: str, size: int | None, progress: Progress | None) -> None:
+    def __init__(self, session: requests.Session, url: str, size: int | None, progress: ReadProgress | None) -> None:
         super().__init__()
         self.session = session
         self.url = url
@@ -211,7 +211,7 @@ class RemoteWheel:
         session: requests.Session,
         wheel: WheelRef,
         cache: Path,
-        progress: Progress | None = None,
+        progress: ReadProgress | None = None,
     ) -> None:
         self.session = session
         self.wheel = wheel

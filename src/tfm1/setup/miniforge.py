@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tfm1 import miniforge_release
 from tfm1.cache import cache_root
-from tfm1.download import Progress, download
+from tfm1.download import DownloadProgress, download
 from tfm1.errors import Tfm1Error, UsageError
 from tfm1.host.base import Host
 from tfm1.inspect.conda import CondaRoot, find_conda_roots
@@ -108,7 +108,7 @@ def installer_for(platform_name: str) -> Installer:
     return Installer(url, sha256 or str(pinned))
 
 
-def download_installer(installer: Installer, progress: Progress | None = None) -> Path:
+def download_installer(installer: Installer, progress: DownloadProgress | None = None) -> Path:
     cache = cache_root() / "miniforge"
     return download(installer.url, cache / installer.sha256 / installer.filename, installer.sha256, progress=progress)
 
