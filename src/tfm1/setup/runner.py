@@ -41,7 +41,6 @@ class SetupTarget:
     prefix: Path
     root: Path | None  # the conda root the environment goes into; None with --prefix
     install_root: bool  # Miniforge must be installed at `root` first
-    skipped_roots: list[str]
 
     @property
     def python(self) -> Path:
@@ -71,7 +70,7 @@ def resolve_target(options: SetupOptions, host: Any, platform_name: str, events:
 
     if options.prefix is not None:
         prefix = options.prefix.expanduser().absolute()
-        return SetupTarget(prefix, None, False, [])
+        return SetupTarget(prefix, None, False)
     name = check_env_name(options.name or DEFAULT_NAME)
     choice = choose_root(host, platform_name)
     root = default_root(host)
@@ -86,13 +85,13 @@ def resolve_target(options: SetupOptions, host: Any, platform_name: str, events:
             prefix=skipped,
         )
     if choice.root is not None:
-        return SetupTarget(choice.root / "envs" / name, choice.root, False, choice.skipped)
+        return SetupTarget(choice.root / "envs" / name, choice.root, False)
     if root.exists():
         raise Tfm1Error(
             f"{root} exists but is not a conda installation, so Miniforge cannot be installed there",
             "move it away, or pass --prefix PATH to put the environment elsewhere",
         )
-    return SetupTarget(root / "envs" / name, root, True, choice.skipped)
+    return SetupTarget(root / "envs" / name, root, True)
 
 
 def check_existing(target: SetupTarget, options: SetupOptions, lock_sha256: str) -> Receipt | None:
