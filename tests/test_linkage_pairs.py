@@ -7,17 +7,17 @@ Known verdicts (knowledge file, section 1): tensorflow-metal 1.2.0 loads with TF
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.support.caches import TEST_CACHE
 from tfm1.linkage.pairs import LinkageSession
 
 pytestmark = [pytest.mark.network, pytest.mark.slow]
 
-CACHE = Path(os.environ.get("TFM1_TEST_CACHE", Path.home() / ".cache" / "tfm1-tests")) / "xdg" / "tfm1" / "wheels"
+CACHE = TEST_CACHE / "xdg" / "tfm1" / "wheels"
 PYWRAP = "@rpath/_pywrap_tensorflow_internal.so"
 
 

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import pytest
 
+from tests.support.caches import TEST_CACHE
 from tfm1.cli import main
-
-TEST_CACHE = Path(os.environ.get("TFM1_TEST_CACHE", Path.home() / ".cache" / "tfm1-tests"))
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -56,8 +53,7 @@ def test_bad_arguments_are_usage_errors(capsys: pytest.CaptureFixture[str], argv
 
 @pytest.mark.network
 @pytest.mark.slow
-def test_verify_as_json(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(TEST_CACHE / "xdg"))
+def test_verify_as_json(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "--verify", "--tf", "2.19.1,2.20.0", "--metal", "1.2.0", "--json")
     assert code == 0
     rows = json.loads(out)
@@ -72,8 +68,7 @@ def test_verify_as_json(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.
 
 @pytest.mark.network
 @pytest.mark.slow
-def test_verify_table(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(TEST_CACHE / "xdg"))
+def test_verify_table(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "--verify", "--tf", "2.18.1", "--metal", "1.1.0,1.2.0")
     assert code == 0
     assert "does not load" in out and "loads" in out
