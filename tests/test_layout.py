@@ -39,7 +39,6 @@ SHARED_FILE_NAMES = {
     "result.py",  # linkage's verdict, verify's result
     "remove.py",  # commands/ is `tfm1 remove`, setup/ does the removal
     "profiles.py",  # commands/ is `tfm1 profiles`, tfm1/profiles.py reads them
-    "lock.py",  # commands/lock.py is `tfm1 lock`; it runs the lock/ package
 }
 
 
