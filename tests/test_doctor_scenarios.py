@@ -28,6 +28,15 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
     "m2-python313-tf220-no-metal": [("python-unsupported", "warning"), ("metal-missing", "warning")],
     "m1-tf215-numpy2-intel-brew-first": [("numpy-too-new", "error"), ("x86-homebrew", "warning")],
     "m1-bigsur-tf-duplicate": [("macos-too-old", "error"), ("tf-duplicate", "error")],
+    "rosetta-parent-shell-native-tfm1": [("rosetta-process", "error")],
+    "tfm1-env-nothing-active": [],
+    "homebrew-two-pythons-313-linked-312-lib": [("python-unsupported", "warning"), ("tf-missing", "warning")],
+    "m1-monterey1201-metal120-plugin-needs-121": [("macos-too-old", "error")],
+    "intel-old-sdk-anaconda-python": [
+        ("macos-version-compat", "warning"),
+        ("tf-missing", "warning"),
+        ("intel-mac", "info"),
+    ],
 }
 
 
@@ -84,3 +93,45 @@ def test_human_report_ends_with_the_next_step() -> None:
     assert "metal-tf-mismatch" in result.stdout
     last = [line for line in result.stdout.splitlines() if line.strip()][-1]
     assert last.startswith("Next step:") and "tensorflow-metal==1.2.0" in last.replace("\n", "")
+
+
+def test_a_translated_shell_is_found_above_a_native_tfm1() -> None:
+    _, report = tfm1_json("doctor", "--snapshot", str(SCENARIOS / "rosetta-parent-shell-native-tfm1.json"))
+    assert report["facts"]["machine"]["translated"] is False
+    assert report["facts"]["machine"]["translated_ancestor"] == {"pid": 4121, "name": "zsh", "translated": True}
+    (finding,) = report["findings"]
+    assert finding["evidence"]["translated_process"] == "zsh (pid 4121)"
+
+
+def test_nothing_active_targets_tfm1s_own_environment_and_says_so() -> None:
+    from tests.cli import tfm1
+
+    name = "tfm1-env-nothing-active.json"
+    _, report = tfm1_json("doctor", "--snapshot", str(SCENARIOS / name))
+    python = report["facts"]["python"]
+    assert python["path"] == "/Users/ana/miniforge3/envs/tfm1/bin/python"
+    assert "the tfm1 environment" in python["source"]
+    assert "from the tfm1 environment (nothing is active)" in " ".join(
+        tfm1("doctor", "--snapshot", str(SCENARIOS / name)).stdout.split()
+    )
+
+
+def test_homebrew_version_comes_from_the_linked_binary() -> None:
+    _, report = tfm1_json("doctor", "--snapshot", str(SCENARIOS / "homebrew-two-pythons-313-linked-312-lib.json"))
+    python = report["facts"]["python"]
+    assert (python["version"], python["site_packages"]) == ("3.13", ["/opt/homebrew/lib/python3.13/site-packages"])
+
+
+def test_old_sdk_is_judged_on_the_target_interpreter() -> None:
+    _, report = tfm1_json("doctor", "--snapshot", str(SCENARIOS / "intel-old-sdk-anaconda-python.json"))
+    (compat,) = [f for f in report["findings"] if f["code"] == "macos-version-compat"]
+    assert compat["evidence"]["sdk"] == "10.10"
+    assert compat["evidence"]["python"] == "/Users/ana/anaconda3/bin/python3.8"
+
+
+def test_macos_too_old_names_the_binary_and_its_minimum() -> None:
+    name = "m1-monterey1201-metal120-plugin-needs-121.json"
+    _, report = tfm1_json("doctor", "--snapshot", str(SCENARIOS / name))
+    (finding,) = report["findings"]
+    assert finding["evidence"]["binary"].endswith("/tensorflow-plugins/libmetal_plugin.dylib")
+    assert (finding["evidence"]["minos"], finding["evidence"]["macos"]) == ("12.1", "12.0.1")

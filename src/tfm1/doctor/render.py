@@ -71,6 +71,8 @@ def _summary(facts: dict[str, Any]) -> list[str]:
         hardware = {True: "Apple silicon", False: "Intel"}.get(machine["apple_silicon"], "unknown hardware")
         chip = f" ({machine['chip']})" if machine["chip"] else ""
         process = "translated by Rosetta" if machine["translated"] else "native"
+        if machine.get("translated_ancestor"):
+            process += f", its shell {machine['translated_ancestor']['name']} translated by Rosetta"
         lines.append(f"Mac: {hardware}{chip}, macOS {machine['macos'] or '?'}, this process {process}")
     else:
         lines.append(f"Host: {machine['system']} {machine['process_arch']}")

@@ -5,6 +5,7 @@ Every rule is a function of (picture, compat data) that yields findings; `RULES`
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
@@ -14,6 +15,7 @@ from tfm1.doctor.report import Finding, Severity
 from tfm1.inspect import Picture
 from tfm1.inspect.distributions import Distribution
 from tfm1.inspect.interpreter import Interpreter
+from tfm1.macho import MachOInfo, Slice
 from tfm1.version_range import parse_version, version_in
 
 TF_FAMILY = ("tensorflow", "tensorflow-macos")
@@ -84,67 +86,112 @@ def intel_mac(ctx: Context) -> Iterator[Finding]:
 
 def rosetta_process(ctx: Context) -> Iterator[Finding]:
     machine = ctx.picture.machine
-    if machine.is_macos and machine.translated:
-        yield Finding(
-            "rosetta-process",
-            "error",
-            "This shell runs under Rosetta (x86_64 emulation): everything it starts is x86_64",
-            {"sysctl.proc_translated": "1", "process_arch": machine.process_arch},
-            [
-                "# untick Terminal's 'Open using Rosetta' (Finder > Applications > Utilities > Terminal > Get Info),",
-                "# or start a native shell now, then re-run tfm1 doctor:",
-                NATIVE_SHELL,
-            ],
-            "An x86_64 process loads x86_64 TensorFlow, which uses AVX; Rosetta lacked AVX before macOS 15, so "
-            "`import tensorflow` dies with 'illegal hardware instruction'.",
+    ancestor = machine.translated_ancestor
+    if not machine.is_macos:
+        return
+    if machine.translated:
+        title = "This shell runs under Rosetta (x86_64 emulation): everything it starts is x86_64"
+        evidence = {"sysctl.proc_translated": "1", "process_arch": machine.process_arch}
+    elif ancestor is not None:
+        title = (
+            f"The shell runs under Rosetta: {ancestor.name} (pid {ancestor.pid}) is translated to x86_64, "
+            "so what it starts runs as x86_64 wherever it can"
         )
+        evidence = {"translated_process": f"{ancestor.name} (pid {ancestor.pid})", "P_TRANSLATED": "set"}
+    else:
+        return
+    yield Finding(
+        "rosetta-process",
+        "error",
+        title,
+        evidence,
+        [
+            "# untick Terminal's 'Open using Rosetta' (Finder > Applications > Utilities > Terminal > Get Info),",
+            "# or start a native shell now, then re-run tfm1 doctor:",
+            NATIVE_SHELL,
+        ],
+        "An x86_64 process loads x86_64 TensorFlow, which uses AVX; Rosetta lacked AVX before macOS 15, so "
+        "`import tensorflow` dies with 'illegal hardware instruction'.",
+    )
 
 
 def _parse_macos(text: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in text.split(".") if p.isdigit())
+    """`14.5` → (14, 5); parts that are not plain ASCII digits (a hostile `14.²`) are left out."""
+    return tuple(int(p) for p in text.split(".") if p.isascii() and p.isdigit())
+
+
+WHEEL_MACOS = re.compile(r"^macosx_(\d+)_(\d+)_")
+
+
+def _running_slice(ctx: Context, info: MachOInfo) -> Slice | None:
+    """The slice of a binary that this Mac runs: arm64 on Apple silicon when there is one."""
+    return (info.slice("arm64") if ctx.apple_silicon else None) or info.slice("x86_64") or next(iter(info.slices), None)
+
+
+def _needed_macos(ctx: Context) -> tuple[str, str, dict[str, str]]:
+    """The newest macOS anything in the target environment needs: (version, why, evidence)."""
+    needed = ctx.compat.recommended["macos"]
+    reason = "current TensorFlow and tensorflow-metal wheels are built for it"
+    evidence: dict[str, str] = {}
+    python = ctx.python
+    for dist in python.distributions.values() if python else ():
+        for tag in dist.tags:
+            match = WHEEL_MACOS.match(tag.rsplit("-", 1)[-1])  # a malformed tag (macosx_12) tells nothing
+            if match and _parse_macos(f"{match[1]}.{match[2]}") > _parse_macos(needed):
+                needed, reason = f"{match[1]}.{match[2]}", f"the installed {dist.name} {dist.version} wheel needs it"
+                evidence = {"wheel_tag": tag}
+    # The binaries' own LC_BUILD_VERSION beats what a wheel tag claims (tensorflow-metal 1.2.0 is tagged 12.0
+    # but its plugin says 12.1).
+    binaries = [(python.resolved, python.macho), *python.binaries] if python else []
+    for path, info in binaries:
+        running = _running_slice(ctx, info)
+        if running is None or not running.minos:
+            continue
+        minos, current = _parse_macos(running.minos), _parse_macos(needed)
+        if minos > current or (minos == current and "binary" not in evidence):
+            needed, reason = running.minos, f"{path} needs (its LC_BUILD_VERSION minos)"
+            evidence = {"binary": path, "minos": running.minos, "arch": running.arch}
+    return needed, reason, evidence
 
 
 def macos_too_old(ctx: Context) -> Iterator[Finding]:
     machine = ctx.picture.machine
-    if not machine.is_macos or not machine.macos:
+    if not machine.is_macos or not _parse_macos(machine.macos):
         return
-    needed = ctx.compat.recommended["macos"]
-    reason = "current TensorFlow and tensorflow-metal wheels are built for it"
-    python = ctx.python
-    for dist in python.distributions.values() if python else ():
-        for tag in dist.tags:
-            platform = tag.rsplit("-", 1)[-1]
-            if platform.startswith("macosx_"):
-                major, minor = platform.split("_")[1:3]
-                if _parse_macos(f"{major}.{minor}") > _parse_macos(needed):
-                    needed, reason = (
-                        f"{major}.{minor}",
-                        f"the installed {dist.name} {dist.version} wheel needs it",
-                    )
+    needed, reason, evidence = _needed_macos(ctx)
     if _parse_macos(machine.macos) < _parse_macos(needed):
         yield Finding(
             "macos-too-old",
             "error",
             f"macOS {machine.macos} is older than {needed}, which {reason}",
-            {"macos": machine.macos, "needed": needed},
-            ["softwareupdate --list  # then install macOS 12 (Monterey) or later"],
+            {"macos": machine.macos, "needed": needed, **evidence},
+            [f"softwareupdate --list  # then install macOS {needed} or later"],
             "Every TensorFlow wheel since 2.10 is tagged macosx_12_0; "
             "on macOS 11 only tensorflow-macos <= 2.9.2 installs.",
         )
 
 
 def macos_version_compat(ctx: Context) -> Iterator[Finding]:
+    # Judged from the target interpreter's own SDK, not from tfm1's: binaries built against the 10.15 SDK or
+    # older are told macOS 10.16 on 11+ (https://github.com/ziglang/zig/issues/7569,
+    # https://github.com/python/cpython/pull/136339), and pip then derives only macosx_10_x tags.
     machine = ctx.picture.machine
-    if machine.is_macos and machine.macos_reported.startswith("10.16") and not machine.macos.startswith("10."):
-        yield Finding(
-            "macos-version-compat",
-            "warning",
-            f"Python reports macOS 10.16 on macOS {machine.macos}: pip rejects macosx_11+ wheels",
-            {"platform.mac_ver": machine.macos_reported, "kern.osproductversion": machine.macos},
-            ["export SYSTEM_VERSION_COMPAT=0"],
-            "A Python built against a pre-11 SDK sees the compatibility version 10.16, so "
-            "`pip install tensorflow` finds 'No matching distribution'.",
-        )
+    it = ctx.python
+    if not machine.is_macos or it is None or _parse_macos(machine.macos)[:1] < (11,):
+        return
+    running = _running_slice(ctx, it.macho)
+    if running is None or not running.sdk or _parse_macos(running.sdk) >= (10, 16):
+        return
+    yield Finding(
+        "macos-version-compat",
+        "warning",
+        f"{it.path} was built against the macOS {running.sdk} SDK: it sees macOS {machine.macos} as 10.16, "
+        "so pip rejects macosx_11+ wheels",
+        {"python": it.resolved, "sdk": running.sdk, "kern.osproductversion": machine.macos},
+        ["export SYSTEM_VERSION_COMPAT=0", "# or use a Python built for macOS 11+: " + SETUP],
+        "A Python built against a pre-11 SDK sees the compatibility version 10.16, so "
+        "`pip install tensorflow` finds 'No matching distribution'.",
+    )
 
 
 def python_missing(ctx: Context) -> Iterator[Finding]:

@@ -46,6 +46,7 @@ class Picture(NamedTuple):
                 "process_arch": m.process_arch,
                 "apple_silicon": m.apple_silicon,
                 "translated": m.translated,
+                "translated_ancestor": m.translated_ancestor._asdict() if m.translated_ancestor else None,
                 "macos": m.macos,
                 "macos_reported": m.macos_reported,
                 "chip": m.chip,

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from tfm1.compat_data import DATA
 from tfm1.host.base import Host
-from tfm1.macho import read_macho
+from tfm1.macho import MachOInfo
 
 # Distributions whose wheel tags and installer doctor looks at; the rest are listed by name and version.
 WATCHED = frozenset(
@@ -98,12 +98,17 @@ TF_BINARIES = (
 )
 
 
-def tensorflow_binary_archs(host: Host, site: str) -> tuple[str, ...]:
-    for relative in TF_BINARIES:
-        path = posixpath.join(site, relative)
-        if host.exists(path):
-            return read_macho(host.head(path)).archs
-    return ()
+METAL_PLUGIN = "tensorflow-plugins/libmetal_plugin.dylib"
+
+
+def stack_binaries(host: Host, site: str) -> list[tuple[str, MachOInfo]]:
+    """The first TensorFlow binary and the Metal plugin in a site-packages, with their Mach-O facts."""
+    found = []
+    tf = next((p for r in TF_BINARIES if host.exists(p := posixpath.join(site, r))), None)
+    for path in (tf, posixpath.join(site, METAL_PLUGIN)):
+        if path is not None and host.exists(path):
+            found.append((path, host.macho(path)))
+    return found
 
 
 def has_tensorflow_package(host: Host, site: str) -> bool:

@@ -9,16 +9,21 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from tfm1.host.base import Host
-from tfm1.inspect.conda import is_conda_prefix, python_record_version, record_subdir
+from tfm1.inspect.conda import candidate_roots, is_conda_prefix, python_record_version, record_subdir
 from tfm1.inspect.distributions import (
     Distribution,
     has_tensorflow_package,
     scan_site_packages,
-    tensorflow_binary_archs,
+    stack_binaries,
 )
-from tfm1.macho import NOT_MACHO, MachOInfo, read_macho
+from tfm1.macho import NOT_MACHO, MachOInfo
 
 VERSION_DIR = re.compile(r"^python(\d+\.\d+)t?$")
+# python3.13, python3.13t, or a Homebrew keg's python@3.13 on the way.
+VERSION_IN_PATH = re.compile(r"(?:/python(\d+\.\d+)t?$|/python@(\d+\.\d+)/)")
+TFM1_ENV = "tfm1"
+TFM1_RECEIPT = "etc/tfm1/receipt.json"
+TFM1_ENV_SOURCE = "the tfm1 environment (nothing is active)"
 
 
 class Interpreter(NamedTuple):
@@ -36,6 +41,7 @@ class Interpreter(NamedTuple):
     distributions: Mapping[str, Distribution] = MappingProxyType({})
     tensorflow_importable: bool = False
     tensorflow_archs: tuple[str, ...] = ()  # from the TF binaries, when no wheel tag says
+    binaries: tuple[tuple[str, MachOInfo], ...] = ()  # TensorFlow's and the Metal plugin's own Mach-O files
 
     @property
     def minor(self) -> str:
@@ -54,8 +60,21 @@ def choose_interpreter(host: Host, python: str | None, snapshot_python: str | No
         prefix = host.env(variable)
         if prefix:
             return posixpath.join(prefix, "bin", "python"), variable
+    # With nothing active, the environment tfm1 made is what the user means (as `tfm1 verify` does).
+    own = tfm1_environment(host)
+    if own is not None:
+        return posixpath.join(own, "bin", "python"), TFM1_ENV_SOURCE
     found = host.which("python3")
     return (found, "PATH") if found else (None, "PATH")
+
+
+def tfm1_environment(host: Host) -> str | None:
+    """`<conda root>/envs/tfm1` that tfm1 made (it holds tfm1's receipt), in the order conda roots are found."""
+    for root in candidate_roots(host):
+        prefix = posixpath.join(root, "envs", TFM1_ENV)
+        if host.is_file(posixpath.join(prefix, TFM1_RECEIPT)) and host.exists(posixpath.join(prefix, "bin", "python")):
+            return prefix
+    return None
 
 
 def _prefix(host: Host, path: str, resolved: str) -> str:
@@ -100,12 +119,16 @@ def _version(host: Host, prefix: str, resolved: str, pyvenv: dict[str, str]) -> 
     version = version or pyvenv.get("version") or pyvenv.get("version_info")
     if version:
         return version
+    # The binary's own name before the prefix's lib/: one Homebrew prefix holds lib/python3.12 and
+    # lib/python3.13 when two formulae are installed, and python3 links to only one of them.
+    match = VERSION_IN_PATH.search(resolved)
+    if match:
+        return match.group(1) or match.group(2)
     for name in host.list_dir(posixpath.join(prefix, "lib")):
-        match = VERSION_DIR.match(name)
-        if match:
-            return match.group(1)
-    match = re.search(r"python(\d+\.\d+)$", resolved)
-    return match.group(1) if match else ""
+        dir_match = VERSION_DIR.match(name)
+        if dir_match:
+            return dir_match.group(1)
+    return ""
 
 
 def _site_packages(host: Host, prefix: str, kind: str, minor: str, pyvenv: dict[str, str]) -> list[str]:
@@ -163,18 +186,21 @@ def inspect_interpreter(host: Host, path: str, source: str) -> Interpreter:
     distributions: dict[str, Distribution] = {}
     importable = False
     tf_archs: tuple[str, ...] = ()
+    binaries: list[tuple[str, MachOInfo]] = []
     for site in sites:
         for name, dist in scan_site_packages(host, site).items():
             distributions.setdefault(name, dist)
+        found = stack_binaries(host, site)
+        binaries += found
         if not importable and has_tensorflow_package(host, site):
             importable = True
-            tf_archs = tensorflow_binary_archs(host, site)
+            tf_archs = next((info.archs for path, info in found if "/tensorflow/" in path), ())
     return Interpreter(
         path=path,
         source=source,
         exists=True,
         resolved=resolved,
-        macho=read_macho(host.head(resolved)),
+        macho=host.macho(resolved),
         prefix=prefix,
         kind=kind,
         version=version,
@@ -184,4 +210,5 @@ def inspect_interpreter(host: Host, path: str, source: str) -> Interpreter:
         distributions=distributions,
         tensorflow_importable=importable,
         tensorflow_archs=tf_archs,
+        binaries=tuple(binaries),
     )
