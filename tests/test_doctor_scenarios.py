@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.cli import tfm1_json
+from tfm1.doctor import Report, diagnose
+from tfm1.host.snapshot import SnapshotHost, parse_snapshot
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 
@@ -32,6 +37,10 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
     "tfm1-env-nothing-active": [],
     "homebrew-two-pythons-313-linked-312-lib": [("python-unsupported", "warning"), ("tf-missing", "warning")],
     "m1-monterey1201-metal120-plugin-needs-121": [("macos-too-old", "error")],
+    "pypi-meta-tf2150-with-tensorflow-macos": [],
+    "community-tf2150-arm64-build-alone": [("metal-missing", "warning")],
+    "community-tf2150-build-with-tensorflow-macos": [("tf-duplicate", "error"), ("metal-missing", "warning")],
+    "m1-tf2161-ml-dtypes-020": [("tf-requirement-conflict", "error")],
     "intel-old-sdk-anaconda-python": [
         ("macos-version-compat", "warning"),
         ("tf-missing", "warning"),
@@ -135,3 +144,54 @@ def test_macos_too_old_names_the_binary_and_its_minimum() -> None:
     (finding,) = report["findings"]
     assert finding["evidence"]["binary"].endswith("/tensorflow-plugins/libmetal_plugin.dylib")
     assert (finding["evidence"]["minos"], finding["evidence"]["macos"]) == ("12.1", "12.0.1")
+
+
+def _with(name: str, change: Callable[[dict[str, Any]], None]) -> Report:
+    data = json.loads((SCENARIOS / f"{name}.json").read_text())
+    change(data)
+    host = SnapshotHost(parse_snapshot(data))
+    return diagnose(host)
+
+
+def test_requirement_conflict_names_the_exact_fix() -> None:
+    _, report = tfm1_json("doctor", "--snapshot", str(SCENARIOS / "m1-tf2161-ml-dtypes-020.json"))
+    (finding,) = report["findings"]
+    assert finding["fix"] == ["/Users/ana/miniforge3/envs/tf/bin/python -m pip install 'ml-dtypes~=0.3.1'"]
+    assert finding["evidence"]["unmet"] == ["ml-dtypes 0.2.0: tensorflow 2.16.1 requires ml-dtypes~=0.3.1"]
+
+
+SITE = "/Users/ana/miniforge3/envs/tf/lib/python3.11/site-packages"
+
+
+def _drop(prefix: str) -> Callable[[dict[str, Any]], None]:
+    def change(data: dict[str, Any]) -> None:
+        data["files"] = {k: v for k, v in data["files"].items() if not k.startswith(prefix)}
+
+    return change
+
+
+def test_requirement_markers_are_those_of_the_target_interpreter() -> None:
+    # tensorflow-io-gcs-filesystem is required only for python_version < "3.12"; extra == "and-cuda" never applies.
+    report = _with("m1-tf2161-ml-dtypes-020", _drop(f"{SITE}/tensorflow_io_gcs_filesystem-"))
+    (finding,) = report.findings
+    assert finding.title.startswith("2 requirements of the TensorFlow stack are not met")
+    assert "tensorflow-io-gcs-filesystem (not installed): tensorflow 2.16.1 requires" in str(finding.evidence)
+    assert "nvidia" not in str(finding.evidence) and "tensorflow-intel" not in str(finding.evidence)
+
+
+def test_numpy_out_of_range_is_reported_once_under_its_own_code() -> None:
+    def numpy2(data: dict[str, Any]) -> None:
+        _drop(f"{SITE}/numpy-")(data)
+        data["files"][f"{SITE}/numpy-2.0.2.dist-info/METADATA"] = {"text": "Name: numpy\nVersion: 2.0.2\n"}
+
+    report = _with("m1-tf2161-ml-dtypes-020", numpy2)
+    assert report.codes == ["numpy-too-new", "tf-requirement-conflict"]
+    assert "numpy" not in str(report.findings[1].evidence)
+
+
+def test_a_meta_package_is_told_from_its_record_not_its_name() -> None:
+    # The same community build without RECORD falls back to name and version: PyPI's 2.15.0 is a meta package.
+    report = _with("community-tf2150-arm64-build-alone", _drop(f"{SITE}/tensorflow-2.15.0.dist-info/RECORD"))
+    assert report.codes == []
+    _, facts = tfm1_json("doctor", "--snapshot", str(SCENARIOS / "community-tf2150-arm64-build-alone.json"))
+    assert facts["facts"]["python"]["distributions"]["tensorflow"]["ships_tensorflow"] is True

@@ -30,6 +30,7 @@ CODE_ORDER = (
     "metal-tf-linkage",
     "numpy-too-new",
     "keras-mismatch",
+    "tf-requirement-conflict",
     "tf-missing",
     "metal-missing",
     "intel-mac",

@@ -46,7 +46,13 @@ class Context(NamedTuple):
             return []
         names = (*TF_FAMILY, *self.compat.other_tensorflow)
         dists = [self.python.distributions[n] for n in names if n in self.python.distributions]
-        return [d for d in dists if self.compat.kind(d.name, d.version) == "real"]
+        return [d for d in dists if self.is_real(d)]
+
+    def is_real(self, dist: Distribution) -> bool:
+        """From evidence first (its RECORD lists tensorflow/ files or does not), else from name and version."""
+        if dist.ships_tensorflow is not None:
+            return dist.ships_tensorflow
+        return self.compat.kind(dist.name, dist.version) == "real"
 
     def tensorflow(self) -> Distribution | None:
         real = self.real_tensorflow()
@@ -440,6 +446,49 @@ def keras_mismatch(ctx: Context) -> Iterator[Finding]:
     yield from _range_finding(ctx, "keras", "keras-mismatch", "keras")
 
 
+def tf_requirement_conflict(ctx: Context) -> Iterator[Finding]:
+    it = ctx.python
+    if it is None:
+        return
+    names = (*TF_FAMILY, *ctx.compat.other_tensorflow, "tensorflow-metal", "keras")
+    sources = [it.distributions[n] for n in names if n in it.distributions and it.distributions[n].requires]
+    if not sources:
+        return
+    from tfm1.doctor.requirements import marker_environment, unmet_requirements
+
+    machine = ctx.picture.machine
+    arch = ("arm64" if ctx.apple_silicon and it.macho.has("arm64") else "x86_64") if machine.is_macos else ""
+    environment = marker_environment(it.version or "3", machine.system, arch or machine.process_arch)
+    # numpy and keras ranges have their own findings (numpy-too-new, keras-mismatch): not reported twice.
+    covered = {package for package, rule in RANGE_RULES.items() if any(True for _ in rule(ctx))}
+    unmet = [u for u in unmet_requirements(sources, it.distributions, environment) if u.name not in covered]
+    if not unmet:
+        return
+    first = unmet[0]
+    if len(unmet) == 1:
+        title = (
+            f"{first.name} {first.installed} is outside {first.source}'s requirement {first.name}{first.specifier}"
+            if first.installed
+            else f"{first.name} is not installed, but {first.source} requires {first.name}{first.specifier}"
+        )
+    else:
+        title = f"{len(unmet)} requirements of the TensorFlow stack are not met: " + ", ".join(
+            f"{u.name}{u.specifier}" for u in unmet
+        )
+    wanted: dict[str, list[str]] = {}
+    for u in unmet:
+        wanted.setdefault(u.name, []).extend([u.specifier] if u.specifier else [])
+    yield Finding(
+        "tf-requirement-conflict",
+        "error",
+        title,
+        {"unmet": [u.describe() for u in unmet], "markers": f"Python {it.minor or '?'}, {machine.system}, {arch}"},
+        [ctx.pip("install", *(name + ",".join(specs) for name, specs in wanted.items()))],
+        "Read from the Requires-Dist of the installed distributions' METADATA, like `pip check`: a version "
+        "outside the declared range commonly breaks `import tensorflow`.",
+    )
+
+
 def tf_missing(ctx: Context) -> Iterator[Finding]:
     it = ctx.python
     if it is None:
@@ -498,9 +547,12 @@ RULES: tuple[Rule, ...] = (
     metal_tf_mismatch,
     numpy_too_new,
     keras_mismatch,
+    tf_requirement_conflict,
     tf_missing,
     metal_missing,
 )
+
+RANGE_RULES = {"numpy": numpy_too_new, "keras": keras_mismatch}
 
 
 def run_rules(picture: Picture, compat: Compat) -> list[Finding]:
