@@ -20,6 +20,8 @@ from tfm1.version_range import parse_version, version_in
 
 TF_FAMILY = ("tensorflow", "tensorflow-macos")
 SETUP = "tfm1 setup"
+# Off macOS only the cpu profile has the host's platform (linux-64); the default profile is osx-arm64 Metal.
+SETUP_CPU = "tfm1 setup --profile cpu"
 NATIVE_SHELL = "arch -arm64 /bin/zsh -l"
 
 
@@ -35,6 +37,10 @@ class Context(NamedTuple):
     def python(self) -> Interpreter | None:
         it = self.picture.interpreter
         return it if it is not None and it.exists else None
+
+    @property
+    def setup(self) -> str:
+        return SETUP if self.picture.machine.is_macos else SETUP_CPU
 
     def pip(self, *args: str) -> str:
         python = self.python.path if self.python else "python3"
@@ -122,8 +128,9 @@ def rosetta_process(ctx: Context) -> Iterator[Finding]:
 
 
 def _parse_macos(text: str) -> tuple[int, ...]:
-    """`14.5` → (14, 5); parts that are not plain ASCII digits (a hostile `14.²`) are left out."""
-    return tuple(int(p) for p in text.split(".") if p.isascii() and p.isdigit())
+    """`14.5` → (14, 5); () when any part is not plain ASCII digits (a hostile `14.²`): nothing to compare."""
+    parts = text.split(".")
+    return tuple(int(p) for p in parts) if all(p.isascii() and p.isdigit() for p in parts) else ()
 
 
 WHEEL_MACOS = re.compile(r"^macosx_(\d+)_(\d+)_")
@@ -186,7 +193,8 @@ def macos_version_compat(ctx: Context) -> Iterator[Finding]:
     if not machine.is_macos or it is None or _parse_macos(machine.macos)[:1] < (11,):
         return
     running = _running_slice(ctx, it.macho)
-    if running is None or not running.sdk or _parse_macos(running.sdk) >= (10, 16):
+    sdk = _parse_macos(running.sdk) if running is not None else ()
+    if running is None or not sdk or sdk >= (10, 16):
         return
     yield Finding(
         "macos-version-compat",
@@ -207,9 +215,11 @@ def python_missing(ctx: Context) -> Iterator[Finding]:
         yield Finding(
             "python-missing",
             "warning",
-            f"No Python interpreter found ({where})",
+            f"No Python interpreter behind {where}: {it.problem}"
+            if it and it.problem
+            else f"No Python interpreter found ({where})",
             {"python": it.path if it else None, "source": it.source if it else "PATH"},
-            [SETUP],
+            [ctx.setup],
             "tfm1 setup installs an arm64 Miniforge and a locked TensorFlow environment.",
         )
 
@@ -293,7 +303,7 @@ def python_unsupported(ctx: Context) -> Iterator[Finding]:
             "error",
             f"Python {it.minor} has no TensorFlow wheel for macOS {arch}",
             {"python": it.path, "version": it.version, "arch": arch},
-            [SETUP],
+            [ctx.setup],
             "pip answers 'No matching distribution found for tensorflow'. tfm1 setup makes a Python 3.12 env.",
         )
         return
@@ -313,7 +323,7 @@ def python_unsupported(ctx: Context) -> Iterator[Finding]:
             "warning",
             f"Python {it.minor} gets {limit}",
             {"python": it.path, "version": it.version, "newest_metal": newest.version if newest else None},
-            [SETUP],
+            [ctx.setup],
             f"tensorflow-metal {recommended} has wheels for Python {', '.join(wanted.python if wanted else ())}.",
         )
 
@@ -334,7 +344,7 @@ def x86_tensorflow(ctx: Context) -> Iterator[Finding]:
                     "tags": list(dist.tags),
                     "location": dist.location,
                 },
-                [SETUP],
+                [ctx.setup],
                 "x86_64 TensorFlow is compiled with AVX, which Rosetta 2 lacked before macOS 15.",
             )
 
@@ -500,8 +510,10 @@ def tf_missing(ctx: Context) -> Iterator[Finding]:
         "warning",
         f"TensorFlow is not installed for {it.path}",
         {"python": it.path, "site_packages": list(it.site_packages)},
-        [SETUP],
-        "tfm1 setup creates an arm64 environment with a known-good TensorFlow + tensorflow-metal pair.",
+        [ctx.setup],
+        "tfm1 setup creates an arm64 environment with a known-good TensorFlow + tensorflow-metal pair."
+        if ctx.picture.machine.is_macos
+        else f"{SETUP_CPU} creates an environment with TensorFlow for the CPU (tensorflow-metal is macOS-only).",
     )
 
 

@@ -51,7 +51,7 @@ def record_subdir(host: Host, prefix: str) -> str | None:
     for name in names[:8]:  # a few records suffice; noarch ones do not tell
         try:
             record = json.loads(host.text(posixpath.join(meta, name)) or "")
-        except ValueError:
+        except (ValueError, RecursionError):  # untrusted: "[[[[..." nests past the parser's recursion limit
             continue
         subdir = record.get("subdir") if isinstance(record, dict) else None
         if isinstance(subdir, str) and subdir != "noarch":

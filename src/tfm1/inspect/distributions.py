@@ -27,6 +27,7 @@ WATCHED = frozenset(
 )
 
 
+MACOS_PLATFORM = re.compile(r"^macosx_\d+_\d+_(\w+)$")
 # Distributions that may hold TensorFlow itself: their RECORD tells a real build from a meta package.
 TENSORFLOW_NAMES = frozenset({"tensorflow", "tensorflow-macos", *DATA["other_tensorflow"]["names"]})
 # Distributions whose Requires-Dist doctor checks (tf-requirement-conflict).
@@ -57,8 +58,8 @@ class Distribution(NamedTuple):
                 archs |= {"arm64", "x86_64"}
             elif platform.endswith("_intel"):
                 archs |= {"x86_64", "i386"}
-            elif platform.startswith("macosx_"):
-                archs.add(platform.split("_", 3)[-1])
+            elif (match := MACOS_PLATFORM.match(platform)) is not None:  # not a malformed `macosx_12`
+                archs.add(match[1])
         return archs
 
     def to_json(self) -> dict[str, object]:

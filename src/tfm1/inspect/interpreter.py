@@ -42,6 +42,7 @@ class Interpreter(NamedTuple):
     tensorflow_importable: bool = False
     tensorflow_archs: tuple[str, ...] = ()  # from the TF binaries, when no wheel tag says
     binaries: tuple[tuple[str, MachOInfo], ...] = ()  # TensorFlow's and the Metal plugin's own Mach-O files
+    problem: str = ""  # why there is no interpreter behind an existing path (a pyenv shim without the version)
 
     @property
     def minor(self) -> str:
@@ -156,24 +157,42 @@ def _site_packages(host: Host, prefix: str, kind: str, minor: str, pyvenv: dict[
     return sites
 
 
-def through_pyenv_shim(host: Host, path: str) -> str:
-    """The interpreter a pyenv shim would run (from $PYENV_VERSION or pyenv's global version file)."""
+def through_pyenv_shim(host: Host, path: str) -> tuple[str, str]:
+    """The interpreter a pyenv shim would run (from $PYENV_VERSION or pyenv's global version file).
+
+    Returns (path, problem): a shim whose selected versions lack the command (`python3.12` while 3.11 is
+    selected) runs nothing, as pyenv says ("command not found"); problem then says so.
+    """
     directory, name = posixpath.split(posixpath.normpath(path))
     if posixpath.basename(directory) != "shims" or not posixpath.basename(posixpath.dirname(directory)).endswith(
         "pyenv"
     ):
-        return path
+        return path, ""
     root = posixpath.dirname(directory)
-    version = host.env("PYENV_VERSION") or (host.text(posixpath.join(root, "version")) or "").strip()
-    version = version.split(":")[0].split()[0] if version else ""
-    candidate = posixpath.join(root, "versions", version, "bin", name)
-    return candidate if version and host.exists(candidate) else path
+    selected = host.env("PYENV_VERSION") or (host.text(posixpath.join(root, "version")) or "")
+    # PYENV_VERSION may name several versions (`3.12.1:3.11.4`); a version file one a line, `#` comments.
+    versions = [v for chunk in selected.replace(":", " ").split() if (v := chunk.strip()) and not v.startswith("#")]
+    for version in versions:
+        candidate = posixpath.join(root, "versions", version, "bin", name)
+        if host.exists(candidate):
+            return candidate, ""
+    if not versions:
+        return path, ""  # "system" or nothing selected: the shim falls through to PATH
+    others = [
+        v for v in host.list_dir(posixpath.join(root, "versions")) if host.exists(f"{root}/versions/{v}/bin/{name}")
+    ]
+    problem = f"the pyenv shim {name} has no such version: pyenv selects {', '.join(versions)}, which has no {name}"
+    if others:
+        problem += f" (it exists in {', '.join(others)}: pyenv shell {others[-1]})"
+    return path, problem
 
 
 def inspect_interpreter(host: Host, path: str, source: str) -> Interpreter:
     if not host.exists(path):
         return Interpreter(path, source, exists=False)
-    real_path = through_pyenv_shim(host, path)
+    real_path, problem = through_pyenv_shim(host, path)
+    if problem:
+        return Interpreter(path, source, exists=False, problem=problem)
     if real_path != path:
         path, source = real_path, f"{source} (pyenv shim)"
     resolved = host.resolve(path)
