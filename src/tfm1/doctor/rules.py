@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 from tfm1.compat import Compat
-from tfm1.doctor.report import Finding, Severity
+from tfm1.doctor.codes import Severity
+from tfm1.doctor.report import Finding
 from tfm1.inspect import Picture
 from tfm1.inspect.distributions import Distribution
 from tfm1.inspect.interpreter import Interpreter
