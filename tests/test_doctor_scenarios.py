@@ -41,6 +41,7 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
     "community-tf2150-arm64-build-alone": [("metal-missing", "warning")],
     "community-tf2150-build-with-tensorflow-macos": [("tf-duplicate", "error"), ("metal-missing", "warning")],
     "m1-tf2161-ml-dtypes-020": [("tf-requirement-conflict", "error")],
+    "m1-notebook-kernel-x86-anaconda": [("kernel-x86", "error"), ("kernel-missing-env", "warning")],
     "intel-old-sdk-anaconda-python": [
         ("macos-version-compat", "warning"),
         ("tf-missing", "warning"),

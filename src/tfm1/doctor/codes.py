@@ -26,6 +26,8 @@ CODES: dict[str, tuple[Severity, ...]] = {
     "tf-requirement-conflict": ("error",),
     "tf-missing": ("warning",),
     "metal-missing": ("warning",),
+    "kernel-x86": ("error",),
+    "kernel-missing-env": ("warning",),
     "intel-mac": ("info",),
     "not-macos": ("info",),
 }

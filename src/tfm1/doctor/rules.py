@@ -59,6 +59,8 @@ class Context(NamedTuple):
         """From evidence first (its RECORD lists tensorflow/ files or does not), else from name and version."""
         if dist.ships_tensorflow is not None:
             return dist.ships_tensorflow
+        if dist.wheel_archs and "arm64" not in dist.wheel_archs:
+            return True  # the meta, shim and empty packages of the table are arm64 wheels; x86_64 ones are real
         return self.compat.kind(dist.name, dist.version) == "real"
 
     def tensorflow(self) -> Distribution | None:
@@ -500,6 +502,48 @@ def tf_requirement_conflict(ctx: Context) -> Iterator[Finding]:
     )
 
 
+def kernel_x86(ctx: Context) -> Iterator[Finding]:
+    if not ctx.apple_silicon:
+        return
+    for kernel, it in ctx.picture.kernels:
+        if it is None or not it.exists:
+            continue
+        x86_python = it.macho.is_macho and not it.macho.has("arm64")
+        x86_tf = [
+            f"{d.name} {d.version}"
+            for d in it.distributions.values()
+            if d.name in (*TF_FAMILY, *ctx.compat.other_tensorflow)
+            and ctx.is_real(d)
+            and (archs := d.wheel_archs or set(it.tensorflow_archs))
+            and "arm64" not in archs
+        ]
+        if not x86_python and not x86_tf:
+            continue
+        what = f"its Python {it.path} is x86_64-only" if x86_python else f"its environment holds x86_64 {x86_tf[0]}"
+        yield Finding(
+            "kernel-x86",
+            "error",
+            f"The Jupyter kernel '{kernel.name}' ({kernel.display_name}) runs under Rosetta: {what}",
+            {"kernel": kernel.spec, "python": it.path, "archs": list(it.macho.archs), "tensorflow": x86_tf},
+            [f"jupyter kernelspec uninstall {shlex.quote(kernel.name)}", ctx.setup],
+            "A notebook runs the kernel's own interpreter, not the shell's: x86_64 TensorFlow there dies with "
+            "'illegal hardware instruction' although `python` in Terminal works.",
+        )
+
+
+def kernel_missing_env(ctx: Context) -> Iterator[Finding]:
+    for kernel, _ in ctx.picture.kernels:
+        if not kernel.exists:
+            yield Finding(
+                "kernel-missing-env",
+                "warning",
+                f"The Jupyter kernel '{kernel.name}' points at a Python that does not exist: {kernel.python}",
+                {"kernel": kernel.spec, "python": kernel.python},
+                [f"jupyter kernelspec uninstall {shlex.quote(kernel.name)}", ctx.setup],
+                "Its environment was removed or moved (conda envs are not relocatable); the notebook cannot start it.",
+            )
+
+
 def tf_missing(ctx: Context) -> Iterator[Finding]:
     it = ctx.python
     if it is None:
@@ -563,6 +607,8 @@ RULES: tuple[Rule, ...] = (
     tf_requirement_conflict,
     tf_missing,
     metal_missing,
+    kernel_x86,
+    kernel_missing_env,
 )
 
 RANGE_RULES = {"numpy": numpy_too_new, "keras": keras_mismatch}

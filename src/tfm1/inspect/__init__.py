@@ -8,6 +8,7 @@ from tfm1.host.base import Host
 from tfm1.inspect.conda import CondaEnv, CondaRoot, find_conda_roots
 from tfm1.inspect.homebrew import Homebrew, inspect_homebrew
 from tfm1.inspect.interpreter import Interpreter, choose_interpreter, inspect_interpreter
+from tfm1.inspect.kernels import Kernel, find_kernels
 from tfm1.inspect.machine import Machine, inspect_machine
 
 
@@ -16,6 +17,8 @@ class Picture(NamedTuple):
     homebrew: Homebrew
     conda_roots: list[CondaRoot]
     interpreter: Interpreter | None
+    # Jupyter kernels and what their interpreters are (None: missing, or the target itself).
+    kernels: tuple[tuple[Kernel, Interpreter | None], ...] = ()
 
     def to_facts(self) -> dict[str, Any]:
         def env_facts(env: CondaEnv) -> dict[str, Any]:
@@ -60,13 +63,45 @@ class Picture(NamedTuple):
                 {**env_facts(root.env), "envs": [env_facts(env) for env in root.envs]} for root in self.conda_roots
             ],
             "python": interpreter,
+            "kernels": [
+                {
+                    "name": kernel.name,
+                    "spec": kernel.spec,
+                    "python": kernel.python,
+                    "exists": kernel.exists,
+                    "archs": list(it.macho.archs) if it else None,
+                }
+                for kernel, it in self.kernels
+            ],
         }
 
 
 def inspect_host(host: Host, python: str | None = None, snapshot_python: str | None = None) -> Picture:
     path, source = choose_interpreter(host, python, snapshot_python)
     interpreter = inspect_interpreter(host, path, source) if path else None
-    return Picture(inspect_machine(host), inspect_homebrew(host), find_conda_roots(host), interpreter)
+    roots = find_conda_roots(host)
+    return Picture(
+        inspect_machine(host), inspect_homebrew(host), roots, interpreter, inspect_kernels(host, roots, interpreter)
+    )
 
 
-__all__ = ["CondaRoot", "Homebrew", "Interpreter", "Machine", "Picture", "inspect_host"]
+def kernel_prefixes(roots: list[CondaRoot], interpreter: Interpreter | None) -> list[str]:
+    """Environments whose share/jupyter may hold kernelspecs: the target's, and every conda root's and env's."""
+    prefixes = [interpreter.prefix] if interpreter is not None and interpreter.prefix else []
+    return prefixes + [env.prefix for root in roots for env in (root.env, *root.envs)]
+
+
+def inspect_kernels(
+    host: Host, roots: list[CondaRoot], interpreter: Interpreter | None
+) -> tuple[tuple[Kernel, Interpreter | None], ...]:
+    target = host.resolve(interpreter.path) if interpreter is not None and interpreter.exists else None
+    found = []
+    for kernel in find_kernels(host, kernel_prefixes(roots, interpreter)):
+        same = kernel.exists and host.resolve(kernel.python) == target
+        found.append(
+            (kernel, inspect_interpreter(host, kernel.python, "kernel") if kernel.exists and not same else None)
+        )
+    return tuple(found)
+
+
+__all__ = ["CondaRoot", "Homebrew", "Interpreter", "Kernel", "Machine", "Picture", "inspect_host"]
