@@ -108,7 +108,7 @@ PYTHON_FIX = "Fix: give the path of a Python interpreter, its name on PATH, or a
     ("given", "message"),
     [
         ("/nonexistent/bin/python", "--python /nonexistent/bin/python: no such file"),
-        ("no-such-python3.99", "--python no-such-python3.99: not found on PATH"),
+        ("no-such-python3.99", "--python no-such-python3.99: not found on PATH, nor an environment of that name"),
         ("/proc/self", "--python /proc/self is a folder without bin/python"),
     ],
 )

@@ -42,6 +42,11 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
     "community-tf2150-build-with-tensorflow-macos": [("tf-duplicate", "error"), ("metal-missing", "warning")],
     "m1-tf2161-ml-dtypes-020": [("tf-requirement-conflict", "error")],
     "m1-notebook-kernel-x86-anaconda": [("kernel-x86", "error"), ("kernel-missing-env", "warning")],
+    "m1-envs-outside-roots-micromamba-pixi-venv": [
+        ("x86-conda", "warning"),
+        ("python-unsupported", "warning"),
+        ("tf-missing", "warning"),
+    ],
     "intel-old-sdk-anaconda-python": [
         ("macos-version-compat", "warning"),
         ("tf-missing", "warning"),
@@ -196,3 +201,28 @@ def test_a_meta_package_is_told_from_its_record_not_its_name() -> None:
     assert report.codes == []
     _, facts = tfm1_json("doctor", "--snapshot", str(SCENARIOS / "community-tf2150-arm64-build-alone.json"))
     assert facts["facts"]["python"]["distributions"]["tensorflow"]["ships_tensorflow"] is True
+
+
+OUTSIDE = SCENARIOS / "m1-envs-outside-roots-micromamba-pixi-venv.json"
+
+
+def test_environments_outside_the_roots_are_found_but_are_no_roots() -> None:
+    from tfm1.inspect.conda import find_conda_roots
+
+    _, report = tfm1_json("doctor", "--snapshot", str(OUTSIDE))
+    assert [e["prefix"] for e in report["facts"]["other_envs"]] == [
+        "/Users/ana/projects/old/env",  # environments.txt: a standalone env made with `conda create -p`
+        "/Users/ana/micromamba/envs/ml",
+        "/Users/ana/proj/.pixi/envs/default",
+        "/Users/ana/proj/.venv",
+    ]
+    # setup chooses its conda root from find_conda_roots: the standalone env must never be one.
+    host = SnapshotHost(parse_snapshot(json.loads(OUTSIDE.read_text())))
+    assert [root.prefix for root in find_conda_roots(host)] == ["/Users/ana/miniforge3"]
+
+
+def test_python_names_an_environment_anywhere_conda_mamba_or_pixi_keeps_them() -> None:
+    _, report = tfm1_json("doctor", "--snapshot", str(OUTSIDE), "--python", "ml")
+    assert report["facts"]["python"]["path"] == "/Users/ana/micromamba/envs/ml/bin/python"
+    _, report = tfm1_json("doctor", "--snapshot", str(OUTSIDE), "--python", "default")
+    assert report["facts"]["python"]["path"] == "/Users/ana/proj/.pixi/envs/default/bin/python"

@@ -115,9 +115,9 @@ def _python_argument(host: Host, given: str, *, live: bool) -> str:
     """The interpreter `--python` names, as an absolute path on the host being diagnosed."""
     fix = "give the path of a Python interpreter, its name on PATH, or an environment's folder"
     if "/" not in given:  # a bare name means the one a shell would run, as in `tfm1 verify --python`
-        found = host.which(given)
+        found = host.which(given) or _env_python(host, given)
         if found is None:
-            raise UsageError(f"--python {given}: not found on PATH", fix)
+            raise UsageError(f"--python {given}: not found on PATH, nor an environment of that name", fix)
         return found
     path = given
     if not path.startswith("/"):
@@ -134,6 +134,17 @@ def _python_argument(host: Host, given: str, *, live: bool) -> str:
     if not host.exists(path):
         raise UsageError(f"--python {given}: no such file", fix)
     return path
+
+
+def _env_python(host: Host, name: str) -> str | None:
+    """bin/python of the environment `name` (conda, mamba, pixi, environments.txt), as `conda activate NAME` means."""
+    from tfm1.inspect.conda import find_conda_roots
+    from tfm1.inspect.places import env_named, find_other_envs
+
+    roots = find_conda_roots(host)
+    prefix = env_named(host, name, roots, find_other_envs(host, roots))
+    python = posixpath.join(prefix, "bin", "python") if prefix else None
+    return python if python and host.exists(python) else None
 
 
 def _kernel_argument(host: Host, name: str, python: str | None) -> str:

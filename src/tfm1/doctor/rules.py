@@ -246,10 +246,12 @@ def x86_conda(ctx: Context) -> Iterator[Finding]:
     if not ctx.apple_silicon:
         return
     target = ctx.python.prefix if ctx.python else ""
+    # Outside the roots only a conda record's osx-64 counts: an x86_64 venv is x86-python's business.
+    others = [env for env in ctx.picture.other_envs if env.subdir == "osx-64"]
+    envs = [env for root in ctx.picture.conda_roots for env in [root.env, *root.envs]] + others
     x86 = [
         env.prefix
-        for root in ctx.picture.conda_roots
-        for env in [root.env, *root.envs]
+        for env in envs
         if env.subdir == "osx-64" or (env.subdir is None and env.python_archs and "arm64" not in env.python_archs)
     ]
     if not x86:
