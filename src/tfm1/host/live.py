@@ -169,7 +169,10 @@ def _kinfo_proc(pid: int) -> bytes | None:
     mib = (ctypes.c_int * 4)(CTL_KERN, KERN_PROC, KERN_PROC_PID, pid)
     buffer = ctypes.create_string_buffer(KINFO_PROC_SIZE)
     size = ctypes.c_size_t(KINFO_PROC_SIZE)
-    if _libsystem().sysctl(mib, 4, buffer, ctypes.byref(size), None, 0) != 0 or size.value < KINFO_PROC_SIZE:
+    if (
+        _libsystem().sysctl(mib, 4, buffer, ctypes.byref(size), None, ctypes.c_size_t(0)) != 0
+        or size.value < KINFO_PROC_SIZE
+    ):
         return None  # gone, or not ours to read
     return buffer.raw
 
