@@ -76,6 +76,14 @@ def test_doctor_imports_nothing_heavy_nor_slow_and_never_tensorflow(argv: tuple[
     assert sorted(m for m in loaded if m.startswith("tfm1.commands.")) == ["tfm1.commands.doctor"]
 
 
+def test_requirement_checks_import_no_packaging_parsers() -> None:
+    # A TensorFlow stack's Requires-Dist (tf-requirement-conflict) is read without packaging's parsers.
+    scenario = str(Path(__file__).parent / "scenarios" / "m1-tf2161-ml-dtypes-020.json")
+    loaded = _modules_after(_run_main("doctor", "--snapshot", scenario))
+    assert "tfm1.doctor.requirements" in loaded
+    assert sorted(m for m in loaded if m.startswith("packaging.") and m != "packaging.version") == []
+
+
 @pytest.mark.parametrize("command", COMMANDS)
 def test_a_command_parsed_alone_has_the_same_help_as_in_the_whole_parser(command: str) -> None:
     def help_text(only: str | None) -> str:
@@ -108,7 +116,7 @@ PYTHON_FIX = "Fix: give the path of a Python interpreter, its name on PATH, or a
     ("given", "message"),
     [
         ("/nonexistent/bin/python", "--python /nonexistent/bin/python: no such file"),
-        ("no-such-python3.99", "--python no-such-python3.99: not found on PATH"),
+        ("no-such-python3.99", "--python no-such-python3.99: not found on PATH, nor an environment of that name"),
         ("/proc/self", "--python /proc/self is a folder without bin/python"),
     ],
 )

@@ -59,7 +59,7 @@ def _broken(change: dict[str, Any]) -> dict[str, Any]:
 BAD = {
     "not an object": [1, 2],
     "no version": _broken({"tfm1_snapshot": None}),
-    "future version": _broken({"tfm1_snapshot": 2}),
+    "future version": _broken({"tfm1_snapshot": 3}),
     "platform missing": _broken({"platform": None}),
     "platform without machine": _broken({"platform": {"system": "Darwin"}}),
     "sysctl not strings": _broken({"sysctl": {"hw.optional.arm64": 1}}),
@@ -83,7 +83,7 @@ def test_bad_snapshot_is_rejected(name: str) -> None:
     ("content", "message"),
     [
         (b"{not json", "not valid JSON"),
-        (json.dumps(BAD["future version"]).encode(), "not a tfm1 snapshot version 1"),
+        (json.dumps(BAD["future version"]).encode(), "not a tfm1 snapshot version 1 or 2"),
         (b"\xff\xfe\x00garbage", "cannot read snapshot"),
         (json.dumps(BAD["relative file path"]).encode(), "is not an absolute path"),
     ],

@@ -30,6 +30,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="the interpreter to check: a path, a name on PATH (python3.12) or an environment's folder "
         "(default: $VIRTUAL_ENV, $CONDA_PREFIX, then python3 on PATH)",
     )
+    parser.add_argument(
+        "--kernel", metavar="NAME", help="check the interpreter of this Jupyter kernel (its kernel.json argv[0])"
+    )
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--snapshot", metavar="FILE", help="diagnose from a saved snapshot instead of this machine")
     source.add_argument("--save-snapshot", metavar="FILE", help="also write what doctor read to FILE (JSON)")
@@ -80,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         host = live_host()
     python = _python_argument(host, args.python, live=not args.snapshot) if args.python else None
+    if args.kernel:
+        python = _kernel_argument(host, args.kernel, python)
     if args.deep and args.snapshot:
         raise UsageError("--deep reads the installed binaries, which a snapshot does not hold", "drop --deep")
     report = diagnose(host, python, snapshot_python)
@@ -110,9 +115,9 @@ def _python_argument(host: Host, given: str, *, live: bool) -> str:
     """The interpreter `--python` names, as an absolute path on the host being diagnosed."""
     fix = "give the path of a Python interpreter, its name on PATH, or an environment's folder"
     if "/" not in given:  # a bare name means the one a shell would run, as in `tfm1 verify --python`
-        found = host.which(given)
+        found = host.which(given) or _env_python(host, given)
         if found is None:
-            raise UsageError(f"--python {given}: not found on PATH", fix)
+            raise UsageError(f"--python {given}: not found on PATH, nor an environment of that name", fix)
         return found
     path = given
     if not path.startswith("/"):
@@ -129,6 +134,32 @@ def _python_argument(host: Host, given: str, *, live: bool) -> str:
     if not host.exists(path):
         raise UsageError(f"--python {given}: no such file", fix)
     return path
+
+
+def _env_python(host: Host, name: str) -> str | None:
+    """bin/python of the environment `name` (conda, mamba, pixi, environments.txt), as `conda activate NAME` means."""
+    from tfm1.inspect.conda import find_conda_roots
+    from tfm1.inspect.places import env_named, find_other_envs
+
+    roots = find_conda_roots(host)
+    prefix = env_named(host, name, roots, find_other_envs(host, roots))
+    python = posixpath.join(prefix, "bin", "python") if prefix else None
+    return python if python and host.exists(python) else None
+
+
+def _kernel_argument(host: Host, name: str, python: str | None) -> str:
+    from tfm1.inspect.conda import find_conda_roots
+    from tfm1.inspect.kernels import find_kernels
+
+    if python:
+        raise UsageError("--kernel and --python both name the interpreter", "give one of them")
+    prefixes = [env.prefix for root in find_conda_roots(host) for env in (root.env, *root.envs)]
+    kernels = find_kernels(host, prefixes)
+    found = next((k.python for k in kernels if k.name == name), None)
+    if found is None:
+        known = ", ".join(k.name for k in kernels) or "none"
+        raise UsageError(f"--kernel {name}: no such Jupyter kernel (found: {known})", "jupyter kernelspec list")
+    return found
 
 
 def _save_snapshot(host: RecordingHost, path: str) -> None:
