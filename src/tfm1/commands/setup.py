@@ -26,6 +26,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--dry-run", action="store_true", help="print the plan and change nothing")
     parser.add_argument("--no-verify", action="store_true", help="skip tfm1 verify after installing")
     parser.add_argument(
+        "--no-kernel", action="store_true", help="do not register the environment as a Jupyter kernel (tfm1-<name>)"
+    )
+    parser.add_argument(
         "--update", action="store_true", help="rebuild an environment made by tfm1 from a different lockfile"
     )
     parser.add_argument(
@@ -57,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
         force=args.force,
         update=args.update,
         init_shell=args.init_shell,
+        kernel=not args.no_kernel,
         command_line=sys.argv[2:] if sys.argv[1:2] == ["setup"] else [],
     )
     # Errors are printed here rather than in cli.main, because the process may end below without returning.
