@@ -298,3 +298,13 @@ def test_an_environment_deleted_by_hand_gets_its_kernel_back(world: World) -> No
     other = world.tmp / "envs" / "other" / "tf"
     refused = world.setup("--prefix", str(other))
     assert refused.returncode == 1 and "already exists" in refused.stderr and not other.exists()
+
+
+def test_the_plan_names_the_kernel_and_a_dry_run_writes_none(world: World) -> None:
+    planned = world.setup("--dry-run")
+    assert planned.returncode == 0, planned.stderr
+    assert f"kernel        {spec_file(world)}" in planned.stdout
+    assert not Path(world.env["JUPYTER_DATA_DIR"]).exists()
+    without = world.setup("--dry-run", "--no-kernel", "--json")
+    (plan,) = [s for s in steps(without) if s["step"] == "plan"]
+    assert plan["kernel"] is None
