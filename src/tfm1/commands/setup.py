@@ -14,8 +14,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="create a locked TensorFlow environment (installs Miniforge if needed)",
         description="Check the machine, install Miniforge arm64 if no native conda exists, create the environment "
         "from the profile's lockfile (conda packages with py-rattler, wheels with uv; every file hash-checked), "
-        "write a receipt and run tfm1 verify. Any failure or Ctrl-C removes what the run created. Exit status: "
-        "0 done (or already up to date), 1 failed, 2 bad usage or an unusable lockfile, 130 interrupted.",
+        "write a receipt, register it as the Jupyter kernel tfm1-<name> and run tfm1 verify through it. Any "
+        "failure or Ctrl-C removes what the run created. Exit status: 0 done (or already up to date), 1 failed, "
+        "2 bad usage or an unusable lockfile, 130 interrupted.",
     )
     parser.add_argument("--profile", metavar="P", help="the profile to install (default: metal)")
     where = parser.add_mutually_exclusive_group()

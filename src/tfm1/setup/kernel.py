@@ -168,8 +168,8 @@ def unregister_kernel(record: KernelRecord | None, events: Events) -> None:
 def finish_kernel(plan: KernelPlan, prefix: Path, events: Events) -> bool:
     """Register the kernel of a finished environment and record it in its receipt; whether it was written.
 
-    Without a plan (--no-kernel), or when writing fails, a kernelspec tfm1 wrote earlier for this environment
-    stays recorded, so `tfm1 remove` still removes it.
+    With --no-kernel, or when writing fails, a kernelspec tfm1 wrote earlier for this environment stays
+    recorded, so `tfm1 remove` still removes it.
     """
     receipt = read_receipt(prefix)
     if receipt is None:
