@@ -102,6 +102,7 @@ def environment(caches: Path) -> dict[str, str]:
         TFM1_CACHE_DIR=str(caches / "tfm1"),
         UV_CACHE_DIR=str(caches / "uv"),
         PIP_CACHE_DIR=str(caches / "pip"),
+        JUPYTER_DATA_DIR=str(caches / "jupyter"),  # the kernelspecs setup registers stay out of the user's
         UV_PYTHON_DOWNLOADS="never",
         PYTHONPATH=str(ROOT / "src"),
     )

@@ -29,15 +29,30 @@ def _python_of(profile: Profile, platform: str) -> str:
     return python
 
 
-def test_the_four_profiles_of_the_issue_exist_with_their_pins() -> None:
+def test_the_profiles_exist_with_their_pins() -> None:
     found = {p.name: (p.pins, p.python, p.platforms) for p in PROFILES}
     assert found == {
         "metal": ({"tensorflow": "2.19.1", "tensorflow-metal": "1.2.0"}, "3.12", ("osx-arm64",)),
         "tensorflow-macos": ({"tensorflow-macos": "2.16.2", "tensorflow-metal": "1.2.0"}, "3.12", ("osx-arm64",)),
         "keras2": ({"tensorflow-macos": "2.15.0", "tensorflow-metal": "1.1.0"}, "3.11", ("osx-arm64",)),
         "cpu": ({"tensorflow": "2.21.0"}, "3.12", ("osx-arm64", "linux-64")),
+        "notebook": ({"tensorflow": "2.19.1", "tensorflow-metal": "1.2.0"}, "3.12", ("osx-arm64",)),
     }
     assert PROFILES[0].name == "metal" and PROFILES[0].default
+
+
+@pytest.mark.parametrize("profile", PROFILES, ids=IDS)
+def test_every_profile_carries_a_jupyter_kernel_and_only_notebook_jupyterlab(profile: Profile) -> None:
+    lock = read_lockfile(profile.lockfile)
+    for platform in profile.platforms:
+        wheels = {p.name for p in lock.for_platform(platform, "pip")}
+        assert {"ipykernel", "pyzmq", "jupyter-client"} <= wheels, platform
+        assert ("jupyterlab" in wheels) == (profile.name == "notebook"), platform
+
+
+def test_the_notebook_profile_shares_the_metal_conda_layer() -> None:
+    conda = {p.name: read_lockfile(p.lockfile).for_platform("osx-arm64", "conda") for p in PROFILES}
+    assert conda["notebook"] == conda["metal"]
 
 
 @pytest.mark.parametrize("profile", PROFILES, ids=IDS)

@@ -21,7 +21,7 @@ def test_profiles_json_lists_the_locked_versions() -> None:
     code, data = tfm1_json("profiles")
     assert code == 0
     rows = {row["name"]: row for row in data["profiles"]}
-    assert list(rows) == ["metal", "cpu", "keras2", "tensorflow-macos"]  # the default first
+    assert list(rows) == ["metal", "cpu", "keras2", "notebook", "tensorflow-macos"]  # the default first
     assert [r["name"] for r in data["profiles"] if r["default"]] == ["metal"]
     summary = {
         name: (r["tensorflow_package"], r["tensorflow"], r["tensorflow_metal"], r["python_locked"], r["platforms"])
@@ -31,11 +31,12 @@ def test_profiles_json_lists_the_locked_versions() -> None:
         "metal": ("tensorflow", "2.19.1", "1.2.0", "3.12.13", ["osx-arm64"]),
         "cpu": ("tensorflow", "2.21.0", "", "3.12.13", ["osx-arm64", "linux-64"]),
         "keras2": ("tensorflow-macos", "2.15.0", "1.1.0", "3.11.15", ["osx-arm64"]),
+        "notebook": ("tensorflow", "2.19.1", "1.2.0", "3.12.13", ["osx-arm64"]),
         "tensorflow-macos": ("tensorflow", "2.16.2", "1.2.0", "3.12.13", ["osx-arm64"]),
     }
     assert rows["tensorflow-macos"]["tensorflow_macos"] == "2.16.2"
     assert all(r["description"] and r["locked"] for r in rows.values())
-    assert rows["keras2"]["pip"] == ["tensorflow-macos==2.15.0", "tensorflow-metal==1.1.0"]
+    assert rows["keras2"]["pip"] == ["tensorflow-macos==2.15.0", "tensorflow-metal==1.1.0", "ipykernel"]
 
 
 def test_profiles_table_for_people() -> None:
@@ -57,7 +58,7 @@ def test_profile_fields() -> None:
     assert (profile.channels, profile.conda_specs, profile.pip_specs) == (
         ("conda-forge",),
         ("python=3.12", "pip"),
-        ("tensorflow==2.21.0",),
+        ("tensorflow==2.21.0", "ipykernel"),
     )
     assert envs_dir() == ROOT / "envs"  # the checkout's, so `tfm1 lock` edits the committed files
 
@@ -87,7 +88,7 @@ def test_the_wheel_ships_envs_and_tfm1_finds_them_there(tmp_path: Path) -> None:
     )
     (wheel,) = (tmp_path / "dist").glob("tfm1-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    for profile in ("metal", "tensorflow-macos", "keras2", "cpu"):
+    for profile in ("metal", "tensorflow-macos", "keras2", "cpu", "notebook"):
         assert {f"tfm1/envs/{profile}/environment.yml", f"tfm1/envs/{profile}/conda-lock.yml"} <= names
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)  # a wheel's purelib content is its root

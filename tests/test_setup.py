@@ -85,7 +85,7 @@ def test_json_mode_prints_one_object_per_step(world: World) -> None:
     steps = [json.loads(line) for line in result.stdout.splitlines()]
     assert all(set(s) >= {"step", "status"} for s in steps)
     names = [s["step"] for s in steps if s["status"] == "ok"]
-    assert names == ["lockfile", "preflight", "plan", "conda", "pip", "receipt", "done"]
+    assert names == ["lockfile", "preflight", "plan", "conda", "pip", "receipt", "kernel", "done"]
     plan = next(s for s in steps if s["step"] == "plan")
     assert plan["prefix"] == str(world.prefix) and plan["conda_packages"] == 3 and plan["pip_packages"] == 1
     assert plan["download_bytes"] == sum(p.path.stat().st_size for p in world.channel.packages) + sum(

@@ -28,6 +28,9 @@ class Receipt:
     platform: str  # conda subdir: "osx-arm64", "linux-64", ...
     packages: dict[str, str] = field(default_factory=dict)  # name -> version, conda and pip layers together
     created: str = ""  # ISO-8601, UTC
+    # The Jupyter kernelspec setup registered: {"path": its kernel.json, "sha256": of what tfm1 wrote there}.
+    # Only a file with that hash is tfm1's to replace or delete; a receipt without it registered none.
+    kernel: dict[str, str] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -38,6 +41,7 @@ class Receipt:
             "platform": self.platform,
             "packages": dict(sorted(self.packages.items())),
             "created": self.created,
+            "kernel": self.kernel,
         }
 
     @classmethod
@@ -50,8 +54,14 @@ class Receipt:
         packages = data.get("packages")
         if not isinstance(packages, dict) or not all(isinstance(v, str) for v in packages.values()):
             raise ValueError("a receipt's packages map names to versions")
+        kernel = data.get("kernel")
+        if kernel is not None and not (
+            isinstance(kernel, dict) and all(isinstance(kernel.get(key), str) for key in ("path", "sha256"))
+        ):
+            raise ValueError("a receipt's kernel has a path and a sha256")
         fields = {key: data[key] for key in text}
-        return cls(packages=dict(packages), **fields)
+        kept = {key: kernel[key] for key in ("path", "sha256")} if kernel is not None else None
+        return cls(packages=dict(packages), kernel=kept, **fields)
 
 
 def now() -> str:

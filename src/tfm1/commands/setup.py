@@ -14,8 +14,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="create a locked TensorFlow environment (installs Miniforge if needed)",
         description="Check the machine, install Miniforge arm64 if no native conda exists, create the environment "
         "from the profile's lockfile (conda packages with py-rattler, wheels with uv; every file hash-checked), "
-        "write a receipt and run tfm1 verify. Any failure or Ctrl-C removes what the run created. Exit status: "
-        "0 done (or already up to date), 1 failed, 2 bad usage or an unusable lockfile, 130 interrupted.",
+        "write a receipt, register it as the Jupyter kernel tfm1-<name> and run tfm1 verify through it. Any "
+        "failure or Ctrl-C removes what the run created. Exit status: 0 done (or already up to date), 1 failed, "
+        "2 bad usage or an unusable lockfile, 130 interrupted.",
     )
     parser.add_argument("--profile", metavar="P", help="the profile to install (default: metal)")
     where = parser.add_mutually_exclusive_group()
@@ -25,6 +26,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     parser.add_argument("--dry-run", action="store_true", help="print the plan and change nothing")
     parser.add_argument("--no-verify", action="store_true", help="skip tfm1 verify after installing")
+    parser.add_argument(
+        "--no-kernel", action="store_true", help="do not register the environment as a Jupyter kernel (tfm1-<name>)"
+    )
     parser.add_argument(
         "--update", action="store_true", help="rebuild an environment made by tfm1 from a different lockfile"
     )
@@ -57,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
         force=args.force,
         update=args.update,
         init_shell=args.init_shell,
+        kernel=not args.no_kernel,
         command_line=sys.argv[2:] if sys.argv[1:2] == ["setup"] else [],
     )
     # Errors are printed here rather than in cli.main, because the process may end below without returning.

@@ -32,6 +32,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     target.add_argument("--name", metavar="N", help="the conda environment named N")
     target.add_argument("--prefix", metavar="PATH", help="the environment at PATH (runs PATH/bin/python)")
     target.add_argument("--python", metavar="PATH", help="this interpreter")
+    target.add_argument(
+        "--kernel",
+        metavar="NAME",
+        help="the Jupyter kernelspec NAME (or a path to its folder): its argv[0] and env, as Jupyter starts it",
+    )
     parser.add_argument("--json", action="store_true", help="print the full result as JSON")
     parser.add_argument("--quick", action="store_true", help="only the build, devices and tensor math checks")
     parser.add_argument(
@@ -58,7 +63,15 @@ def run(args: argparse.Namespace) -> int:
     from tfm1.verify.evaluate import TITLES
     from tfm1.verify.target import choose_target
 
-    target = choose_target(live_host(), python=args.python, prefix=args.prefix, name=args.name)
+    environ = None
+    if args.kernel:
+        from tfm1.verify.kernel import kernel_target
+        from tfm1.verify.target import VerifyTarget
+
+        kernel = kernel_target(live_host(), args.kernel)
+        target, environ = VerifyTarget(kernel.python, f"--kernel {kernel.spec}"), kernel.env
+    else:
+        target = choose_target(live_host(), python=args.python, prefix=args.prefix, name=args.name)
     # Progress goes to stderr so stdout stays the result (the table, or the JSON document).
     status_console = Console(stderr=True, highlight=False)
     with status_console.status(f"Checking TensorFlow in {target.python}") as status:
@@ -68,7 +81,12 @@ def run(args: argparse.Namespace) -> int:
             status.update(f"Checking TensorFlow in {target.python}: {what}")
 
         result = run_checks(
-            target.python, quick=args.quick, timeout=args.timeout, dataset=args.dataset, progress=progress
+            target.python,
+            quick=args.quick,
+            timeout=args.timeout,
+            dataset=args.dataset,
+            progress=progress,
+            environ=environ,
         )
     if args.json:
         document = result.to_json()

@@ -63,6 +63,9 @@ def remove(name: str | None, prefix: Path | None, yes: bool, events: Events) -> 
         target.rename(doomed)
     except OSError as error:
         raise Tfm1Error(f"cannot remove {target}: {error.strerror or error}", "check its permissions") from None
+    from tfm1.setup.kernel import unregister_kernel
+
+    unregister_kernel(receipt.kernel, events)  # the environment is going: its kernel would start nothing
     try:
         remove_tree(doomed)
     except OSError as error:

@@ -33,6 +33,7 @@ class SetupOptions:
     force: bool = False
     update: bool = False
     init_shell: bool = False
+    kernel: bool = True  # register the environment as a Jupyter kernel
     command_line: list[str] = field(default_factory=list)
 
 
@@ -154,6 +155,11 @@ def _run(options: SetupOptions, events: Events) -> int:
     platform_name = host_platform(host)
     target = resolve_target(options, host, platform_name, events)
     done = check_existing(target, options, lock_sha256)
+    if done is not None and options.kernel and done.kernel is None:
+        from tfm1.setup.kernel import finish_kernel, plan_kernel
+
+        # Up to date, but without its kernel (--no-kernel before, or a Jupyter folder that was not writable).
+        finish_kernel(plan_kernel(host, target.prefix, options.force), target.prefix, events)
     if done is not None:
         events.step(
             "setup",
@@ -175,7 +181,11 @@ def _run(options: SetupOptions, events: Events) -> int:
         platform=platform_name,
     )
     _preflight(host, target, options, profile, "tensorflow-metal" in locked.packages(), events)
+    from tfm1.setup.kernel import finish_kernel, plan_kernel
+
+    kernel = plan_kernel(host, target.prefix, options.force, options.kernel)
     plan = _plan(target, locked, profile, options)
+    plan["kernel"] = str(kernel.spec) if kernel.register else None
     events.step("plan", "ok", **plan)
     _show_plan(plan, events)
     if options.dry_run:
@@ -188,7 +198,8 @@ def _run(options: SetupOptions, events: Events) -> int:
     from tfm1.setup.install import install
 
     install(target, locked, profile, options, events)
-    code = _verify(target, options, events)
+    registered = finish_kernel(kernel, target.prefix, events)
+    code = _verify(target, options, events, host if registered else None)
     if options.init_shell and target.root is not None:
         _init_shell(target.root, events)
     _next_steps(target, events)
@@ -259,6 +270,7 @@ def _show_plan(plan: dict[str, Any], events: Events) -> None:
     lines += [
         f"  environment   {plan['prefix']}{replaces}",
         f"  lockfile      {plan['lockfile']} ({plan['platform']}, profile {plan['profile']})",
+        f"  kernel        {plan['kernel'] or 'none (--no-kernel)'}",
         f"  downloads     {plan['conda_packages']} conda packages and {plan['pip_packages']} wheels, "
         + (
             f"{size / 1e6:.1f} MB"
@@ -277,7 +289,7 @@ def _confirm(events: Events) -> bool:
     return Confirm.ask("Proceed?", default=True, console=events.err)
 
 
-def _verify(target: SetupTarget, options: SetupOptions, events: Events) -> int:
+def _verify(target: SetupTarget, options: SetupOptions, events: Events, kernel_host: Any = None) -> int:
     if not options.verify:
         events.step(
             "verify",
@@ -287,7 +299,14 @@ def _verify(target: SetupTarget, options: SetupOptions, events: Events) -> int:
         return ExitCode.OK
     from tfm1.verify import render, run_checks
 
-    result = run_checks(str(target.python))
+    if kernel_host is not None:
+        from tfm1.setup.kernel import kernel_launch
+
+        # Through the kernelspec Jupyter would find by that name: the interpreter and environment a notebook gets.
+        started = kernel_launch(kernel_host, target.prefix, events)
+        result = run_checks(started.python, environ=started.env)
+    else:
+        result = run_checks(str(target.python))
     if events.json_mode:
         events.step("verify", "ok" if result.ok else "failed", result=result.to_json())
     else:

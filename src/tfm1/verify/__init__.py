@@ -6,7 +6,7 @@ interpreter and writes what it measured; `evaluate` judges it; `diagnose` explai
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from tfm1.verify.result import Check, Diagnosis, VerifyResult
@@ -24,8 +24,11 @@ def run_checks(
     timeout: float = 300,
     dataset: str = "synthetic",
     progress: Callable[[str], None] | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> VerifyResult:
     """Run every check (1–3 with `quick`) with `python`; `progress` is called with each stage's name as it starts.
+
+    `environ` replaces tfm1's own environment for the interpreter (a kernelspec's, for `--kernel`).
 
     Raises UsageError when `python` cannot be run at all.
     """
@@ -38,7 +41,7 @@ def run_checks(
     if dataset not in DATASETS:
         raise UsageError(f"unknown dataset {dataset!r}", f"use one of: {', '.join(DATASETS)}")
     args = ["--dataset", dataset] + (["--quick"] if quick else [])
-    run = run_script(python, args, timeout=timeout, progress=progress)
+    run = run_script(python, args, timeout=timeout, progress=progress, environ=environ)
     data = run.data or {}
     prefix = data.get("build", {}).get("prefix")
     receipt = read_receipt(prefix) if prefix else None
