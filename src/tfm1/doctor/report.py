@@ -32,6 +32,7 @@ CODE_ORDER = (
     "keras-mismatch",
     "tf-missing",
     "metal-missing",
+    "interrupted-setup",
     "intel-mac",
     "not-macos",
 )

@@ -8,6 +8,7 @@ from tfm1.host.base import Host
 from tfm1.inspect.conda import CondaEnv, CondaRoot, find_conda_roots
 from tfm1.inspect.homebrew import Homebrew, inspect_homebrew
 from tfm1.inspect.interpreter import Interpreter, choose_interpreter, inspect_interpreter
+from tfm1.inspect.interrupted import Interrupted, find_interrupted
 from tfm1.inspect.machine import Machine, inspect_machine
 
 
@@ -16,6 +17,7 @@ class Picture(NamedTuple):
     homebrew: Homebrew
     conda_roots: list[CondaRoot]
     interpreter: Interpreter | None
+    interrupted: list[Interrupted] = []  # noqa: RUF012 (a NamedTuple default, never mutated)
 
     def to_facts(self) -> dict[str, Any]:
         def env_facts(env: CondaEnv) -> dict[str, Any]:
@@ -59,13 +61,17 @@ class Picture(NamedTuple):
                 {**env_facts(root.env), "envs": [env_facts(env) for env in root.envs]} for root in self.conda_roots
             ],
             "python": interpreter,
+            "interrupted": [i._asdict() for i in self.interrupted],
         }
 
 
 def inspect_host(host: Host, python: str | None = None, snapshot_python: str | None = None) -> Picture:
     path, source = choose_interpreter(host, python, snapshot_python)
     interpreter = inspect_interpreter(host, path, source) if path else None
-    return Picture(inspect_machine(host), inspect_homebrew(host), find_conda_roots(host), interpreter)
+    roots = find_conda_roots(host)
+    return Picture(
+        inspect_machine(host), inspect_homebrew(host), roots, interpreter, find_interrupted(host, roots, interpreter)
+    )
 
 
 __all__ = ["CondaRoot", "Homebrew", "Interpreter", "Machine", "Picture", "inspect_host"]
