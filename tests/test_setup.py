@@ -47,6 +47,9 @@ def test_setup_creates_a_working_environment_and_a_rerun_is_a_noop(world: World)
     assert receipt["platform"] == host_subdir()
     assert receipt["packages"]["tfm1-probe"] == "1.0"
     assert receipt["packages"]["python"] == "{}.{}.{}".format(*sys.version_info[:3])
+    assert receipt["prefix"] == str(world.prefix)  # what it was written for: a copy elsewhere authorises nothing
+    assert not (world.prefix / "etc/tfm1/building").exists()
+    assert sorted(p.name for p in world.prefix.parent.iterdir()) == ["tf"]  # no lock or journal left beside it
     history = (world.prefix / "conda-meta/history").read_text()
     assert "# cmd: tfm1 setup" in history and "::tfm1-test-data-1.0-0" in history
 

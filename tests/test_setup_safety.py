@@ -155,7 +155,11 @@ def test_protected_folders_are_refused_whatever_the_flags(world: World, where: s
         "conda-root": root,
     }[where]
     env = {**world.env, "HOME": str(home)}
-    command = ["setup", "--lockfile", str(world.lock), "--prefix", str(target), "--yes", "--no-verify", "--force"]
+    # The machine's own folders only ever see a dry run: should the refusal ever break, this test must fail
+    # without moving /usr aside. Folders under the test's tmp get the real thing.
+    real = target.is_relative_to(world.tmp)
+    flags = ["--yes", "--no-verify"] if real else ["--dry-run"]
+    command = ["setup", "--lockfile", str(world.lock), "--prefix", str(target), *flags, "--force"]
     setup = subprocess.run(
         [sys.executable, "-m", "tfm1", *command], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
     )
