@@ -149,6 +149,10 @@ set_option() {
 }
 
 read_settings() {
+    # HOME="" (set but empty) would make every path below one at the file system's root: /miniforge3, /.tfm1.
+    case "${HOME:-}" in
+        "" | / | [!/]*) die "HOME is '${HOME:-}', not your home folder, so nothing was installed" "set HOME to the absolute path of your home folder and run the installer again" ;;
+    esac
     tfm1_dir="$HOME/.tfm1"
     venv="$tfm1_dir/venv"
     tfm1_exe="$venv/bin/tfm1"

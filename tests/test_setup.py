@@ -47,6 +47,9 @@ def test_setup_creates_a_working_environment_and_a_rerun_is_a_noop(world: World)
     assert receipt["platform"] == host_subdir()
     assert receipt["packages"]["tfm1-probe"] == "1.0"
     assert receipt["packages"]["python"] == "{}.{}.{}".format(*sys.version_info[:3])
+    assert receipt["prefix"] == str(world.prefix)  # what it was written for: a copy elsewhere authorises nothing
+    assert not (world.prefix / "etc/tfm1/building").exists()
+    assert sorted(p.name for p in world.prefix.parent.iterdir()) == ["tf"]  # no lock or journal left beside it
     history = (world.prefix / "conda-meta/history").read_text()
     assert "# cmd: tfm1 setup" in history and "::tfm1-test-data-1.0-0" in history
 
@@ -147,10 +150,10 @@ def test_tampered_conda_package(world: World) -> None:
     assert "installing the conda packages failed" in result.stderr
     assert "tfm1-test-data" in result.stderr
     assert "sha256" in result.stderr.lower() or "hash" in result.stderr.lower()
-    assert f"removed {world.prefix} (and {world.prefix.parent}, made for it)" in result.stderr
+    assert f"Rolled back: removed {world.prefix}." in result.stderr
     assert "Traceback" not in result.stderr
     assert_no_prefix(world)
-    assert not world.prefix.parent.exists()
+    assert not world.prefix.parent.exists()  # made for the run (for its lock), removed when it ended
 
 
 def test_tampered_wheel(world: World) -> None:
@@ -403,14 +406,18 @@ def test_remove_with_an_undeletable_file_is_one_line(world: World) -> None:
     hold(world.prefix / "share" / "tfm1-test-data" / "prefix.txt")
     try:
         result = tfm1("remove", "--prefix", str(world.prefix), "--yes", env=world.env)
-        (leftover,) = world.prefix.parent.iterdir()
+        leftover, journal = sorted(world.prefix.parent.iterdir(), key=lambda p: p.name.startswith("."))
         assert result.returncode == 1, result.stderr
-        assert leftover.name.startswith("tf.tfm1-removing-")
+        assert leftover.name.startswith("tf.tfm1-removing-") and journal.name == ".tf.tfm1-journal"
         assert result.stderr.startswith(f"tfm1: error: could not delete all of {world.prefix}: ")
         assert f"what is left is at {leftover}" in result.stderr and f"Fix: delete {leftover} yourself" in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
     finally:
         release(world.tmp / "envs")
+    # Once the file can go, the next remove of that path finishes the job (the journal says where it was).
+    again = tfm1("remove", "--prefix", str(world.prefix), "--yes", env=world.env)
+    assert f"finished removing {world.prefix}" in again.stdout, again.stdout + again.stderr
+    assert list(world.prefix.parent.iterdir()) == []
 
 
 def test_a_reader_that_goes_away_does_not_undo_the_install(world: World) -> None:

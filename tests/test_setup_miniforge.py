@@ -96,7 +96,7 @@ def test_miniforge_is_installed_then_reused_and_env_removed_by_name(world: World
         assert not prefix.exists()
         assert (home / "miniforge3" / "conda-meta").is_dir()  # the root stays
         refused = tfm1("remove", "--prefix", str(home / "miniforge3"), "--yes", env=world.env)
-        assert refused.returncode == 1 and "conda installation" in refused.stderr
+        assert refused.returncode == 2 and "conda installation" in refused.stderr
     finally:
         server.stop()
 

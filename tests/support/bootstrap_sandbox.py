@@ -37,7 +37,22 @@ INSTALL_SH = REPO / "bootstrap" / "install.sh"
 UNINSTALL_SH = REPO / "bootstrap" / "uninstall.sh"
 
 # The external commands the scripts and the fake Miniforge installer may run; every one ships with macOS.
-MAC_TOOLS = ("bash", "cat", "curl", "grep", "head", "ln", "mkdir", "mktemp", "readlink", "rm", "rmdir", "sed", "tr")
+MAC_TOOLS = (
+    "bash",
+    "cat",
+    "curl",
+    "grep",
+    "head",
+    "ln",
+    "ls",
+    "mkdir",
+    "mktemp",
+    "readlink",
+    "rm",
+    "rmdir",
+    "sed",
+    "tr",
+)
 
 # How each shell is asked to read a script the POSIX way (argv before the script or `-s`).
 SHELLS: dict[str, tuple[str, ...]] = {

@@ -28,6 +28,7 @@ CODES: dict[str, tuple[Severity, ...]] = {
     "metal-missing": ("warning",),
     "kernel-x86": ("error",),
     "kernel-missing-env": ("warning",),
+    "interrupted-setup": ("warning",),
     "intel-mac": ("info",),
     "not-macos": ("info",),
 }

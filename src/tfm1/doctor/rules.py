@@ -589,6 +589,28 @@ def metal_missing(ctx: Context) -> Iterator[Finding]:
     )
 
 
+def interrupted_setup(ctx: Context) -> Iterator[Finding]:
+    for run in ctx.picture.interrupted:
+        prefix = shlex.quote(run.prefix)
+        if run.action == "remove":
+            title = f"a tfm1 remove of {run.prefix} was killed before it finished"
+            fix = [f"tfm1 remove --prefix {prefix}   # finishes it"]
+        else:
+            title = f"a tfm1 setup of {run.prefix} was killed during its {run.step} step"
+            fix = [f"tfm1 setup --prefix {prefix}   # first puts back or finishes what the killed run left"]
+        evidence: dict[str, object] = {"prefix": run.prefix, "pid": run.pid, "step": run.step}
+        if run.aside:
+            evidence["moved_aside"] = run.aside
+        yield Finding(
+            "interrupted-setup",
+            "warning",
+            title + (f"; the environment that was there is at {run.aside}" if run.aside else ""),
+            evidence,
+            fix,
+            "tfm1 wrote a journal before changing it; the next setup or remove of that path reads it and repairs.",
+        )
+
+
 RULES: tuple[Rule, ...] = (
     not_macos,
     intel_mac,
@@ -611,6 +633,7 @@ RULES: tuple[Rule, ...] = (
     metal_missing,
     kernel_x86,
     kernel_missing_env,
+    interrupted_setup,
 )
 
 RANGE_RULES = {"numpy": numpy_too_new, "keras": keras_mismatch}

@@ -8,6 +8,7 @@ from tfm1.host.base import Host
 from tfm1.inspect.conda import CondaEnv, CondaRoot, find_conda_roots
 from tfm1.inspect.homebrew import Homebrew, inspect_homebrew
 from tfm1.inspect.interpreter import Interpreter, choose_interpreter, inspect_interpreter
+from tfm1.inspect.interrupted import Interrupted, find_interrupted
 from tfm1.inspect.kernels import Kernel, find_kernels
 from tfm1.inspect.machine import Machine, inspect_machine
 from tfm1.inspect.places import find_other_envs
@@ -22,6 +23,7 @@ class Picture(NamedTuple):
     kernels: tuple[tuple[Kernel, Interpreter | None], ...] = ()
     # Environments outside those roots: environments.txt, ~/.conda/envs, micromamba/mamba, pixi, ./.venv.
     other_envs: tuple[CondaEnv, ...] = ()
+    interrupted: tuple[Interrupted, ...] = ()
 
     def to_facts(self) -> dict[str, Any]:
         def env_facts(env: CondaEnv) -> dict[str, Any]:
@@ -77,6 +79,7 @@ class Picture(NamedTuple):
                 }
                 for kernel, it in self.kernels
             ],
+            "interrupted": [i._asdict() for i in self.interrupted],
         }
 
 
@@ -86,7 +89,8 @@ def inspect_host(host: Host, python: str | None = None, snapshot_python: str | N
     roots = find_conda_roots(host)
     others = tuple(find_other_envs(host, roots))
     kernels = inspect_kernels(host, roots, interpreter, others)
-    return Picture(inspect_machine(host), inspect_homebrew(host), roots, interpreter, kernels, others)
+    interrupted = tuple(find_interrupted(host, roots, interpreter))
+    return Picture(inspect_machine(host), inspect_homebrew(host), roots, interpreter, kernels, others, interrupted)
 
 
 def kernel_prefixes(

@@ -1,7 +1,8 @@
 """The part of setup that changes the disk, as one transaction: Miniforge, conda layer, pip layer, receipt.
 
 Any failure or interrupt rolls back what this run made (see `transaction`) and the error says what was
-undone; the receipt is written last, so an environment with a receipt is always a finished one.
+undone; the receipt is written last, so an environment with a receipt is always a finished one. The journal
+(`journal`) is written before each destructive step, for the run after a SIGKILL.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from typing import TYPE_CHECKING
 
 from tfm1.errors import ExitCode, Tfm1Error
 from tfm1.lockfile import LockedEnvironment
-from tfm1.receipt import Receipt, now, write_receipt
+from tfm1.receipt import Receipt, distrust, now, read_receipt, real_prefix, write_receipt
 from tfm1.setup.events import Events
+from tfm1.setup.journal import BUILDING, Journal
+from tfm1.setup.protected import refuse_protected
 from tfm1.setup.transaction import Transaction
 
 if TYPE_CHECKING:
@@ -25,19 +28,24 @@ if TYPE_CHECKING:
 def install(
     target: SetupTarget, locked: LockedEnvironment, profile: str, options: SetupOptions, events: Events
 ) -> None:
-    transaction = Transaction()
+    journal = Journal.start("setup", target.prefix)
+    transaction = Transaction(journal)
     step = "start"
     try:
         with transaction, events.progress() as progress:
             if target.install_root and target.root is not None:
                 step = "miniforge"
                 _install_miniforge(target.root, locked.platform, transaction, events, progress)
+            journal.write("replace")
             if target.prefix.exists() and any(target.prefix.iterdir()):
+                _recheck_owner(target.prefix, options.force)
                 aside = transaction.move_aside(target.prefix)
                 events.step("replace", "ok", f"moved the old environment aside to {aside} until setup finishes")
             transaction.create_dir(target.prefix)
+            journal.mark_building()
 
             step = "conda"
+            journal.write(step)
             from tfm1.setup.conda_layer import install_conda_layer
 
             events.step("conda", "started", f"installing {len(locked.conda)} conda packages into {target.prefix}")
@@ -46,6 +54,7 @@ def install(
 
             if locked.pip:
                 step = "pip"
+                journal.write(step)
                 from tfm1.setup.pip_layer import install_pip_layer
 
                 task = progress.add_task(f"pip packages ({len(locked.pip)})", total=None)
@@ -60,8 +69,18 @@ def install(
                 )
 
             step = "receipt"
-            receipt = Receipt(profile, str(locked.path), locked.sha256, locked.platform, locked.packages(), now())
+            journal.write(step)
+            receipt = Receipt(
+                profile,
+                str(locked.path),
+                locked.sha256,
+                locked.platform,
+                locked.packages(),
+                now(),
+                prefix=real_prefix(target.prefix),
+            )
             path = write_receipt(target.prefix, receipt)
+            (target.prefix / BUILDING).unlink(missing_ok=True)
             events.step("receipt", "ok", f"receipt written: {path}", path=str(path))
     except KeyboardInterrupt:
         undone = _undone(transaction)
@@ -84,9 +103,40 @@ def install(
             f"setup failed during the {step} step: {type(error).__name__}: {error}. {undone}.",
             _fix("re-run tfm1 setup; if it fails again, report it with this message", transaction),
         ) from None
+    if transaction.cleanup_interrupted is not None:
+        left = transaction.cleanup_interrupted
+        events.step("cleanup", "failed", f"interrupted while deleting the replaced environment {left}", path=str(left))
+        raise Tfm1Error(
+            f"setup finished: {target.prefix} is complete, but it was interrupted while deleting the environment it "
+            f"replaced; what is left of that is at {left}",
+            f"the next tfm1 setup or remove of {shlex.quote(str(target.prefix))} finishes deleting it "
+            f"(or delete {shlex.quote(str(left))} yourself)",
+            ExitCode.INTERRUPTED,
+        )
+    if transaction.interrupted_late:
+        raise Tfm1Error(
+            f"setup finished: {target.prefix} is complete; it was interrupted only while tidying up",
+            f"nothing to undo; tfm1 verify --prefix {shlex.quote(str(target.prefix))} checks it",
+            ExitCode.INTERRUPTED,
+        )
     for failure, leftover in zip(transaction.failures, transaction.leftovers, strict=False):
         # The new environment is complete; only the old one stayed behind.
         events.step("replace", "warning", f"{failure}; delete it yourself", path=str(leftover))
+
+
+def _recheck_owner(prefix: Path, force: bool) -> None:
+    """Right before the prefix is moved aside: it must still be what was checked (this run holds its lock, but a
+    user or another tool does not take it)."""
+    refuse_protected(prefix, "replace")
+    if force:
+        return
+    receipt = read_receipt(prefix)
+    reason = "it has no receipt" if receipt is None else distrust(receipt, prefix)
+    if reason is not None:
+        raise Tfm1Error(
+            f"{prefix} changed while setup was preparing and is no longer one tfm1 made ({reason})",
+            "check what is there; pass --force to replace it anyway (it is put back if setup fails)",
+        )
 
 
 def _undone(transaction: Transaction) -> str:

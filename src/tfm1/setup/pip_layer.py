@@ -16,6 +16,7 @@ from pathlib import Path
 
 from tfm1.errors import Tfm1Error, UsageError
 from tfm1.lockfile import PipWheel
+from tfm1.setup.children import child_options
 
 INSTALLERS = ("uv", "pip")
 
@@ -100,6 +101,7 @@ def install_pip_layer(wheels: list[PipWheel], python: Path, installer: str | Non
             text=True,
             env=environment,
             check=False,
+            **child_options(),  # the child dies with tfm1, even by SIGKILL
         )
     if result.returncode != 0:
         raise Tfm1Error(

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tfm1.errors import ExitCode, Tfm1Error, UsageError
-from tfm1.receipt import Receipt, read_receipt
+from tfm1.receipt import Receipt, distrust, read_receipt
 from tfm1.setup.events import Events
 from tfm1.setup.names import check_env_name, is_conda_root
 
@@ -106,12 +106,15 @@ def check_existing(target: SetupTarget, options: SetupOptions, lock_sha256: str)
     if not prefix.exists() and not prefix.is_symlink():
         return None
     receipt = read_receipt(prefix)
-    if receipt is None:
+    reason = "it has no receipt" if receipt is None else distrust(receipt, prefix)
+    if receipt is not None and not receipt.prefix and receipt.lockfile_sha256 == lock_sha256 and not options.force:
+        return receipt  # an older tfm1's receipt: trusted to say "up to date", which changes nothing
+    if reason is not None or receipt is None:
         if prefix.is_dir() and not any(prefix.iterdir()):
             return None
         if not options.force:
             raise Tfm1Error(
-                f"{prefix} already exists and was not made by tfm1 (it has no receipt)",
+                f"{prefix} already exists and was not made by tfm1 ({reason})",
                 "choose another --name or --prefix, or pass --force to replace it (it is put back if setup fails)",
             )
         return None
@@ -146,14 +149,48 @@ def run_setup(options: SetupOptions, events: Events) -> int:
 
 def _run(options: SetupOptions, events: Events) -> int:
     from tfm1.host import live_host
-    from tfm1.lockfile import file_sha256, read_lock
+    from tfm1.lockfile import file_sha256
     from tfm1.setup.miniforge import host_platform
+    from tfm1.setup.protected import refuse_protected
 
     lockfile, profile = resolve_lockfile(options)
     lock_sha256 = file_sha256(lockfile)
     host = live_host()
     platform_name = host_platform(host)
     target = resolve_target(options, host, platform_name, events)
+    refuse_protected(target.prefix, "replace")
+    if options.dry_run:
+        return _prepare(options, events, lockfile, profile, lock_sha256, host, platform_name, target)
+    from tfm1.setup.prefix_lock import lock_prefix
+    from tfm1.setup.recover import recover
+
+    # Held from the first look at the prefix to the last change: a second run on it stops at once.
+    with lock_prefix(target.prefix, "setup", target.root, target.install_root):
+        recover(target.prefix, events)
+        return _prepare(options, events, lockfile, profile, lock_sha256, host, platform_name, target)
+
+
+def _prepare(
+    options: SetupOptions,
+    events: Events,
+    lockfile: Path,
+    profile: str,
+    lock_sha256: str,
+    host: Any,
+    platform_name: str,
+    target: SetupTarget,
+) -> int:
+    from tfm1.lockfile import read_lock
+
+    if options.dry_run:
+        from tfm1.setup.journal import read_journal
+
+        if read_journal(target.prefix) is not None:
+            events.step(
+                "recover",
+                "warning",
+                f"an interrupted tfm1 run left a journal beside {target.prefix}: a real run repairs it first",
+            )
     done = check_existing(target, options, lock_sha256)
     if done is not None and options.kernel and done.kernel is None:
         from tfm1.setup.kernel import finish_kernel, plan_kernel
