@@ -42,6 +42,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="stop the checks after S seconds (default: %(default)g)",
     )
     parser.add_argument(
+        "--expect-gpu",
+        choices=("auto", "yes", "no"),
+        default="auto",
+        help="yes: a GPU must be listed and pass; no: none needed (the checks run on the CPU, the Metal plugin must "
+        "still load); auto (default): a listed GPU must pass, and one must be listed on a bare-metal Apple-silicon "
+        "Mac with tensorflow-metal",
+    )
+    parser.add_argument(
         "--dataset",
         choices=("synthetic", "mnist"),
         default="synthetic",
@@ -68,7 +76,12 @@ def run(args: argparse.Namespace) -> int:
             status.update(f"Checking TensorFlow in {target.python}: {what}")
 
         result = run_checks(
-            target.python, quick=args.quick, timeout=args.timeout, dataset=args.dataset, progress=progress
+            target.python,
+            quick=args.quick,
+            timeout=args.timeout,
+            dataset=args.dataset,
+            expect_gpu=args.expect_gpu,
+            progress=progress,
         )
     if args.json:
         document = result.to_json()
