@@ -145,7 +145,7 @@ def import_tensorflow() -> Json:
 
 def devices(tf: Any, hide_gpu: bool) -> Json:
     gpus = tf.config.list_physical_devices("GPU")
-    out = {"cpu": [d.name for d in tf.config.list_physical_devices("CPU")], "gpu": [d.name for d in gpus]}
+    out: Json = {"cpu": [d.name for d in tf.config.list_physical_devices("CPU")], "gpu": [d.name for d in gpus]}
     if hide_gpu and gpus:
         # Before any op runs: the later checks then place everything on the CPU, which is what they prove.
         tf.config.set_visible_devices([], "GPU")
