@@ -455,7 +455,16 @@ show_plan() {
     else
         say "  - use the arm64 conda installation in $(tilde "$miniforge_root") (Python $miniforge_python_version)"
     fi
-    if [ -n "$tfm1_version" ]; then
+    replace_venv=0
+    if [ -n "$tfm1_version" ] && [ -z "$package" ] && [ -n "$RELEASE_VERSION" ] &&
+        [ "$tfm1_version" != "tfm1 $RELEASE_VERSION" ]; then
+        # A release's installer installs its own tfm1, also over another one it made before.
+        receipt_has venv "$venv" ||
+            die "$venv runs $tfm1_version, not this release's tfm1 $RELEASE_VERSION, and was not made by this installer" \
+                "move it away, then run the installer again"
+        replace_venv=1
+        say "  - replace $(tilde "$venv") ($tfm1_version) with a new one and pip install $package_label into it"
+    elif [ -n "$tfm1_version" ]; then
         say "  - keep tfm1 in $(tilde "$venv") ($tfm1_version)"
     elif [ -e "$venv" ] && ! receipt_has venv "$venv"; then
         die "$venv exists, does not run tfm1 and was not made by this installer" \
@@ -576,13 +585,17 @@ install_miniforge() {
 }
 
 install_tfm1() {
-    if [ -n "$tfm1_version" ]; then
+    if [ -n "$tfm1_version" ] && [ "$replace_venv" = 0 ]; then
         say "==> tfm1 is already installed in $(tilde "$venv") ($tfm1_version); kept as it is"
         return 0
     fi
     if [ -e "$venv" ]; then
         # Only one this installer made gets here (show_plan stops on any other).
-        say "==> $(tilde "$venv") does not run tfm1; making it again"
+        if [ "$replace_venv" = 1 ]; then
+            say "==> Replacing $(tilde "$venv") ($tfm1_version)"
+        else
+            say "==> $(tilde "$venv") does not run tfm1; making it again"
+        fi
         rm -rf "$venv"
     fi
     say "==> Creating $(tilde "$venv") and installing $package_label"

@@ -14,7 +14,7 @@ import yaml
 from pytest_httpserver import HTTPServer
 
 import tfm1
-from tests.support.bootstrap_sandbox import INSTALL_SH, REPO, Mac, Sandbox, build_probe_wheel
+from tests.support.bootstrap_sandbox import INSTALL_SH, REPO, SHELLS, Mac, Sandbox, build_probe_wheel, shell_argv
 from tests.support.locked_wheels import locked_wheels, parse_pinned
 from tests.support.pypi_index import PackageIndex, build_index
 
@@ -174,3 +174,28 @@ def test_a_package_name_in_tfm1_package_is_refused(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "TFM1_PACKAGE must be a wheel, a directory or a URL" in result.stderr
     assert sandbox.home_files() == set()
+
+
+@pytest.mark.network
+@pytest.mark.slow
+def test_a_release_s_installer_replaces_another_tfm1_it_installed(
+    release_mac: tuple[Mac, PackageIndex], dist: Path
+) -> None:
+    mac, _ = release_mac
+    probe = build_probe_wheel()
+    first = mac.sandbox.run("--yes", env={"TFM1_PACKAGE": mac.server.url_for(f"/wheels/{probe.name}")})
+    assert first.returncode == 0, first.stderr
+    receipt = mac.sandbox.receipt()
+    result = mac.sandbox.run("--yes", "--no-verify", "--profile", "no-such-profile", script=dist / "install.sh")
+    assert "replace ~/.tfm1/venv (tfm1 0.0.1 (hand-over probe)) with a new one" in result.stdout
+    assert f"==> tfm1 is ready: ~/.tfm1/bin/tfm1 (tfm1 {VERSION})" in result.stdout, result.stderr
+    assert mac.sandbox.receipt() == receipt
+
+
+def test_the_stamped_install_sh_is_clean_posix_sh(dist: Path) -> None:
+    shellcheck = Path(sys.executable).parent / "shellcheck"
+    done = subprocess.run([str(shellcheck), "-s", "sh", str(dist / "install.sh")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout
+    for shell in SHELLS:
+        parsed = subprocess.run([*shell_argv(shell), "-n", str(dist / "install.sh")], capture_output=True, text=True)
+        assert parsed.returncode == 0 and parsed.stderr == "", (shell, parsed.stderr)
