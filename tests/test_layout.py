@@ -24,6 +24,7 @@ RANK = {
     "lockfile": 9,
     "pypi": 9,
     "receipt": 9,
+    "kernelspec": 9,
     "inspect": 10,
     "host": 11,
 }

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -62,6 +64,25 @@ def test_conda_lock_parses_it_with_every_platform(profile: Profile) -> None:
     for platform in profile.platforms:
         managers = {p.manager for p in parsed.package if platform in p.platform}
         assert managers == {"conda", "pip"}, platform
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("profile", PROFILES, ids=IDS)
+def test_conda_lock_render_reads_it_for_every_platform(profile: Profile, tmp_path: Path) -> None:
+    """conda-lock's own CLI (what its users run before `conda-lock install`) renders every platform of the lock."""
+    conda_lock = Path(sys.executable).parent / "conda-lock"
+    done = subprocess.run(
+        [str(conda_lock), "render", "--kind", "explicit", "--filename-template", "render-{platform}.lock",
+         str(profile.lockfile)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lock = read_lockfile(profile.lockfile)
+    for platform in profile.platforms:
+        rendered = (tmp_path / f"render-{platform}.lock").read_text().splitlines()
+        assert "@EXPLICIT" in rendered
+        urls = [line for line in rendered if line.startswith("https://")]
+        assert len(urls) == len(lock.for_platform(platform, "conda")) and all("#" in url for url in urls)
 
 
 @pytest.mark.parametrize("profile", PROFILES, ids=IDS)

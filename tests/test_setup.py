@@ -7,6 +7,7 @@ package caches (`TFM1_CACHE_DIR`, `UV_CACHE_DIR`) and runs the real `python -m t
 from __future__ import annotations
 
 import json
+import resource
 import shutil
 import signal
 import subprocess
@@ -458,3 +459,25 @@ def test_setup_called_in_process_returns(world: World, monkeypatch: pytest.Monke
     assert code == 0
     assert "rattler" in sys.modules  # the dry run read the lockfile with rattler, and still came back here
     assert not world.prefix.exists()
+
+
+def test_setup_links_with_a_low_open_files_limit(world: World) -> None:
+    """A shell with a low `ulimit -n` (macOS starts at 256): setup raises its soft limit before rattler runs. With 14
+    open files rattler fails ("Too many open files (os error 24)" opening its package cache) unless it is raised."""
+    soft, hard = 14, resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+
+    def low_limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+    command = ["setup", "--lockfile", str(world.lock), "--prefix", str(world.prefix), "--yes", "--no-verify"]
+    result = subprocess.run(
+        [sys.executable, "-m", "tfm1", *command],
+        env=world.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=low_limit,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (world.prefix / "etc" / "tfm1" / "receipt.json").is_file()

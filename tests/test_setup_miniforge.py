@@ -90,6 +90,15 @@ def test_miniforge_is_installed_then_reused_and_env_removed_by_name(world: World
         assert again.returncode == 0, again.stderr
         assert "already set up" in again.stdout
         assert len(server.requests) == 1
+        # Miniforge was installed with -b and no startup file was edited: a new zsh has no `conda activate`.
+        hint = world.setup("--name", "tf", **env, SHELL="/bin/zsh")
+        assert f"  source {home}/miniforge3/bin/activate tf\n" in hint.stdout
+        assert f"(for `conda activate tf` in new terminals: {home}/miniforge3/bin/conda init zsh)" in hint.stdout
+        # A shell with this root's conda hook loaded (it exports CONDA_SHLVL and CONDA_EXE) has `conda activate`.
+        conda_exe = str(home / "miniforge3" / "bin" / "conda")
+        hooked = world.setup("--name", "tf", "--json", **env, CONDA_SHLVL="1", CONDA_EXE=conda_exe)
+        done = json.loads(hooked.stdout.splitlines()[-1])
+        assert (done["activate"], done["shell_hint"]) == ("conda activate tf", None)
 
         removed = tfm1("remove", "--name", "tf", "--yes", env=world.env)
         assert removed.returncode == 0, removed.stderr

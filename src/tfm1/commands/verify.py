@@ -47,6 +47,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="stop the checks after S seconds (default: %(default)g)",
     )
     parser.add_argument(
+        "--expect-gpu",
+        choices=("auto", "yes", "no"),
+        default="auto",
+        help="yes: a GPU must be listed and pass; no: none needed (the checks run on the CPU, the Metal plugin must "
+        "still load); auto (default): a listed GPU must pass, and one must be listed on a bare-metal Apple-silicon "
+        "Mac with tensorflow-metal",
+    )
+    parser.add_argument(
         "--dataset",
         choices=("synthetic", "mnist"),
         default="synthetic",
@@ -85,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
             quick=args.quick,
             timeout=args.timeout,
             dataset=args.dataset,
+            expect_gpu=args.expect_gpu,
             progress=progress,
             environ=environ,
         )

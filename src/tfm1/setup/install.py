@@ -161,7 +161,10 @@ def _fix(fix: str, transaction: Transaction) -> str:
     if not transaction.leftovers:
         return fix
     paths = " ".join(shlex.quote(str(p)) for p in transaction.leftovers)
-    return f"delete {paths} yourself (check permissions and immutable flags with lsattr -R), then {fix}"
+    from tfm1.host import live_host
+    from tfm1.setup.hints import undeletable_hint
+
+    return f"delete {paths} yourself ({undeletable_hint(live_host())}), then {fix}"
 
 
 def _install_miniforge(root: Path, platform: str, transaction: Transaction, events: Events, progress: Progress) -> None:

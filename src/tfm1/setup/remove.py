@@ -99,10 +99,13 @@ def _remove(target: Path, yes: bool, events: Events) -> int:
     try:
         remove_tree(doomed)
     except OSError as error:
+        from tfm1.host import live_host
+        from tfm1.setup.hints import undeletable_hint
+
         where = f" ({error.filename})" if error.filename else ""
         raise Tfm1Error(
             f"could not delete all of {target}: {error.strerror or error}{where}; what is left is at {doomed}",
-            f"delete {shlex.quote(str(doomed))} yourself (check its permissions and immutable flags: lsattr -R)",
+            f"delete {shlex.quote(str(doomed))} yourself ({undeletable_hint(live_host())})",
         ) from None
     journal.discard()
     events.step("remove", "ok", f"removed {target}", prefix=str(target))

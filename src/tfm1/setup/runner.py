@@ -47,11 +47,6 @@ class SetupTarget:
     def python(self) -> Path:
         return self.prefix / "bin" / "python"
 
-    def activate(self) -> str:
-        if self.root is not None and self.prefix.parent == self.root / "envs":
-            return f"conda activate {self.prefix.name}"
-        return f"conda activate {shlex.quote(str(self.prefix))}"
-
 
 def resolve_lockfile(options: SetupOptions) -> tuple[Path, str]:
     if options.lockfile is not None:
@@ -139,6 +134,9 @@ def interactive(options: SetupOptions) -> bool:
 
 
 def run_setup(options: SetupOptions, events: Events) -> int:
+    from tfm1.setup.open_files import raise_open_files_limit
+
+    raise_open_files_limit()  # before rattler runs: it reads the lock and links packages with many files open
     try:
         return _run(options, events)
     except Tfm1Error as error:
@@ -237,9 +235,8 @@ def _prepare(
     install(target, locked, profile, options, events)
     registered = finish_kernel(kernel, target.prefix, events)
     code = _verify(target, options, events, host if registered else None)
-    if options.init_shell and target.root is not None:
-        _init_shell(target.root, events)
-    _next_steps(target, events)
+    initialised = options.init_shell and target.root is not None and _init_shell(target.root, events)
+    _next_steps(target, events, initialised)
     return code
 
 
@@ -359,24 +356,29 @@ def _verify(target: SetupTarget, options: SetupOptions, events: Events, kernel_h
     return ExitCode.FAILED
 
 
-def _init_shell(root: Path, events: Events) -> None:
+def _init_shell(root: Path, events: Events) -> bool:
     import subprocess
 
     shell = Path(os.environ.get("SHELL", "zsh")).name
     conda = root / "condabin" / "conda"
     if not conda.exists():
         events.step("init-shell", "warning", f"no {conda}: shell not initialised")
-        return
+        return False
     result = subprocess.run([str(conda), "init", shell], stdin=subprocess.DEVNULL, capture_output=True, check=False)
     status = "ok" if result.returncode == 0 else "warning"
     events.step("init-shell", status, f"conda init {shell}: exit {result.returncode}")
+    return result.returncode == 0
 
 
-def _next_steps(target: SetupTarget, events: Events) -> None:
-    events.step("done", "ok", prefix=str(target.prefix), python=str(target.python), activate=target.activate())
+def _next_steps(target: SetupTarget, events: Events, shell_initialised: bool = False) -> None:
+    from tfm1.setup.hints import activation, conda_shell_ready
+
+    ready = shell_initialised or conda_shell_ready(target.root)
+    command, note = activation(target.prefix, target.root, ready)
+    events.step("done", "ok", prefix=str(target.prefix), python=str(target.python), activate=command, shell_hint=note)
     events.say(
         "\nTo start using it:\n"
-        f"  {target.activate()}\n"
+        f"  {command}" + (f"\n  ({note})" if note else "") + "\n"
         f"  {shlex.quote(str(target.python))} -c 'import tensorflow as tf; print(tf.config.list_physical_devices())'"
     )
 
