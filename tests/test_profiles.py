@@ -110,9 +110,9 @@ def test_a_yaml_error_in_environment_yml_is_one_line_with_its_position(tmp_path:
     for command in (("lock", "--check"), ("profiles",)):
         result = tfm1(*command, "--envs", str(tmp_path / "envs"))
         assert result.returncode == 1
-        (line,) = result.stderr.splitlines()
+        (line, fix) = result.stderr.splitlines()
         assert line.startswith(f"tfm1: error: {folder / 'environment.yml'} is not valid YAML: ")
-        assert " at line 2, column 10 Fix: fix the file's YAML" in line
+        assert " at line 2, column 10" in line and fix.startswith("  fix: fix the file's YAML")
 
 
 @pytest.mark.parametrize("command", [("lock", "--check"), ("lock",), ("profiles",)])
@@ -120,8 +120,8 @@ def test_a_missing_envs_folder_is_a_usage_error(tmp_path: Path, command: tuple[s
     result = tfm1(*command, "--envs", str(tmp_path / "nope"))
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        f"tfm1: error: no profiles folder at {tmp_path / 'nope'} "
-        "Fix: pass --envs a folder holding <profile>/environment.yml"
+        f"tfm1: error: no profiles folder at {tmp_path / 'nope'}.",
+        "  fix: pass --envs a folder holding <profile>/environment.yml",
     ]
 
 
@@ -146,11 +146,11 @@ def test_lock_refuses_to_rewrite_the_profiles_inside_an_installed_package(tmp_pa
     for args in (("lock", "--no-linkage"), ("lock", "--pip-only", "--envs", str(packaged / ".." / "envs"))):
         result = run(*args)
         assert result.returncode == 2, result.stderr
-        (line,) = result.stderr.splitlines()
+        (line, fix) = result.stderr.splitlines()
         assert (
             line.startswith("tfm1: error: ") and "is the copy of the profiles inside the installed tfm1 package" in line
         )
-        assert line.endswith("and pass --envs DIR, e.g. `tfm1 lock --envs ./envs`")
+        assert fix.endswith("and pass --envs DIR, e.g. `tfm1 lock --envs ./envs`")
     assert {p: p.read_bytes() for p in packaged.rglob("*.yml")} == before
     checked = run("lock", "--check", "--profile", "metal")  # reading them is fine
     assert checked.returncode == 0, checked.stdout + checked.stderr

@@ -69,10 +69,22 @@ class Profile:
 
 
 def envs_dir() -> Path:
-    """The folder that holds the profiles: the checkout's `envs/`, else the one inside the package."""
+    """The folder that holds the profiles: `./envs` when it holds profiles (an installed tfm1 run from a
+    checkout reads the checkout's), else the source checkout's `envs/`, else the copy inside the package."""
+    here = Path("envs")
+    if any(here.glob(f"*/{ENVIRONMENT_FILE}")):
+        return here.absolute()
     if _CHECKOUT_ENVS.is_dir():
         return _CHECKOUT_ENVS
     return _PACKAGED_ENVS
+
+
+def profile_names(root: Path | None = None) -> list[str]:
+    """The profiles' names under `root` (default: `envs_dir()`), the default first, without reading them."""
+    base = root or envs_dir()
+    names = sorted(p.parent.name for p in base.glob(f"*/{ENVIRONMENT_FILE}"))
+    names.sort(key=lambda name: name != DEFAULT_PROFILE)
+    return names
 
 
 def inside_package(folder: Path) -> bool:
@@ -98,9 +110,7 @@ def list_profiles(root: Path | None = None) -> list[Profile]:
         if root is not None:
             raise UsageError(f"no profiles folder at {root}", "pass --envs a folder holding <profile>/environment.yml")
         raise Tfm1Error(f"no profiles folder at {base}", "reinstall tfm1, or pass --envs DIR")
-    names = sorted(p.parent.name for p in base.glob(f"*/{ENVIRONMENT_FILE}"))
-    names.sort(key=lambda name: name != DEFAULT_PROFILE)
-    return [load_profile(base / name) for name in names]
+    return [load_profile(base / name) for name in profile_names(base)]
 
 
 def get_profile(name: str, root: Path | None = None) -> Profile:

@@ -27,17 +27,17 @@ class Events:
     @property
     def out(self) -> Console:
         if self._out is None:
-            from rich.console import Console
+            from tfm1.commands.common import console
 
-            self._out = Console(highlight=False, soft_wrap=True)
+            self._out = console(soft_wrap=True)
         return self._out
 
     @property
     def err(self) -> Console:
         if self._err is None:
-            from rich.console import Console
+            from tfm1.commands.common import console
 
-            self._err = Console(stderr=True, highlight=False, soft_wrap=True)
+            self._err = console(stderr=True, soft_wrap=True)
         return self._err
 
     def step(self, step: str, status: str, message: str = "", **fields: Any) -> None:
