@@ -176,3 +176,88 @@ def test_closed_stdout_is_not_a_traceback() -> None:
     command = f"{sys.executable} -m tfm1 doctor --json | head -c 1 >/dev/null"
     result = subprocess.run(["sh", "-c", command], capture_output=True, text=True, check=False)
     assert "Traceback" not in result.stderr
+
+
+# --- the typer command layer: usage errors, mutual exclusion, errors, the console ------------------------------
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_bad_option_is_a_usage_error_with_that_commands_usage(command: str) -> None:
+    result = tfm1(command, "--no-such-option")
+    assert result.returncode == 2
+    assert f"Usage: tfm1 {command} [OPTIONS]" in result.stderr and "No such option: --no-such-option" in result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_no_command_prints_the_help() -> None:
+    bare = tfm1()
+    assert bare.returncode == 2
+    assert "Usage: tfm1 [OPTIONS] COMMAND" in bare.stdout + bare.stderr
+    assert all(command in bare.stdout + bare.stderr for command in COMMANDS)
+
+
+@pytest.mark.parametrize(
+    ("argv", "first", "second"),
+    [
+        (("doctor", "--snapshot", "a.json", "--save-snapshot", "b.json"), "--snapshot", "--save-snapshot"),
+        (("setup", "--name", "tf", "--prefix", "/tmp/tf"), "--name", "--prefix"),
+        (("remove", "--name", "tf", "--prefix", "/tmp/tf"), "--name", "--prefix"),
+        (("verify", "--name", "tf", "--python", "python3"), "--name", "--python"),
+        (("verify", "--prefix", "/tmp/tf", "--python", "python3"), "--prefix", "--python"),
+    ],
+)
+def test_options_that_exclude_each_other_are_a_usage_error_naming_both(
+    argv: tuple[str, ...], first: str, second: str
+) -> None:
+    result = tfm1(*argv)
+    assert result.returncode == 2
+    assert f"{first} and {second} cannot be used together" in result.stderr
+    assert f"Usage: tfm1 {argv[0]} [OPTIONS]" in result.stderr
+
+
+def test_remove_needs_a_name_or_a_prefix() -> None:
+    result = tfm1("remove")
+    assert result.returncode == 2 and "--name N or --prefix PATH" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["verify", "remove"])
+def test_an_environment_name_that_matches_nothing_is_exit_2_for_every_command(tmp_path: Path, command: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CONDA", "VIRTUAL_ENV"))}
+    result = tfm1(
+        command,
+        "--name",
+        "nosuchenv",
+        "--yes" if command == "remove" else "--quick",
+        env={**env, "HOME": str(tmp_path)},
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "tfm1: error: --name nosuchenv: no conda environment of that name was found.",
+        "  fix: list them with `conda env list`, or give --prefix PATH",
+    ]
+
+
+def test_a_bad_value_is_a_usage_error_naming_the_option() -> None:
+    for argv, message in (
+        (("verify", "--timeout", "0"), "must be more than 0"),
+        (("verify", "--dataset", "cifar"), "'cifar' is not one of 'synthetic', 'mnist'"),
+    ):
+        result = tfm1(*argv)
+        assert result.returncode == 2 and message in result.stderr and "Usage: tfm1 verify" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variables", "colour", "any_escape"),
+    [
+        ({}, False, False),  # not a terminal
+        ({"FORCE_COLOR": "1"}, True, True),
+        ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, False, True),  # bold stays: NO_COLOR is about colour
+        ({"FORCE_COLOR": "1", "TERM": "dumb"}, False, False),
+    ],
+)
+def test_the_console_honours_the_colour_variables(variables: dict[str, str], colour: bool, any_escape: bool) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "NO_COLOR", "TERM")}
+    result = tfm1("matrix", "--tf", "2.19.1", "--metal", "1.2.0", env={**env, **variables})
+    assert result.returncode == 0
+    assert ("\x1b[32m" in result.stdout) == colour  # "works" in green
+    assert ("\x1b[" in result.stdout) == any_escape

@@ -162,3 +162,26 @@ def test_lock_refuses_to_rewrite_the_profiles_inside_an_installed_package(tmp_pa
     environment.write_text(environment.read_text().replace("tensorflow==2.19.1", "tensorflow==2.21.0"))
     refused = run("lock", "--envs", str(copy))
     assert refused.returncode == 1 and "metal: refused" in refused.stdout, refused.stdout + refused.stderr
+
+
+def test_profiles_fit_80_columns() -> None:
+    result = tfm1("profiles", env={**os.environ, "COLUMNS": "80"})
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert len(lines) <= 20, result.stdout  # a table and one paragraph per profile, not a wrapped grid
+    assert "2.15.0" in result.stdout and "(tensorflow-macos)" in result.stdout and "…" not in result.stdout
+
+
+def test_the_envs_folder_of_the_current_directory_is_read_and_named(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "envs" / "cpu", tmp_path / "envs" / "cpu")
+    code, data = tfm1_json("profiles", cwd=tmp_path)
+    assert code == 0 and data["envs"] == str(tmp_path / "envs")
+    assert [row["name"] for row in data["profiles"]] == ["cpu"]
+    shown = tfm1("profiles", cwd=tmp_path)
+    assert f"Profiles in {tmp_path / 'envs'} " in shown.stdout
+    checked = tfm1("lock", "--check", cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout.splitlines()[0] == f"profiles: {tmp_path / 'envs'}"
+    code, data = tfm1_json("lock", "--check", cwd=tmp_path)
+    assert data["envs"] == str(tmp_path / "envs") and [p["profile"] for p in data["profiles"]] == ["cpu"]

@@ -113,6 +113,24 @@ def list_profiles(root: Path | None = None) -> list[Profile]:
     return [load_profile(base / name) for name in profile_names(base)]
 
 
+# What people call the conda platforms the profiles are locked for.
+PLATFORM_NAMES = {"osx-arm64": "Apple silicon Macs", "osx-64": "Intel Macs", "linux-64": "Linux x86_64"}
+
+
+def check_platform(profile: Profile, platform: str, root: Path | None = None) -> None:
+    """Refuse a profile that is not locked for `platform`, naming what it is for and the profiles that fit."""
+    if platform in profile.platforms:
+        return
+    made_for = ", ".join(f"{PLATFORM_NAMES.get(p, p)} ({p})" for p in profile.platforms) or "no platform"
+    fitting = [p.name for p in list_profiles(root) if platform in p.platforms]
+    here = f"{PLATFORM_NAMES.get(platform, platform)} ({platform})"
+    if fitting:
+        fix = "choose one made for this machine: " + ", ".join(f"tfm1 setup --profile {name}" for name in fitting)
+    else:
+        fix = f"none is locked for {platform}: add it to a profile's environment.yml `platforms` and run tfm1 lock"
+    raise UsageError(f"profile {profile.name} is for {made_for}, not for this machine: {here}", fix)
+
+
 def get_profile(name: str, root: Path | None = None) -> Profile:
     base = root or envs_dir()
     folder = base / name

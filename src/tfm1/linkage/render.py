@@ -32,16 +32,20 @@ def render_data_grid(rows: list[dict[str, Any]], tensorflow: list[str], metal: l
         cells = [r for r in rows if r["tensorflow"] == tf]
         table.add_row(tf, *(f"[{STATUS_STYLES[str(r['status'])]}]{r['status']}[/]" for r in cells))
     console.print(table)
-    console.print(
-        "Legend: " + "; ".join(f"[{STATUS_STYLES[status]}]{status}[/] = {text}" for status, text in LEGEND.items())
-    )
+    console.print("Legend:")
+    for status, text in LEGEND.items():
+        console.print(f"  [{STATUS_STYLES[status]}]{status:<10}[/] {text}")
+    why = Table.grid(padding=(0, 1))
+    why.add_column(no_wrap=True)
+    why.add_column()
     for row in rows:
         if row["status"] != "works":
             style = STATUS_STYLES[str(row["status"])]
-            console.print(
-                f"  {row['tensorflow']} + metal {row['tensorflow_metal']}: [{style}]{row['status']}[/]: "
-                + escape(str(row["reason"]))
-            )
+            pair = f"  {row['tensorflow']} + metal {row['tensorflow_metal']}:"
+            why.add_row(pair, f"[{style}]{row['status']}[/]: " + escape(str(row["reason"])))
+    if why.row_count:
+        console.print("Why:")
+        console.print(why)
     console.print("Prove it from the binaries: tfm1 matrix --verify")
 
 
