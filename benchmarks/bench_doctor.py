@@ -28,13 +28,12 @@ def commands() -> dict[str, list[str]]:
     tfm1 = [str(script)] if script.exists() else [sys.executable, "-m", "tfm1"]
     return {
         "python -c pass": [sys.executable, "-c", "pass"],
+        # Imported as the console script imports tfm1.cli (from bytecode), not run as a script (compiled each run).
         "floor: typer app, doctor's options": [
             sys.executable,
-            str(FLOOR),
-            "doctor",
-            "--snapshot",
-            str(SCENARIO),
-            "--json",
+            "-c",
+            f"import sys; sys.path.insert(0, {str(FLOOR.parent)!r}); from typer_floor import app; app()",
+            *("doctor", "--snapshot", str(SCENARIO), "--json"),
         ],
         "tfm1 --version": [*tfm1, "--version"],
         "tfm1 --help": [*tfm1, "--help"],

@@ -39,7 +39,6 @@ def complete_env_names(incomplete: str) -> Iterator[str]:
 
 def complete_profiles(incomplete: str) -> Iterator[str]:
     """`--profile` candidates: the profiles in the envs/ folder tfm1 would read."""
-    from tfm1.errors import Tfm1Error
     from tfm1.profiles import profile_names
 
     try:
@@ -130,6 +129,7 @@ def run(call: Callable[[], int]) -> NoReturn:
 
 
 def outcome(call: Callable[[], int]) -> int:
+    """The exit status of a command's domain call, with its Tfm1Error or Ctrl-C reported on stderr."""
     try:
         return int(call())
     except Tfm1Error as error:
