@@ -46,8 +46,8 @@ def lock(
 ) -> None:
     """Resolve each profile's environment.yml into envs/<profile>/conda-lock.yml: the conda layer (Python + pip)
     with py-rattler, the pip layer with uv, one wheel per package with its sha256 from PyPI. A lock with a
-    known-broken TensorFlow / tensorflow-metal pair is refused. An installed tfm1 reads the copy of envs/ inside
-    its package, which only --check may use: to lock, pass a copy of it.
+    known-broken TensorFlow / tensorflow-metal pair is refused. The profiles folder is printed first; the copy
+    inside an installed tfm1 may only be checked: to lock, pass a copy of it.
 
     Exit status: 0 all locks written or current, 1 a lock refused, failed or (with --check) stale or broken,
     2 bad usage.
