@@ -19,6 +19,7 @@ RANK = {
     "verify": 5,
     "doctor": 6,
     "linkage": 7,
+    "profiles_render": 7,  # `tfm1 profiles` output: reads profiles and their locks
     "profiles": 8,
     "compat": 9,
     "lockfile": 9,
@@ -28,7 +29,7 @@ RANK = {
     "inspect": 10,
     "host": 11,
 }
-BASE = 12  # errors, atomic, cache, download, macho, compat_data, version_range, miniforge_release
+BASE = 12  # errors, atomic, cache, download, macho, compat_data, version_range, miniforge_release, terminal
 UPWARD_ALLOWED = {("commands", "cli")}  # print_error; the command layer is being rebuilt with the typer CLI
 
 # The same file name in two packages, each doing that job for its own package.
@@ -40,6 +41,8 @@ SHARED_FILE_NAMES = {
     "result.py",  # linkage's verdict, verify's result
     "remove.py",  # commands/ is `tfm1 remove`, setup/ does the removal
     "profiles.py",  # commands/ is `tfm1 profiles`, tfm1/profiles.py reads them
+    "command.py",  # doctor/, lock/, linkage/, verify/: that command end to end, below its typer signature
+    "kernel.py",  # setup/ registers the Jupyter kernel, verify/ runs the checks through one
 }
 
 

@@ -159,5 +159,6 @@ def test_a_malformed_environment_file_is_one_error_line(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         f"tfm1: error: {envs / 'cpu' / 'environment.yml'}: the conda dependencies must pin exactly one Python minor "
-        "version, e.g. `python=3.12` Fix: see envs/metal/environment.yml for the expected shape"
+        "version, e.g. `python=3.12`.",
+        "  fix: see envs/metal/environment.yml for the expected shape",
     ]

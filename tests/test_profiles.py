@@ -111,9 +111,9 @@ def test_a_yaml_error_in_environment_yml_is_one_line_with_its_position(tmp_path:
     for command in (("lock", "--check"), ("profiles",)):
         result = tfm1(*command, "--envs", str(tmp_path / "envs"))
         assert result.returncode == 1
-        (line,) = result.stderr.splitlines()
+        (line, fix) = result.stderr.splitlines()
         assert line.startswith(f"tfm1: error: {folder / 'environment.yml'} is not valid YAML: ")
-        assert " at line 2, column 10 Fix: fix the file's YAML" in line
+        assert " at line 2, column 10" in line and fix.startswith("  fix: fix the file's YAML")
 
 
 @pytest.mark.parametrize("command", [("lock", "--check"), ("lock",), ("profiles",)])
@@ -121,8 +121,8 @@ def test_a_missing_envs_folder_is_a_usage_error(tmp_path: Path, command: tuple[s
     result = tfm1(*command, "--envs", str(tmp_path / "nope"))
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        f"tfm1: error: no profiles folder at {tmp_path / 'nope'} "
-        "Fix: pass --envs a folder holding <profile>/environment.yml"
+        f"tfm1: error: no profiles folder at {tmp_path / 'nope'}.",
+        "  fix: pass --envs a folder holding <profile>/environment.yml",
     ]
 
 
@@ -147,11 +147,11 @@ def test_lock_refuses_to_rewrite_the_profiles_inside_an_installed_package(tmp_pa
     for args in (("lock", "--no-linkage"), ("lock", "--pip-only", "--envs", str(packaged / ".." / "envs"))):
         result = run(*args)
         assert result.returncode == 2, result.stderr
-        (line,) = result.stderr.splitlines()
+        (line, fix) = result.stderr.splitlines()
         assert (
             line.startswith("tfm1: error: ") and "is the copy of the profiles inside the installed tfm1 package" in line
         )
-        assert line.endswith("and pass --envs DIR, e.g. `tfm1 lock --envs ./envs`")
+        assert fix.endswith("and pass --envs DIR, e.g. `tfm1 lock --envs ./envs`")
     assert {p: p.read_bytes() for p in packaged.rglob("*.yml")} == before
     checked = run("lock", "--check", "--profile", "metal")  # reading them is fine
     assert checked.returncode == 0, checked.stdout + checked.stderr
@@ -163,3 +163,26 @@ def test_lock_refuses_to_rewrite_the_profiles_inside_an_installed_package(tmp_pa
     environment.write_text(environment.read_text().replace("tensorflow==2.19.1", "tensorflow==2.21.0"))
     refused = run("lock", "--envs", str(copy))
     assert refused.returncode == 1 and "metal: refused" in refused.stdout, refused.stdout + refused.stderr
+
+
+def test_profiles_fit_80_columns() -> None:
+    result = tfm1("profiles", env={**os.environ, "COLUMNS": "80"})
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert len(lines) <= 20, result.stdout  # a table and one paragraph per profile, not a wrapped grid
+    assert "2.15.0" in result.stdout and "(tensorflow-macos)" in result.stdout and "…" not in result.stdout
+
+
+def test_the_envs_folder_of_the_current_directory_is_read_and_named(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "envs" / "cpu", tmp_path / "envs" / "cpu")
+    code, data = tfm1_json("profiles", cwd=tmp_path)
+    assert code == 0 and data["envs"] == str(tmp_path / "envs")
+    assert [row["name"] for row in data["profiles"]] == ["cpu"]
+    shown = tfm1("profiles", cwd=tmp_path)
+    assert f"Profiles in {tmp_path / 'envs'} " in shown.stdout
+    checked = tfm1("lock", "--check", cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout.splitlines()[0] == f"profiles: {tmp_path / 'envs'}"
+    code, data = tfm1_json("lock", "--check", cwd=tmp_path)
+    assert data["envs"] == str(tmp_path / "envs") and [p["profile"] for p in data["profiles"]] == ["cpu"]

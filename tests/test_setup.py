@@ -7,15 +7,18 @@ package caches (`TFM1_CACHE_DIR`, `UV_CACHE_DIR`) and runs the real `python -m t
 from __future__ import annotations
 
 import json
+import os
 import resource
 import shutil
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
+from tests.cli import tfm1 as run_tfm1
 from tests.support.conda_channel import PLACEHOLDER, build_package, host_subdir
 from tests.support.pypi_index import make_wheel
 from tests.support.setup_world import World, assert_no_prefix, can_hold, hold, release, tfm1
@@ -163,6 +166,7 @@ def test_tampered_wheel(world: World) -> None:
     result = world.setup()
     assert result.returncode == 1
     assert "installing the pip packages with uv failed" in result.stderr
+    assert "failed" not in result.stdout and "✗" not in result.stdout  # said once, by the error on stderr
     assert "hash" in result.stderr.lower()
     assert "Traceback" not in result.stderr
     assert_no_prefix(world)
@@ -267,7 +271,7 @@ def test_lock_without_the_host_platform(world: World) -> None:
     result = world.setup()
     assert result.returncode == 2
     assert f"no packages for this machine's platform {host_subdir()}" in result.stderr
-    assert "Fix:" in result.stderr
+    assert "\n  fix: " in result.stderr
     assert result.stdout == ""  # people get the one error line, nothing else
     assert not world.prefix.exists()
     as_json = world.setup("--json")
@@ -391,9 +395,9 @@ def test_interrupted_force_with_an_undeletable_file_still_restores_the_old_prefi
         assert process.returncode == 130, stderr
         assert stderr.startswith("tfm1: error: setup interrupted during the pip step; rolled back: restored ")
         assert f"could not remove {world.prefix} (" in stderr and f"what is left of it is at {failed}" in stderr
-        assert f"Fix: delete {failed} yourself" in stderr
+        assert f"  fix: delete {failed} yourself" in stderr
         assert "Traceback" not in stderr and "nothing was changed" not in stderr
-        assert len(stderr.strip().splitlines()) == 1
+        assert len(stderr.strip().splitlines()) == 2
         assert sorted(p.name for p in world.prefix.iterdir()) == ["precious.txt"]
         assert sorted(p.name for p in world.prefix.parent.iterdir()) == ["tf", failed.name]
     finally:
@@ -411,8 +415,10 @@ def test_remove_with_an_undeletable_file_is_one_line(world: World) -> None:
         assert result.returncode == 1, result.stderr
         assert leftover.name.startswith("tf.tfm1-removing-") and journal.name == ".tf.tfm1-journal"
         assert result.stderr.startswith(f"tfm1: error: could not delete all of {world.prefix}: ")
-        assert f"what is left is at {leftover}" in result.stderr and f"Fix: delete {leftover} yourself" in result.stderr
-        assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+        assert (
+            f"what is left is at {leftover}" in result.stderr and f"  fix: delete {leftover} yourself" in result.stderr
+        )
+        assert len(result.stderr.strip().splitlines()) == 2 and "Traceback" not in result.stderr
     finally:
         release(world.tmp / "envs")
     # Once the file can go, the next remove of that path finishes the job (the journal says where it was).
@@ -481,3 +487,41 @@ def test_setup_links_with_a_low_open_files_limit(world: World) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert (world.prefix / "etc" / "tfm1" / "receipt.json").is_file()
+
+
+def _profile(envs: Path, name: str, platform: str) -> None:
+    (envs / name).mkdir(parents=True)
+    (envs / name / "environment.yml").write_text(
+        f"name: {name}\ndescription: a test profile\nchannels: [conda-forge]\nplatforms: [{platform}]\n"
+        "dependencies:\n  - python=3.12\n  - pip\n",
+        encoding="utf-8",
+    )
+
+
+def test_a_profile_for_another_platform_names_the_profiles_that_fit(tmp_path: Path) -> None:
+    from tfm1.profiles import PLATFORM_NAMES
+
+    here = host_subdir()
+    other = "osx-arm64" if here != "osx-arm64" else "linux-64"
+    _profile(tmp_path / "envs", "metal", other)  # ./envs is the profiles folder when it holds profiles
+    _profile(tmp_path / "envs", "cpu", here)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CONDA", "VIRTUAL_ENV"))}
+    result = run_tfm1("setup", "--dry-run", env={**env, "HOME": str(tmp_path / "home")}, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines() == [
+        f"tfm1: error: profile metal is for {PLATFORM_NAMES[other]} ({other}), not for this machine: "
+        f"{PLATFORM_NAMES.get(here, here)} ({here}).",
+        "  fix: choose one made for this machine: tfm1 setup --profile cpu",
+    ]
+    assert result.stdout == "" and not (tmp_path / "home").exists()
+
+
+def test_a_dry_run_says_which_servers_it_could_not_reach(world: World) -> None:
+    unreachable = "http://127.0.0.1:9"  # the discard port: nothing listens, the connection is refused at once
+    world.lock.write_text(world.lock.read_text().replace(world.conda_server.url, unreachable))
+    result = world.setup("--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "files of unknown size" in result.stdout
+    assert "could not reach 127.0.0.1:9: the install downloads from there" in result.stdout
+    plan = next(json.loads(line) for line in world.setup("--dry-run", "--json").stdout.splitlines() if '"plan"' in line)
+    assert plan["unreachable"] == ["127.0.0.1:9"]

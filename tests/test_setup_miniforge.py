@@ -182,8 +182,8 @@ def test_a_foreign_root_where_miniforge_would_go_is_one_clear_refusal(world: Wor
     result = world.setup("--name", "tf")
     assert result.returncode == 1
     assert result.stderr == (
-        "tfm1: error: ~/miniforge3 is an x86_64 (osx-64) conda installation; tfm1 never uses or replaces it"
-        " Fix: move it away (mv ~/miniforge3 ~/miniforge3-x86) or pass --prefix PATH\n"
+        "tfm1: error: ~/miniforge3 is an x86_64 (osx-64) conda installation; tfm1 never uses or replaces it.\n"
+        "  fix: move it away (mv ~/miniforge3 ~/miniforge3-x86) or pass --prefix PATH\n"
     )
     assert result.stdout == ""  # no "leaving it alone" warning before the refusal
     assert sorted(p.name for p in intel.rglob("*")) == ["conda-meta", "python-3.9.7-h88f2d9e_1.json"]
@@ -201,7 +201,7 @@ def test_a_failing_installer_whose_root_cannot_be_deleted_keeps_its_own_error(wo
         assert result.stderr.startswith("tfm1: error: the Miniforge installer failed (exit 7): disk full. ")
         assert failed.name.startswith("miniforge3.tfm1-failed-")
         assert f"The rollback was incomplete: could not remove {home / 'miniforge3'} (" in result.stderr
-        assert f"Fix: delete {failed} yourself" in result.stderr and "re-run tfm1 setup" in result.stderr
+        assert f"  fix: delete {failed} yourself" in result.stderr and "re-run tfm1 setup" in result.stderr
         assert "Traceback" not in result.stderr and "nothing was changed" not in result.stderr
     finally:
         server.stop()

@@ -94,8 +94,8 @@ def test_cli_reports_a_bad_snapshot_in_one_line_with_exit_2(tmp_path: Path, cont
     result = tfm1("doctor", "--snapshot", str(path))
     assert result.returncode == 2
     assert result.stdout == ""
-    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
-    assert message in result.stderr and "Fix:" in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 2, result.stderr
+    assert message in result.stderr and "\n  fix: " in result.stderr and "Traceback" not in result.stderr
 
 
 def test_cli_missing_snapshot_file(tmp_path: Path) -> None:

@@ -364,9 +364,9 @@ def test_missing_interpreter_is_one_line_and_exit_2(tmp_path: Path, args: list[s
     done = tfm1("verify", *args, env=clean_env(tmp_path))
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1, done.stderr
+    assert len(lines) == 2, done.stderr
     assert lines[0].startswith(f"tfm1: error: {message}")
-    assert " Fix: " in lines[0]
+    assert lines[1].startswith("  fix: ")
 
 
 def test_a_file_that_cannot_be_executed_is_usage_error(tmp_path: Path) -> None:

@@ -84,7 +84,7 @@ def install(
             events.step("receipt", "ok", f"receipt written: {path}", path=str(path))
     except KeyboardInterrupt:
         undone = _undone(transaction)
-        events.step(step, "failed", f"interrupted; {undone}", **_rollback_fields(transaction))
+        events.failure(step, f"interrupted; {undone}", **_rollback_fields(transaction))
         raise Tfm1Error(
             f"setup interrupted during the {step} step; {undone}.",
             _fix("re-run tfm1 setup", transaction),
@@ -92,13 +92,13 @@ def install(
         ) from None
     except Tfm1Error as error:
         undone = _undone(transaction)
-        events.step(step, "failed", error.message, **_rollback_fields(transaction))
+        events.failure(step, error.message, **_rollback_fields(transaction))
         error.message = f"{error.message.rstrip('.')}. {undone[0].upper()}{undone[1:]}."
         error.fix = _fix(error.fix, transaction)
         raise
     except Exception as error:  # an unforeseen failure still gets the rollback and a one-line message
         undone = _undone(transaction)
-        events.step(step, "failed", str(error), **_rollback_fields(transaction))
+        events.failure(step, str(error), **_rollback_fields(transaction))
         raise Tfm1Error(
             f"setup failed during the {step} step: {type(error).__name__}: {error}. {undone}.",
             _fix("re-run tfm1 setup; if it fails again, report it with this message", transaction),

@@ -10,7 +10,7 @@ import os
 import shlex
 from pathlib import Path
 
-from tfm1.errors import ExitCode, Tfm1Error
+from tfm1.errors import ExitCode, Tfm1Error, UsageError
 from tfm1.receipt import distrust, read_receipt
 from tfm1.setup.events import Events
 from tfm1.setup.names import check_env_name, is_conda_root
@@ -28,7 +28,11 @@ def find_named(name: str) -> Path:
         return with_receipt[0]
     if matches:
         return matches[0]
-    raise Tfm1Error(f"no conda environment named {name!r} was found", "give its path with --prefix PATH")
+    # Exit 2, as for `tfm1 verify --name`: a name that matches nothing is unusable input, not a failed removal.
+    raise UsageError(
+        f"--name {name}: no conda environment of that name was found",
+        "list them with `conda env list`, or give --prefix PATH",
+    )
 
 
 def remove(name: str | None, prefix: Path | None, yes: bool, events: Events) -> int:
@@ -53,7 +57,7 @@ def _remove(target: Path, yes: bool, events: Events) -> int:
     from tfm1.setup.transaction import remove_tree
 
     if not target.exists():
-        raise Tfm1Error(f"{target} does not exist", "check the path (tfm1 setup prints it)")
+        raise UsageError(f"{target} does not exist", "check the path (tfm1 setup prints it)")
     if is_conda_root(target):
         raise Tfm1Error(
             f"{target} is a conda installation, not an environment: tfm1 never removes one",

@@ -141,7 +141,7 @@ def run_setup(options: SetupOptions, events: Events) -> int:
         return _run(options, events)
     except Tfm1Error as error:
         # The last JSON line says how the run ended, for tools that read only stdout.
-        events.step("setup", "failed", error.message, fix=error.fix, exit_code=int(error.exit_code))
+        events.failure("setup", error.message, fix=error.fix, exit_code=int(error.exit_code))
         raise
 
 
@@ -152,9 +152,15 @@ def _run(options: SetupOptions, events: Events) -> int:
     from tfm1.setup.protected import refuse_protected
 
     lockfile, profile = resolve_lockfile(options)
-    lock_sha256 = file_sha256(lockfile)
     host = live_host()
     platform_name = host_platform(host)
+    if options.lockfile is None:
+        from tfm1.profiles import check_platform, get_profile
+
+        # Before the lock is read: "the lock has no packages for linux-64" would send people to re-lock
+        # a profile that cannot exist for this machine (metal has no Linux wheels).
+        check_platform(get_profile(profile), platform_name)
+    lock_sha256 = file_sha256(lockfile)
     target = resolve_target(options, host, platform_name, events)
     refuse_protected(target.prefix, "replace")
     if options.dry_run:
@@ -271,7 +277,7 @@ def _plan(target: SetupTarget, locked: Any, profile: str, options: SetupOptions)
 
     existing = target.prefix.exists() and any(target.prefix.iterdir()) if target.prefix.is_dir() else False
     downloads = [str(r.url) for r in locked.conda] + [w.url for w in locked.pip]
-    known, unknown = total_size(downloads)
+    sizes = total_size(downloads)
     return {
         "profile": profile,
         "lockfile": str(locked.path),
@@ -283,8 +289,9 @@ def _plan(target: SetupTarget, locked: Any, profile: str, options: SetupOptions)
         "conda_packages": len(locked.conda),
         "pip_packages": len(locked.pip),
         "downloads": downloads,
-        "download_bytes": known,
-        "unknown_sizes": unknown,
+        "download_bytes": sizes.known,
+        "unknown_sizes": sizes.unknown,
+        "unreachable": sizes.unreachable,
         "verify": options.verify,
     }
 
@@ -314,6 +321,9 @@ def _show_plan(plan: dict[str, Any], events: Events) -> None:
         + " (files already in the package caches are not fetched again)",
         f"  then          {then}",
     ]
+    if plan["unreachable"]:
+        hosts = ", ".join(plan["unreachable"])
+        lines.append(f"[yellow]  could not reach {hosts}: the install downloads from there (offline, or a proxy?)[/]")
     events.say("\n".join(lines))
 
 

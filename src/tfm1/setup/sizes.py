@@ -11,6 +11,7 @@ import threading
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import NamedTuple
 
 
 class _Sizer:
@@ -41,11 +42,16 @@ class _Sizer:
         return int(length) if response.ok and length and length.isdigit() else None
 
 
-def total_size(urls: list[str], timeout: float = 3.0) -> tuple[int, int]:
-    """(bytes of the files whose size is known, how many files' sizes are unknown)."""
+class Sizes(NamedTuple):
+    known: int  # bytes of the files whose size is known
+    unknown: int  # how many files' sizes are unknown
+    unreachable: list[str]  # the hosts that did not answer at all (offline, a proxy, a dead mirror)
+
+
+def total_size(urls: list[str], timeout: float = 3.0) -> Sizes:
     if not urls:
-        return 0, 0
+        return Sizes(0, 0, [])
     sizer = _Sizer(timeout)
     with ThreadPoolExecutor(max_workers=min(16, len(urls))) as pool:
         sizes = list(pool.map(sizer.size, urls))
-    return sum(s for s in sizes if s is not None), sum(1 for s in sizes if s is None)
+    return Sizes(sum(s for s in sizes if s is not None), sum(1 for s in sizes if s is None), sorted(sizer.dead))
