@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.caches import cache_environment
+from tests.support.caches import UNSET, cache_environment
 from tests.support.setup_world import World, build_inputs, make_world
 
 
@@ -16,6 +16,8 @@ from tests.support.setup_world import World, build_inputs, make_world
 def test_caches() -> Iterator[None]:
     """In-process calls and every `tfm1` subprocess (they inherit os.environ) cache into the test cache."""
     with pytest.MonkeyPatch.context() as patch:
+        for name in UNSET:
+            patch.delenv(name, raising=False)
         for name, value in cache_environment().items():
             patch.setenv(name, value)
         yield
