@@ -30,7 +30,7 @@ RANK = {
     "host": 11,
 }
 BASE = 12  # errors, atomic, cache, download, macho, compat_data, version_range, miniforge_release, terminal
-UPWARD_ALLOWED = {("commands", "cli")}  # print_error; the command layer is being rebuilt with the typer CLI
+UPWARD_ALLOWED: set[tuple[str, str]] = set()  # none: the command layer imports nothing from cli
 
 # The same file name in two packages, each doing that job for its own package.
 SHARED_FILE_NAMES = {
