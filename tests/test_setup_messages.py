@@ -99,6 +99,25 @@ def test_a_full_cache_disk_says_so(world: World) -> None:
     assert_no_prefix(world)
 
 
+def test_a_cache_disk_that_fills_while_extracting_says_so(world: World) -> None:
+    archives = sum(p.path.stat().st_size for p in world.channel.packages)
+    result, left = _setup_on_tmpfs(world, world.tmp / "cache", f"size={archives + 256 * 1024}")
+    assert result.returncode == 1
+    line = _one_line(result.stderr)
+    assert "the disk is full: no space left to write " + str(world.tmp / "cache" / ".tfm1-staging-") in line
+    assert "network" not in line and "refusing" not in line
+    assert sorted(p.name for p in left.iterdir()) == ["downloads"]  # the staging folder is gone
+    assert_only_verified_downloads(left)
+
+
+def test_a_disk_error_told_only_in_a_library_message_is_recognised() -> None:
+    from tfm1.storage import storage_error_in
+
+    found = storage_error_in(RuntimeError("failed to link x: No space left on device (os error 28)"), "/env")
+    assert found is not None and found.message == "the disk is full: no space left to write /env"
+    assert storage_error_in(RuntimeError("connection reset by peer (os error 104)"), "/env") is None
+
+
 def test_a_full_environment_disk_says_so_and_leaves_no_debris(world: World) -> None:
     result, left = _setup_on_tmpfs(world, world.prefix.parent, "size=256k")
     assert result.returncode == 1

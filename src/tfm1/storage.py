@@ -31,3 +31,14 @@ def storage_error(error: OSError, path: Path | str | None = None) -> Tfm1Error:
             "make the folder writable (check its permissions and immutable flags) or choose another location",
         )
     return Tfm1Error(f"cannot write {where}: {error.strerror or error}", "check the path, then re-run")
+
+
+def storage_error_in(error: BaseException, path: Path | str) -> Tfm1Error | None:
+    """The disk error behind `error`, also when a Rust library (rattler) only says "(os error 28)" in its text."""
+    if isinstance(error, OSError) and isinstance(error.errno, int) and is_storage_error(error):
+        return storage_error(error, path)
+    text = " ".join(str(error).split())
+    for code in sorted(DISK_FULL | READ_ONLY):
+        if f"(os error {code})" in text:
+            return storage_error(OSError(code, text[:300]), path)
+    return None

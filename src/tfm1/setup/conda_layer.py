@@ -11,7 +11,6 @@ is written so that `conda` treats the prefix as one of its environments.
 
 from __future__ import annotations
 
-import errno
 import shutil
 import sys
 import tempfile
@@ -29,7 +28,7 @@ from tfm1.receipt import now
 from tfm1.redact import redact
 from tfm1.setup.package_check import Extracted, check_packages, refuse
 from tfm1.setup.store import Wanted, check_file_name, plain_name
-from tfm1.storage import is_storage_error, storage_error
+from tfm1.storage import storage_error, storage_error_in
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -92,10 +91,10 @@ def extract_and_check(records: list[RepoDataRecord], archives: list[Path], platf
         folder = staging / plain_name(cache_key(record), "a package name, version and build")
         try:
             sha256, _ = extract(archive, folder)
-        except OSError as error:
-            if isinstance(error.errno, int) and is_storage_error(error):
-                raise storage_error(error, folder) from None
-            raise refuse(str(record.file_name), f"its archive cannot be extracted ({_reason(error)})") from None
+        except Exception as error:  # rattler's extractor raises its own types; the text names the cause
+            raise storage_error_in(error, folder) or refuse(
+                str(record.file_name), f"its archive cannot be extracted ({_reason(error)})"
+            ) from None
         if bytes(sha256) != bytes(record.sha256 or b""):
             raise Tfm1Error(
                 f"{archive} changed while it was being extracted (sha256 {bytes(sha256).hex()})", "re-run tfm1 setup"
@@ -147,12 +146,11 @@ def install_conda_layer(
 
 
 def _link_error(error: Exception, prefix: Path) -> Tfm1Error:
-    reason = redact(_reason(error))
-    for code, errno_name in ((28, "ENOSPC"), (122, "EDQUOT"), (30, "EROFS"), (13, "EACCES"), (1, "EPERM")):
-        if f"(os error {code})" in reason:
-            return storage_error(OSError(getattr(errno, errno_name), reason), prefix)
+    found = storage_error_in(error, prefix)
+    if found is not None:
+        return found
     return Tfm1Error(
-        f"linking the conda packages into {prefix} failed: {reason}",
+        f"linking the conda packages into {prefix} failed: {redact(_reason(error))}",
         "re-run tfm1 setup; if it fails again, report it with this message",
     )
 
