@@ -155,6 +155,9 @@ def test_credentials_in_lock_urls_are_written_nowhere(world: World) -> None:
     assert len(records) >= 4  # history and the three packages' records
     for record in records:
         assert "s3cret" not in record.read_text(), record.name
+    # Installed by name and version from the verified file, not by URL: pip freeze shows `tfm1-probe==1.0`.
+    (dist_info,) = world.prefix.glob("lib/python*/site-packages/tfm1_probe-1.0.dist-info")
+    assert not (dist_info / "direct_url.json").exists()
     url = json.loads((world.prefix / "conda-meta" / f"{world.channel.packages[0].filename[:-8]}.json").read_text())[
         "url"
     ]

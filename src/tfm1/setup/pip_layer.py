@@ -3,10 +3,10 @@
 uv does it (it is a dependency of tfm1, so its binary is always there, and it installs several times faster
 than pip); pip inside the environment is the fallback when the uv binary is missing, or when
 `TFM1_PIP_INSTALLER=pip` asks for it. Both install the wheel files tfm1 downloaded and verified a moment
-before (`store.py`), never a URL: one `name @ file://... --hash=sha256:...` line per wheel, hashes required,
-no index, dependency resolution off (the lock already holds the full set) and source builds off. uv gets a
-fresh cache folder of this run, pip none: an unpacked wheel in a cache kept between runs could have been
-edited, and uv would install the edit (issue 11, item 5).
+before (`store.py`), never a URL: one `name==version --hash=sha256:...` line per wheel found only in those
+files' folders, hashes required, no index, dependency resolution off (the lock already holds the full set)
+and source builds off. uv gets a fresh cache folder of this run, pip none: an unpacked wheel in a cache
+kept between runs could have been edited, and uv would install the edit (issue 11, item 5).
 """
 
 from __future__ import annotations
@@ -27,10 +27,18 @@ def wheels_wanted(wheels: list[PipWheel]) -> list[Wanted]:
     return [Wanted(w.url, w.sha256, check_file_name(file_name_of(w.url), (".whl",))) for w in wheels]
 
 
-def requirements(wheels: list[PipWheel], files: list[Path]) -> str:
-    return "".join(
-        f"{w.name} @ {f.absolute().as_uri()} --hash=sha256:{w.sha256}\n" for w, f in zip(wheels, files, strict=True)
-    )
+def requirements(wheels: list[PipWheel]) -> str:
+    """`name==version --hash=...` lines, found in the verified files' folders (`--find-links`), not by URL.
+
+    An installer records a URL requirement in the wheel's `direct_url.json` (PEP 610): that would put the
+    cache path (or the lock's URL, credentials included) into `pip freeze` instead of `name==version`.
+    """
+    return "".join(f"{w.name}=={w.version} --hash=sha256:{w.sha256}\n" for w in wheels)
+
+
+def _find_links(files: list[Path]) -> list[str]:
+    folders = dict.fromkeys(str(f.parent.absolute()) for f in files)  # one folder per sha256, in order
+    return [argument for folder in folders for argument in ("--find-links", folder)]
 
 
 def choose_installer() -> str:
@@ -54,7 +62,7 @@ def _uv_binary() -> str:
     return uv_binary()
 
 
-def command(installer: str, python: Path, requirements_file: Path, scratch: Path) -> list[str]:
+def command(installer: str, python: Path, requirements_file: Path, scratch: Path, files: list[Path]) -> list[str]:
     if installer == "uv":
         return [
             _uv_binary(),
@@ -69,6 +77,7 @@ def command(installer: str, python: Path, requirements_file: Path, scratch: Path
             "--no-build",
             "--no-config",
             "--no-index",
+            *_find_links(files),
             "--quiet",
             "-r",
             str(requirements_file),
@@ -82,6 +91,7 @@ def command(installer: str, python: Path, requirements_file: Path, scratch: Path
         "--no-deps",
         "--only-binary=:all:",
         "--no-index",
+        *_find_links(files),
         "--no-cache-dir",
         "--disable-pip-version-check",
         "--no-input",
@@ -116,9 +126,9 @@ def install_pip_layer(
         environment.pop(variable, None)  # the lock names every URL; nothing else may be consulted
     with tempfile.TemporaryDirectory(prefix="tfm1-pip-", dir=scratch) as folder:
         requirements_file = Path(folder) / "requirements.txt"
-        requirements_file.write_text(requirements(wheels, files), encoding="utf-8")
+        requirements_file.write_text(requirements(wheels), encoding="utf-8")
         result = subprocess.run(
-            command(installer, python, requirements_file, Path(folder)),
+            command(installer, python, requirements_file, Path(folder), files),
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
