@@ -70,6 +70,8 @@ def test_a_poisoned_extracted_package_is_never_linked(world: World) -> None:
     result = world.setup()
     assert result.returncode == 0, result.stderr
     assert (world.prefix / "share/tfm1-test-data/prefix.txt").read_text() == f"prefix={world.prefix}\n"
+    # Each archive was fetched once, by tfm1: rattler linked from the staging folder and downloaded nothing.
+    assert sorted(world.conda_server.requests) == sorted(world.conda_path(p.name) for p in world.channel.packages)
     assert (extracted / "share/tfm1-test-data/prefix.txt").read_bytes() == poisoned  # not ours: left as it was
 
 

@@ -104,7 +104,12 @@ def extract_and_check(records: list[RepoDataRecord], archives: list[Path], platf
 
 
 def cache_key(record: RepoDataRecord) -> str:
-    """The folder name rattler's package cache looks for (`name-version-build`, rattler_cache's CacheKey)."""
+    """The folder name rattler's package cache looks for: `name-version-build`.
+
+    https://github.com/conda/rattler/blob/main/crates/rattler_cache/src/package_cache/cache_key.rs
+    (`to_path_segment`). A folder without rattler's `.lock` metadata file has no recorded sha256, which
+    rattler takes as a match (`sha256_mismatch` in cache_lock.rs), so it links the folder as it is.
+    """
     return f"{record.name.normalized}-{record.version}-{record.build}"
 
 
