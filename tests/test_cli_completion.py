@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import tfm1
+from tests.support.cli import tfm1
 
 SHELLS = {
     # shell: (what its script must contain, the files --install-completion writes under HOME)

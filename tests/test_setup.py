@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import tfm1 as run_tfm1
+from tests.support.cli import tfm1 as run_tfm1
 from tests.support.conda_channel import PLACEHOLDER, build_package, host_subdir
 from tests.support.pypi_index import make_wheel
 from tests.support.setup_world import World, assert_no_prefix, can_hold, hold, release, tfm1
@@ -95,9 +95,10 @@ def test_json_mode_prints_one_object_per_step(world: World) -> None:
     assert names == ["lockfile", "preflight", "plan", "conda", "pip", "receipt", "kernel", "done"]
     plan = next(s for s in steps if s["step"] == "plan")
     assert plan["prefix"] == str(world.prefix) and plan["conda_packages"] == 3 and plan["pip_packages"] == 1
-    assert plan["download_bytes"] == sum(p.path.stat().st_size for p in world.channel.packages) + sum(
-        w.stat().st_size for w in world.index.wheels
-    )
+    # Sizes are asked only of the lock's channel; the wheel's server is another host (see test_setup_safety.py).
+    assert plan["download_bytes"] == sum(p.path.stat().st_size for p in world.channel.packages)
+    assert plan["unknown_sizes"] == 1
+    assert plan["sizes_not_asked_of"] == [world.pypi_server.url.removeprefix("http://")]
     assert steps[-1]["python"] == str(world.prefix / "bin" / "python")
 
 
@@ -105,8 +106,8 @@ def test_dry_run_prints_the_plan_and_changes_nothing(world: World) -> None:
     result = world.setup("--dry-run")
     assert result.returncode == 0, result.stderr
     assert "Plan" in result.stdout and str(world.prefix) in result.stdout
-    size = sum(p.path.stat().st_size for p in world.channel.packages) + world.index.wheels[0].stat().st_size
-    assert f"3 conda packages and 1 wheels, {size / 1e6:.1f} MB" in result.stdout
+    size = sum(p.path.stat().st_size for p in world.channel.packages)
+    assert f"3 conda packages and 1 wheels, {size / 1e6:.1f} MB + 1 files of unknown size" in result.stdout
     assert "dry run" in result.stdout
     assert not world.prefix.exists()
     assert world.prefix.parent.exists() is False
@@ -151,9 +152,8 @@ def test_tampered_conda_package(world: World) -> None:
     ).path.replace(original.path)
     result = world.setup()
     assert result.returncode == 1
-    assert "installing the conda packages failed" in result.stderr
-    assert "tfm1-test-data" in result.stderr
-    assert "sha256" in result.stderr.lower() or "hash" in result.stderr.lower()
+    assert f"download of {world.conda_server.url}{world.conda_path('tfm1-test-data')} failed" in result.stderr
+    assert f"sha256 mismatch: expected {original.sha256}" in result.stderr
     assert f"Rolled back: removed {world.prefix}." in result.stderr
     assert "Traceback" not in result.stderr
     assert_no_prefix(world)
@@ -165,9 +165,8 @@ def test_tampered_wheel(world: World) -> None:
     evil.replace(world.index.wheels[0])
     result = world.setup()
     assert result.returncode == 1
-    assert "installing the pip packages with uv failed" in result.stderr
+    assert f"download of {world.pypi_server.url}{world.wheel_path()} failed: sha256 mismatch" in result.stderr
     assert "failed" not in result.stdout and "✗" not in result.stdout  # said once, by the error on stderr
-    assert "hash" in result.stderr.lower()
     assert "Traceback" not in result.stderr
     assert_no_prefix(world)
 
@@ -176,8 +175,7 @@ def test_tampered_wheel_with_pip(world: World) -> None:
     make_wheel(world.tmp / "evil", "tfm1-probe", "1.0", value="evil").replace(world.index.wheels[0])
     result = world.setup(TFM1_PIP_INSTALLER="pip")
     assert result.returncode == 1
-    assert "installing the pip packages with pip failed" in result.stderr
-    assert "hash" in result.stderr.lower()
+    assert f"download of {world.pypi_server.url}{world.wheel_path()} failed: sha256 mismatch" in result.stderr
     assert_no_prefix(world)
 
 
@@ -186,18 +184,16 @@ def test_server_drops_the_connection(world: World) -> None:
     world.conda_server.fault(path, "drop")
     result = world.setup()
     assert result.returncode == 1
-    assert "installing the conda packages failed" in result.stderr
-    assert "pip-" in result.stderr
+    assert f"download of {world.conda_server.url}{path} failed: connection dropped" in result.stderr
     assert world.conda_server.requests.count(path) >= 2  # retried before giving up
     assert_no_prefix(world)
 
 
-@pytest.mark.slow  # uv retries the dropped download with backoff: ~15 s
 def test_wheel_server_drops_the_connection(world: World) -> None:
     world.pypi_server.fault(world.wheel_path(), "drop")
     result = world.setup()
     assert result.returncode == 1
-    assert "installing the pip packages with uv failed" in result.stderr
+    assert f"download of {world.pypi_server.url}{world.wheel_path()} failed: connection dropped" in result.stderr
     assert_no_prefix(world)
 
 
@@ -448,12 +444,14 @@ def test_remove_and_setup_refuse_the_same_names(world: World) -> None:
             assert f"--name {name!r} is not a usable environment name" in result.stderr
 
 
-def test_conda_packages_are_cached_under_xdg_cache_home(world: World) -> None:
+def test_downloads_are_cached_under_xdg_cache_home(world: World) -> None:
     del world.env["TFM1_CACHE_DIR"]
     world.env["XDG_CACHE_HOME"] = str(world.tmp / "xdg")
     assert world.setup().returncode == 0
-    cached = {p.name for p in (world.tmp / "xdg" / "tfm1" / "pkgs").iterdir()}
-    assert {f"{p.name}-{p.version}-{p.build}" for p in world.channel.packages} <= cached
+    cached = {str(p.relative_to(world.tmp / "xdg/tfm1")) for p in (world.tmp / "xdg/tfm1").rglob("*") if p.is_file()}
+    wanted = [(p.sha256, p.filename) for p in world.channel.packages]
+    wanted += [(lock.sha256, lock.url.rsplit("/", 1)[1]) for lock in world.index.locks(world.pypi_server.url)]
+    assert cached == {f"downloads/{sha256}/{name}" for sha256, name in wanted}
 
 
 def test_setup_called_in_process_returns(world: World, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tfm1.errors import Tfm1Error
+from tfm1.redact import redact
+from tfm1.storage import storage_error
 
 DownloadProgress = Callable[[int, "int | None"], None]  # (bytes so far, total bytes or None)
 CHUNK = 1 << 16
@@ -24,7 +26,9 @@ RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 class DownloadError(Tfm1Error):
     def __init__(self, url: str, reason: str, fix: str = "") -> None:
-        super().__init__(f"download of {url} failed: {reason}.", fix or "check the network connection and re-run")
+        super().__init__(
+            f"download of {redact(url)} failed: {redact(reason)}.", fix or "check the network connection and re-run"
+        )
         self.url = url
         self.reason = reason
 
@@ -57,10 +61,10 @@ def download(
         raise DownloadError(url, f"no valid sha256 to check it against ({sha256!r})", "pin the file's sha256")
     if destination.is_file() and sha256_of(destination) == sha256:
         return destination
-    destination.parent.mkdir(parents=True, exist_ok=True)
     partial = destination.with_name(f"{destination.name}.part-{os.getpid()}")
     attempt = 0
     try:
+        destination.parent.mkdir(parents=True, exist_ok=True)
         while True:
             try:
                 actual = _fetch(url, partial, timeout, progress)
@@ -78,6 +82,8 @@ def download(
             )
         partial.replace(destination)
         return destination
+    except OSError as error:  # writing the file, not reaching the server: a full disk, a read-only folder
+        raise storage_error(error, partial) from None
     finally:
         partial.unlink(missing_ok=True)
 
@@ -130,14 +136,15 @@ def _copy_local(path: str, partial: Path, progress: DownloadProgress | None) -> 
     try:
         source = Path(path)
         total = source.stat().st_size
-        done = 0
-        with source.open("rb") as reader, partial.open("wb") as writer:
-            for block in iter(lambda: reader.read(CHUNK), b""):
-                writer.write(block)
-                digest.update(block)
-                done += len(block)
-                if progress is not None:
-                    progress(done, total)
+        reader = source.open("rb")
     except OSError as error:
         raise DownloadError(f"file://{path}", error.strerror or str(error), "check the path") from None
+    done = 0
+    with reader, partial.open("wb") as writer:  # an OSError here is about writing: the caller words it
+        for block in iter(lambda: reader.read(CHUNK), b""):
+            writer.write(block)
+            digest.update(block)
+            done += len(block)
+            if progress is not None:
+                progress(done, total)
     return digest.hexdigest()

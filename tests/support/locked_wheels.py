@@ -17,7 +17,7 @@ from packaging.requirements import Requirement
 from packaging.tags import sys_tags
 from packaging.utils import parse_wheel_filename
 
-from tests.pypi_files import SIMPLE, fetch_wheel
+from tests.support.pypi_files import SIMPLE, fetch_wheel
 
 
 def parse_pinned(text: str) -> list[tuple[Requirement, set[str]]]:

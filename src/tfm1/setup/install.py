@@ -23,16 +23,19 @@ if TYPE_CHECKING:
     from rich.progress import Progress
 
     from tfm1.setup.runner import SetupOptions, SetupTarget
+    from tfm1.setup.store import Wanted
 
 
 def install(
     target: SetupTarget, locked: LockedEnvironment, profile: str, options: SetupOptions, events: Events
 ) -> None:
+    from tfm1.setup.conda_layer import staging_area
+
     journal = Journal.start("setup", target.prefix)
     transaction = Transaction(journal)
     step = "start"
     try:
-        with transaction, events.progress() as progress:
+        with transaction, events.progress() as progress, staging_area() as staging:
             if target.install_root and target.root is not None:
                 step = "miniforge"
                 _install_miniforge(target.root, locked.platform, transaction, events, progress)
@@ -49,16 +52,18 @@ def install(
             from tfm1.setup.conda_layer import install_conda_layer
 
             events.step("conda", "started", f"installing {len(locked.conda)} conda packages into {target.prefix}")
-            install_conda_layer(locked.conda, target.prefix, locked.platform, progress, _command_line(options))
+            _download_and_check(locked, staging, progress)
+            install_conda_layer(locked.conda, target.prefix, locked.platform, staging, progress, _command_line(options))
             events.step("conda", "ok", f"conda layer: {len(locked.conda)} packages", packages=len(locked.conda))
 
             if locked.pip:
                 step = "pip"
                 journal.write(step)
-                from tfm1.setup.pip_layer import install_pip_layer
+                from tfm1.setup.pip_layer import install_pip_layer, wheels_wanted
 
+                wheels = _fetch(wheels_wanted(locked.pip), f"wheels ({len(locked.pip)})", progress)
                 task = progress.add_task(f"pip packages ({len(locked.pip)})", total=None)
-                installer = install_pip_layer(locked.pip, target.python)
+                installer = install_pip_layer(locked.pip, wheels, target.python, staging)
                 progress.remove_task(task)
                 events.step(
                     "pip",
@@ -165,6 +170,23 @@ def _fix(fix: str, transaction: Transaction) -> str:
     from tfm1.setup.hints import undeletable_hint
 
     return f"delete {paths} yourself ({undeletable_hint(live_host())}), then {fix}"
+
+
+def _download_and_check(locked: LockedEnvironment, staging: Path, progress: Progress) -> None:
+    """Every conda archive verified, extracted into `staging` and checked, before rattler links any of them."""
+    from tfm1.setup.conda_layer import archives_wanted, extract_and_check
+
+    archives = _fetch(archives_wanted(locked.conda), f"conda packages ({len(locked.conda)})", progress)
+    extract_and_check(locked.conda, archives, locked.platform, staging)
+
+
+def _fetch(wanted: list[Wanted], label: str, progress: Progress) -> list[Path]:
+    from tfm1.setup.store import fetch_all
+
+    task = progress.add_task(label, total=None)
+    files = fetch_all(wanted, lambda done, total: progress.update(task, completed=done, total=total))
+    progress.remove_task(task)
+    return files
 
 
 def _install_miniforge(root: Path, platform: str, transaction: Transaction, events: Events, progress: Progress) -> None:

@@ -273,11 +273,12 @@ def _plan(target: SetupTarget, locked: Any, profile: str, options: SetupOptions)
 
             installer = installer_for(locked.platform)
             root.update(url=installer.url, sha256=installer.sha256)
-    from tfm1.setup.sizes import total_size
+    from tfm1.redact import redact
+    from tfm1.setup.sizes import asked_hosts, total_size
 
     existing = target.prefix.exists() and any(target.prefix.iterdir()) if target.prefix.is_dir() else False
     downloads = [str(r.url) for r in locked.conda] + [w.url for w in locked.pip]
-    sizes = total_size(downloads)
+    sizes = total_size(downloads, asked_hosts(locked.channels))
     return {
         "profile": profile,
         "lockfile": str(locked.path),
@@ -288,10 +289,11 @@ def _plan(target: SetupTarget, locked: Any, profile: str, options: SetupOptions)
         "replaces": str(target.prefix) if existing else None,
         "conda_packages": len(locked.conda),
         "pip_packages": len(locked.pip),
-        "downloads": downloads,
+        "downloads": [redact(url) for url in downloads],
         "download_bytes": sizes.known,
         "unknown_sizes": sizes.unknown,
         "unreachable": sizes.unreachable,
+        "sizes_not_asked_of": sizes.not_asked,
         "verify": options.verify,
     }
 
@@ -319,6 +321,11 @@ def _show_plan(plan: dict[str, Any], events: Events) -> None:
             else f"{size / 1e6:.1f} MB + {plan['unknown_sizes']} files of unknown size"
         )
         + " (files already in the package caches are not fetched again)",
+        *(
+            [f"                sizes not asked of {', '.join(plan['sizes_not_asked_of'])}: not a channel of the lock"]
+            if plan["sizes_not_asked_of"]
+            else []
+        ),
         f"  then          {then}",
     ]
     if plan["unreachable"]:
