@@ -679,6 +679,9 @@ main() {
         exit 0
     fi
     confirm
+    # Nothing installed here may be writable by other users, whatever the caller's umask: uninstall.sh deletes what
+    # the receipt in ~/.tfm1 lists, and refuses a receipt or folder that others could have changed.
+    umask go-w
     rollback_path=""
     work_dir=""
     trap cleanup EXIT

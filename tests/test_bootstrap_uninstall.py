@@ -257,3 +257,16 @@ def test_an_empty_home_is_refused(tmp_path: Path, script: Path) -> None:
     assert result.returncode == 1, result.stdout + result.stderr
     assert "HOME is '', not your home folder, so nothing was" in result.stderr
     assert not Path("/.tfm1").exists() and not Path("/miniforge3").exists()
+
+
+@pytest.mark.network  # the probe wheel is built with uv
+@pytest.mark.slow
+def test_a_receipt_written_under_a_permissive_umask_is_still_only_the_users(mac: Mac) -> None:
+    """uninstall.sh refuses a receipt others may write: install.sh never makes one, whatever the caller's umask."""
+    result = mac.sandbox.run("--yes", source=b"umask 000\n" + INSTALL_SH.read_bytes())
+    assert result.returncode == 0, result.stderr
+    receipt = mac.sandbox.home / ".tfm1" / "bootstrap-receipt"
+    assert receipt.stat().st_mode & 0o022 == 0, oct(receipt.stat().st_mode)  # no one else may write it
+    status, _, err = _uninstall(mac, "--yes")
+    assert status == 0, err
+    assert not receipt.exists()

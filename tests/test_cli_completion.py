@@ -62,7 +62,13 @@ def _bash_candidates(home: Path, line: str) -> list[str]:
 
 
 def test_profile_completes_the_profiles_in_envs(tmp_path: Path) -> None:
-    assert _bash_candidates(tmp_path, "tfm1 setup --profile ") == ["metal", "cpu", "keras2", "tensorflow-macos"]
+    assert _bash_candidates(tmp_path, "tfm1 setup --profile ") == [
+        "metal",
+        "cpu",
+        "keras2",
+        "notebook",
+        "tensorflow-macos",
+    ]
     assert _bash_candidates(tmp_path, "tfm1 setup --profile k") == ["keras2"]
     assert _bash_candidates(tmp_path, "tfm1 lock --profile te") == ["tensorflow-macos"]
 

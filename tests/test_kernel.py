@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.cli import one_error
 from tests.support.pypi_index import make_wheel
 from tests.support.setup_world import World, tfm1
 
@@ -139,7 +140,7 @@ def test_a_foreign_kernel_of_the_same_name_is_kept_unless_forced(world: World) -
     assert refused.returncode == 1
     assert f"a Jupyter kernel named tfm1-tf already exists ({spec.parent})" in refused.stderr
     assert "--no-kernel" in refused.stderr and "--force" in refused.stderr
-    assert len(refused.stderr.strip().splitlines()) == 1 and "Traceback" not in refused.stderr
+    one_error(refused.stderr)
     assert spec.read_text() == foreign and not world.prefix.exists()  # refused before anything was installed
 
     skipped = world.setup("--no-kernel")
@@ -275,7 +276,8 @@ def test_verify_kernel_that_cannot_be_used_is_one_line(tmp_path: Path, name: str
     env = {**os.environ, "JUPYTER_DATA_DIR": str(tmp_path / "jupyter"), "HOME": str(tmp_path)}
     result = tfm1("verify", "--kernel", name, env=env)
     assert result.returncode == 2
-    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert message in result.stderr
+    one_error(result.stderr)
 
 
 def test_a_rebuild_with_another_jupyter_dir_moves_the_kernel(world: World) -> None:

@@ -46,8 +46,8 @@ def test_profiles_table_for_people() -> None:
     metal = next(line for line in lines if line.lstrip("│ ").startswith("metal (default)"))
     assert "2.19.1" in metal and "1.2.0" in metal and "3.12.13" in metal
     keras2 = next(line for line in lines if line.lstrip("│ ").startswith("keras2"))
-    assert "2.15.0 (tensorflow-macos)" in keras2
-    assert "2.16.2 (via tensorflow-macos 2.16.2)" in result.stdout
+    assert "2.15.0 (macos)" in keras2  # the tensorflow-macos package is TensorFlow itself up to 2.15
+    assert "2.16.2 (macos shim)" in result.stdout
     assert "- (CPU only)" in result.stdout and "osx-arm64, linux-64" in result.stdout
 
 
@@ -171,7 +171,7 @@ def test_profiles_fit_80_columns() -> None:
     lines = result.stdout.splitlines()
     assert max(len(line) for line in lines) <= 80
     assert len(lines) <= 20, result.stdout  # a table and one paragraph per profile, not a wrapped grid
-    assert "2.15.0" in result.stdout and "(tensorflow-macos)" in result.stdout and "…" not in result.stdout
+    assert "2.15.0 (macos)" in result.stdout and "tensorflow-macos 2.15.0" in result.stdout and "…" not in result.stdout
 
 
 def test_the_envs_folder_of_the_current_directory_is_read_and_named(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import one_error
 from tests.support.pypi_index import make_wheel
 from tests.support.setup_world import World, can_hold, hold, release, tfm1
 
@@ -91,7 +92,7 @@ def test_a_second_setup_or_remove_on_a_busy_prefix_stops_and_touches_nothing(wor
         for refused in (second, removal):
             assert refused.returncode == 1, refused.stderr
             assert f"another tfm1 setup is running on {world.prefix} (pid {first.pid})" in refused.stderr
-            assert "Traceback" not in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
+            one_error(refused.stderr)
         assert (aside / "precious.txt").read_text() == "mine"  # the user's environment, untouched by the others
         _, stderr = first.communicate(timeout=120)
     finally:
@@ -174,7 +175,7 @@ def test_protected_folders_are_refused_whatever_the_flags(world: World, where: s
     for result, verb in ((setup, "replaces"), (remove, "removes")):
         assert result.returncode == 2, (verb, result.stderr)
         assert f"tfm1 never {verb} {target}" in result.stderr
-        assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+        one_error(result.stderr)
     for folder in (home, cwd):
         assert _names(folder) == ["mine.txt"]
     assert _names(root) == ["bin", "conda-meta"]

@@ -60,16 +60,17 @@ def render_profiles(rows: list[dict[str, Any]], folder: Path, console: Console) 
     console.print(f"Profiles in {escape(str(folder))} (install one with `tfm1 setup --profile NAME`):")
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
     table.add_column("profile", no_wrap=True)
-    table.add_column("TensorFlow")
+    table.add_column("TensorFlow", no_wrap=True)
     table.add_column("metal", no_wrap=True)
     table.add_column("Python", no_wrap=True)
     table.add_column("platforms", min_width=len("osx-arm64,"))
     for row in rows:
         tensorflow = row["tensorflow"]
+        # Short enough for 80 columns: each profile's paragraph below names the packages in full.
         if row["tensorflow_package"] == "tensorflow-macos":
-            tensorflow += " (tensorflow-macos)"
+            tensorflow += " (macos)"
         elif row["tensorflow_macos"]:
-            tensorflow += f" (via tensorflow-macos {row['tensorflow_macos']})"
+            tensorflow += " (macos shim)"
         table.add_row(
             row["name"] + (" (default)" if row["default"] else ""),
             escape(tensorflow) or "-",

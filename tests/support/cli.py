@@ -27,3 +27,13 @@ def tfm1_json(*args: str, env: dict[str, str] | None = None, cwd: Path | None = 
     result = tfm1(*args, "--json", env=env, cwd=cwd)
     assert result.stdout, result.stderr
     return result.returncode, json.loads(result.stdout)
+
+
+def one_error(stderr: str) -> str:
+    """The error line of a command that failed: `tfm1: error: ...`, then its `  fix: ...` line if it has one, and
+    nothing else (no traceback, no second report)."""
+    lines = stderr.strip("\n").splitlines()
+    assert "Traceback" not in stderr, stderr
+    assert 1 <= len(lines) <= 2 and lines[0].startswith("tfm1: error: "), stderr
+    assert len(lines) == 1 or lines[1].startswith("  fix: "), stderr
+    return lines[0]
