@@ -31,8 +31,8 @@ SRC = Path(__file__).resolve().parent.parent / "src"
 
 def install(project: str, version: str, python: str, site: Path, scratch: Path) -> str:
     from tfm1.download import download
-    from tfm1.linkage.pypi import best_wheel
-    from tfm1.pypi import Index, new_session
+    from tfm1.linkage.arm64_wheels import best_wheel
+    from tfm1.pypi.index import Index, new_session
 
     index = Index(session=new_session("tfm1-bench"))
     wheel, _ = best_wheel(index, project, version, python)
@@ -96,7 +96,7 @@ def main() -> None:
         site = args.site or root / "site-packages"
         if not (site / "tensorflow").is_dir():
             from tfm1.linkage.pairs import tensorflow_project
-            from tfm1.pypi import Index, new_session
+            from tfm1.pypi.index import Index, new_session
 
             project = tensorflow_project(Index(session=new_session("tfm1-bench")), tf)
             for name, version in ((project, tf), ("tensorflow-metal", metal)):

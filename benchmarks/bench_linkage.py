@@ -14,8 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from tfm1.linkage.arm64_wheels import arm64_wheels
 from tfm1.linkage.pairs import LinkageSession
-from tfm1.linkage.pypi import arm64_wheels
 
 
 def run(cache: Path, tf: str, metal: str, python: str, follow: bool) -> tuple[float, int, int, bool, dict[str, str]]:

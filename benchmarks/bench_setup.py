@@ -27,9 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
-from tests.pypi_files import fetch_wheel  # noqa: E402
 from tests.support.conda_channel import build_channel, write_conda_lock  # noqa: E402
 from tests.support.http import StaticServer  # noqa: E402
+from tests.support.pypi_files import fetch_wheel  # noqa: E402
 from tests.support.pypi_index import build_index  # noqa: E402
 
 WHEELS = (  # (project, file, sha256)
@@ -102,6 +102,7 @@ def environment(caches: Path) -> dict[str, str]:
         TFM1_CACHE_DIR=str(caches / "tfm1"),
         UV_CACHE_DIR=str(caches / "uv"),
         PIP_CACHE_DIR=str(caches / "pip"),
+        JUPYTER_DATA_DIR=str(caches / "jupyter"),  # the kernelspecs setup registers stay out of the user's
         UV_PYTHON_DOWNLOADS="never",
         PYTHONPATH=str(ROOT / "src"),
     )
@@ -151,7 +152,7 @@ def main() -> None:
             )
 
             from tfm1.host import live_host
-            from tfm1.setup.lock import read_lock
+            from tfm1.lockfile import read_lock
             from tfm1.setup.miniforge import host_platform
 
             wheels = read_lock(full, host_platform(live_host())).pip
@@ -165,11 +166,14 @@ def main() -> None:
                     setup(conda_only, prefix, env)
                     saved = dict(os.environ)
                     os.environ.update({k: v for k, v in env.items() if k.endswith("CACHE_DIR")})
+                    caches.mkdir(parents=True, exist_ok=True)
                     try:
-                        from tfm1.setup.pip_layer import install_pip_layer
+                        from tfm1.setup.pip_layer import install_pip_layer, wheels_wanted
+                        from tfm1.setup.store import fetch_all
 
+                        files = fetch_all(wheels_wanted(wheels))  # downloaded and verified before the timing
                         start = time.perf_counter()
-                        install_pip_layer(wheels, prefix / "bin" / "python", installer)
+                        install_pip_layer(wheels, files, prefix / "bin" / "python", caches, installer)
                         return time.perf_counter() - start
                     finally:
                         os.environ.clear()

@@ -22,6 +22,17 @@ pinned() {
     MINIFORGE_URL_DEFAULT="https://github.com/conda-forge/miniforge/releases/download/$MINIFORGE_VERSION/Miniforge3-$MINIFORGE_VERSION-MacOSX-arm64.sh"
     INSTALL_URL="https://raw.githubusercontent.com/tfm1/tfm1/main/bootstrap/install.sh"
     MARKER="# tfm1-bootstrap: install.sh"
+    # A release's copy of this file (made by scripts/stamp-release) names its version here and installs exactly
+    # tfm1==RELEASE_VERSION with the dependencies locked in uv.lock, every file checked against release_requirements'
+    # sha256. Empty in a checkout, which installs only what TFM1_PACKAGE names.
+    RELEASE_VERSION=""
+    LATEST_URL="https://github.com/tfm1/tfm1/releases/latest/download/install.sh"
+}
+
+# pip's requirements for this release, each with its sha256 (pip --require-hashes): written by scripts/stamp-release.
+release_requirements() {
+    cat <<'END_OF_REQUIREMENTS'
+END_OF_REQUIREMENTS
 }
 
 usage() {
@@ -44,7 +55,8 @@ Options:
 
 Environment variables (for `curl ... | sh`; the same as the options above):
   TFM1_YES=1, TFM1_PROFILE=P, TFM1_NAME=N, TFM1_MINIFORGE_PREFIX=PATH, TFM1_NO_VERIFY=1, TFM1_DRY_RUN=1
-  TFM1_PACKAGE           pip requirement for tfm1 (default: tfm1)
+  TFM1_PACKAGE           install tfm1 from this wheel, checkout directory or URL instead of the release's
+                         pinned, hash-checked one (development and CI; needed with a checkout's install.sh)
   TFM1_MINIFORGE_URL     download the Miniforge installer from this URL (a mirror): the pinned sha256 still applies
   TFM1_MINIFORGE_SHA256  sha256 of the file at TFM1_MINIFORGE_URL (only together with it)
   CI, NONINTERACTIVE     when set, never prompt (so --yes is needed)
@@ -149,12 +161,25 @@ set_option() {
 }
 
 read_settings() {
+    # HOME="" (set but empty) would make every path below one at the file system's root: /miniforge3, /.tfm1.
+    case "${HOME:-}" in
+        "" | / | [!/]*) die "HOME is '${HOME:-}', not your home folder, so nothing was installed" "set HOME to the absolute path of your home folder and run the installer again" ;;
+    esac
     tfm1_dir="$HOME/.tfm1"
     venv="$tfm1_dir/venv"
     tfm1_exe="$venv/bin/tfm1"
     link="$tfm1_dir/bin/tfm1"
     receipt="$tfm1_dir/bootstrap-receipt"
-    package="${TFM1_PACKAGE:-tfm1}"
+    package="${TFM1_PACKAGE:-}"
+    case "$package" in
+        "" | */* | *.whl | . | ..) ;;
+        *) die_usage "TFM1_PACKAGE must be a wheel, a directory or a URL: a name would install an unpinned tfm1 from PyPI" ;;
+    esac
+    if [ -n "$package" ]; then
+        package_label="$package"
+    else
+        package_label="tfm1 $RELEASE_VERSION (pinned, with its locked dependencies, sha256-checked)"
+    fi
     miniforge_url="${TFM1_MINIFORGE_URL:-$MINIFORGE_URL_DEFAULT}"
     miniforge_sha256="$MINIFORGE_SHA256_ARM64"
     if [ -n "${TFM1_MINIFORGE_SHA256:-}" ]; then
@@ -434,13 +459,25 @@ show_plan() {
     else
         say "  - use the arm64 conda installation in $(tilde "$miniforge_root") (Python $miniforge_python_version)"
     fi
-    if [ -n "$tfm1_version" ]; then
+    replace_venv=0
+    if [ -n "$tfm1_version" ] && [ -z "$package" ] && [ -n "$RELEASE_VERSION" ] &&
+        [ "$tfm1_version" != "tfm1 $RELEASE_VERSION" ]; then
+        # A release's installer installs its own tfm1, also over another one it made before.
+        receipt_has venv "$venv" ||
+            die "$venv runs $tfm1_version, not this release's tfm1 $RELEASE_VERSION, and was not made by this installer" \
+                "move it away, then run the installer again"
+        replace_venv=1
+        say "  - replace $(tilde "$venv") ($tfm1_version) with a new one and pip install $package_label into it"
+    elif [ -n "$tfm1_version" ]; then
         say "  - keep tfm1 in $(tilde "$venv") ($tfm1_version)"
     elif [ -e "$venv" ] && ! receipt_has venv "$venv"; then
         die "$venv exists, does not run tfm1 and was not made by this installer" \
             "move it away, then run the installer again"
+    elif [ -z "$package" ] && [ -z "$RELEASE_VERSION" ]; then
+        die "this install.sh is a checkout's, not a release's: it pins no tfm1, and an unpinned tfm1 from PyPI is not installed" \
+            "use a release's installer (curl -fsSL $LATEST_URL | sh -s -- --yes), or install this checkout: TFM1_PACKAGE=/path/to/tfm1-checkout sh bootstrap/install.sh --yes"
     else
-        say "  - create $(tilde "$venv") from that Python and pip install $package into it"
+        say "  - create $(tilde "$venv") from that Python and pip install $package_label into it"
     fi
     case "$(link_state)" in
         ok) say "  - keep the link $(tilde "$link")" ;;
@@ -552,25 +589,41 @@ install_miniforge() {
 }
 
 install_tfm1() {
-    if [ -n "$tfm1_version" ]; then
-        say "==> tfm1 is already installed in $(tilde "$venv"); upgrade it with: $(tilde "$venv")/bin/python -m pip install -U $(quote_word "$package")"
+    if [ -n "$tfm1_version" ] && [ "$replace_venv" = 0 ]; then
+        say "==> tfm1 is already installed in $(tilde "$venv") ($tfm1_version); kept as it is"
         return 0
     fi
     if [ -e "$venv" ]; then
         # Only one this installer made gets here (show_plan stops on any other).
-        say "==> $(tilde "$venv") does not run tfm1; making it again"
+        if [ "$replace_venv" = 1 ]; then
+            say "==> Replacing $(tilde "$venv") ($tfm1_version)"
+        else
+            say "==> $(tilde "$venv") does not run tfm1; making it again"
+        fi
         rm -rf "$venv"
     fi
-    say "==> Creating $(tilde "$venv") and installing $package"
+    say "==> Creating $(tilde "$venv") and installing $package_label"
     make_dir "$tfm1_dir"
     rollback_path="$venv"
     "$miniforge_root/bin/python3" -m venv "$venv" </dev/null ||
         die "could not create the virtual environment $venv" \
             "check the output above, then run the installer again"
-    "$venv/bin/python" -m pip install --disable-pip-version-check --no-input "$package" </dev/null ||
-        die "pip could not install $package" \
+    if [ -n "$package" ]; then
+        set -- "$package"
+    else
+        work_dir=$(mktemp -d "${TMPDIR:-/tmp}/tfm1-bootstrap.XXXXXX") ||
+            die "cannot create a temporary directory" "check that \$TMPDIR is writable"
+        release_requirements >"$work_dir/requirements.txt" || die "cannot write $work_dir/requirements.txt" "check that \$TMPDIR is writable"
+        # Every file pip takes must have one of the listed sha256 (dependencies too); wheels only, so no build step
+        # fetches anything unlisted.
+        set -- --require-hashes --only-binary :all: -r "$work_dir/requirements.txt"
+    fi
+    "$venv/bin/python" -m pip install --disable-pip-version-check --no-input "$@" </dev/null ||
+        die "pip could not install $package_label" \
             "check the network connection (and TFM1_PACKAGE), then run the installer again"
-    [ -x "$tfm1_exe" ] || die "$package installed no tfm1 command into $venv" "set TFM1_PACKAGE to a tfm1 release"
+    [ -z "${work_dir:-}" ] || rm -rf "$work_dir"
+    work_dir=""
+    [ -x "$tfm1_exe" ] || die "$package_label installed no tfm1 command into $venv" "set TFM1_PACKAGE to a tfm1 wheel or checkout"
     rollback_path=""
     receipt_add venv "$venv"
 }

@@ -79,31 +79,71 @@ read_options() {
     done
 }
 
+# The physical path of an existing directory (every symbolic link resolved), empty when it cannot be entered.
+physical() {
+    (cd -P -- "$1" 2>/dev/null && pwd -P) || true
+}
+
 # Why an entry must not be removed, empty when it may: the receipt is a plain file, so nothing in it is trusted
-# beyond what install.sh could have written.
+# beyond what install.sh could have written. Only the exact paths install.sh makes are accepted, spelled as it
+# spells them, and their folders must physically be where those names say (no symbolic link on the way out).
 refusal() {
     case "$2" in
-        /* | "") ;;
+        /*) ;;
         *) printf 'not an absolute path' && return ;;
     esac
-    case "$2" in
-        "" | / | "$HOME" | "$HOME"/ | *"/../"* | *"/.." | *"/./"*) printf 'not a path the installer creates' && return ;;
-    esac
-    case "$1" in
-        link | venv | dir)
+    case "$1=$2" in
+        "link=$tfm1_dir/bin/tfm1") rf_parent="$home_p/.tfm1/bin" ;;
+        "venv=$tfm1_dir/venv" | "dir=$tfm1_dir/bin") rf_parent="$home_p/.tfm1" ;;
+        "dir=$tfm1_dir") rf_parent="$home_p" ;;
+        # install.sh also honours --miniforge-prefix, but a receipt cannot prove that a folder elsewhere was the
+        # one it installed (a conda installation of the user's own looks the same), so only the default goes.
+        "miniforge=$HOME/miniforge3") rf_parent="$home_p" ;;
+        link=* | venv=* | dir=*)
             case "$2" in
-                "$tfm1_dir" | "$tfm1_dir"/*) ;;
-                *) printf 'outside %s' "$tfm1_dir" && return ;;
+                "$tfm1_dir" | "$tfm1_dir"/*) printf 'not a path the installer creates' ;;
+                *) printf 'outside %s' "$tfm1_dir" ;;
             esac
+            return
             ;;
+        miniforge=*)
+            printf 'not %s/miniforge3, where the installer puts Miniforge (remove one you placed elsewhere yourself)' \
+                "$HOME"
+            return
+            ;;
+        *) printf 'unknown kind "%s"' "$1" && return ;;
     esac
+    if [ "$(physical "${2%/*}")" != "$rf_parent" ]; then
+        printf 'its folder is reached through a symbolic link' && return
+    fi
     case "$1" in
         link) [ -L "$2" ] || printf 'not a symbolic link' ;;
+        venv | miniforge | dir) if [ -L "$2" ]; then printf 'a symbolic link' && return; fi ;;
+    esac
+    case "$1" in
         venv) [ -f "$2/pyvenv.cfg" ] || printf 'not a virtual environment (no pyvenv.cfg)' ;;
         miniforge) [ -d "$2/conda-meta" ] || printf 'not a conda installation (no conda-meta)' ;;
         dir) [ -d "$2" ] || printf 'not a directory' ;;
-        *) printf 'unknown kind "%s"' "$1" ;;
     esac
+}
+
+# The receipt decides what is deleted, so it must be the user's own and writable by nobody else, and so must the
+# folder it is in (anyone who can write either could list what they like).
+check_receipt() {
+    for cr_path in "$tfm1_dir" "$receipt"; do
+        [ ! -L "$cr_path" ] ||
+            die "$cr_path is a symbolic link, so nothing was removed" "remove what install.sh made by hand"
+        # shellcheck disable=SC3067 # -O (owned by me) is in every sh this runs under: dash, bash, zsh, busybox
+        [ -O "$cr_path" ] ||
+            die "$cr_path is not owned by you, so nothing was removed" "remove what install.sh made by hand"
+        cr_mode=$(ls -ld -- "$cr_path") || die "cannot read the permissions of $cr_path" "check it"
+        case "${cr_mode%% *}" in
+            ?????w* | ????????w*)
+                die "$cr_path can be changed by other users, so its list is not trusted and nothing was removed" \
+                    "check what it lists, then run: chmod go-w '$cr_path'"
+                ;;
+        esac
+    done
 }
 
 # Environments inside a Miniforge root, for the plan: they are removed with it.
@@ -238,12 +278,21 @@ main() {
         usage
         exit 0
     fi
+    # HOME="" (set but empty) would make the paths below /.tfm1 and /miniforge3.
+    case "${HOME:-}" in
+        "" | / | [!/]*) die "HOME is '${HOME:-}', not your home folder, so nothing was removed" \
+            "set HOME to the absolute path of your home folder and run the uninstaller again" ;;
+    esac
     tfm1_dir="$HOME/.tfm1"
     receipt="$tfm1_dir/bootstrap-receipt"
-    if [ ! -f "$receipt" ]; then
+    home_p=$(physical "$HOME")
+    [ -n "$home_p" ] || die "cannot enter your home folder $HOME" "check HOME"
+    if [ ! -f "$receipt" ] && [ ! -L "$receipt" ]; then
         say "Nothing to remove: $receipt does not exist (tfm1 was not installed by bootstrap/install.sh, or was removed)."
         exit 0
     fi
+    check_receipt
+    umask 077 # a receipt rewritten below stays writable by its owner only
     say "==> tfm1 uninstaller: what $receipt lists"
     read_receipt
     say "Also: $receipt, and the directories the installer made if they are then empty."

@@ -1,4 +1,5 @@
-"""Fixtures shared by the setup tests: the local channel and index, built once per session, and a fresh world."""
+"""Fixtures the test areas share: every cache pointed at the test cache (all tests), and the setup tests' local
+channel and index, built once per session for test_setup*.py (a session fixture is shared across modules here)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,19 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.caches import UNSET, cache_environment
 from tests.support.setup_world import World, build_inputs, make_world
+
+
+@pytest.fixture(scope="session", autouse=True)
+def test_caches() -> Iterator[None]:
+    """In-process calls and every `tfm1` subprocess (they inherit os.environ) cache into the test cache."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in UNSET:
+            patch.delenv(name, raising=False)
+        for name, value in cache_environment().items():
+            patch.setenv(name, value)
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -31,7 +31,10 @@ from tfm1 import miniforge_release
 
 @pytest.fixture
 def sandbox(tmp_path: Path) -> Sandbox:
-    return Sandbox.create(tmp_path / "mac")
+    sandbox = Sandbox.create(tmp_path / "mac")
+    # The checkout's install.sh installs only what TFM1_PACKAGE names (tests/test_release.py covers both cases).
+    sandbox.env["TFM1_PACKAGE"] = str(REPO)
+    return sandbox
 
 
 @pytest.fixture

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
 
-from tests.support.bootstrap_sandbox import UNINSTALL_SH, Mac, Sandbox, build_probe_wheel
+from tests.support.bootstrap_sandbox import INSTALL_SH, UNINSTALL_SH, Mac, Sandbox, build_probe_wheel
 
 
 @pytest.fixture
@@ -137,3 +138,122 @@ def test_nothing_installed_is_nothing_to_remove(tmp_path: Path) -> None:
     result = sandbox.run("--yes", script=UNINSTALL_SH)
     assert result.returncode == 0
     assert "Nothing to remove" in result.stdout
+
+
+# --- forged receipts: offline, on the layout install.sh leaves, made by hand -------------------------------
+
+
+def _installed_layout(sandbox: Sandbox) -> list[str]:
+    """What install.sh leaves (receipt included, mode 600) without running it; the receipt's genuine lines."""
+    home = sandbox.home
+    (home / ".tfm1" / "venv" / "bin").mkdir(parents=True)
+    (home / ".tfm1" / "venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (home / ".tfm1" / "bin").mkdir()
+    (home / ".tfm1" / "bin" / "tfm1").symlink_to(home / ".tfm1" / "venv" / "bin" / "tfm1")
+    (home / "miniforge3" / "conda-meta").mkdir(parents=True)
+    lines = [
+        f"dir={home}/.tfm1",
+        f"miniforge={home}/miniforge3",
+        f"venv={home}/.tfm1/venv",
+        f"dir={home}/.tfm1/bin",
+        f"link={home}/.tfm1/bin/tfm1",
+    ]
+    _write_receipt(sandbox, lines)
+    return lines
+
+
+def _write_receipt(sandbox: Sandbox, lines: list[str]) -> Path:
+    receipt = sandbox.home / ".tfm1" / "bootstrap-receipt"
+    receipt.write_text("# What tfm1's bootstrap/install.sh created\n" + "".join(f"{line}\n" for line in lines))
+    receipt.chmod(0o600)
+    return receipt
+
+
+def _precious(folder: Path, *marks: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for mark in marks:
+        (folder / mark).mkdir(exist_ok=True)
+    (folder / "precious.txt").write_text("mine")
+    return folder
+
+
+@pytest.mark.parametrize(
+    "forgery",
+    ["mambaforge", "documents", "miniforge-trailing-slash", "venv-trailing-slash", "symlinked-bin", "symlinked-venv"],
+)
+def test_a_forged_receipt_line_deletes_nothing_install_sh_did_not_make(tmp_path: Path, forgery: str) -> None:
+    sandbox = Sandbox.create(tmp_path / "mac")
+    home = sandbox.home
+    genuine = _installed_layout(sandbox)
+    documents = _precious(home / "Documents", "conda-meta")
+    if forgery == "mambaforge":
+        victim, line = _precious(home / "mambaforge", "conda-meta"), f"miniforge={home}/mambaforge"
+    elif forgery == "documents":
+        victim, line = documents, f"miniforge={documents}"
+    elif forgery == "miniforge-trailing-slash":  # `rm -rf link/` deletes what the link points to
+        (home / "miniforge3").rename(home / "miniforge3-was")
+        (home / "miniforge3").symlink_to(documents)
+        victim, line = documents, f"miniforge={home}/miniforge3/"
+        genuine.remove(f"miniforge={home}/miniforge3")
+    elif forgery == "venv-trailing-slash":
+        victim = _precious(home / "Projects")
+        (victim / "pyvenv.cfg").write_text("")
+        shutil.rmtree(home / ".tfm1" / "venv")
+        (home / ".tfm1" / "venv").symlink_to(victim)
+        line = f"venv={home}/.tfm1/venv/"
+        genuine.remove(f"venv={home}/.tfm1/venv")
+    elif forgery == "symlinked-bin":  # a symbolic link on the way: the link removed would be one of the user's
+        victim = _precious(home / "Documents" / "bin")
+        (victim / "tfm1").symlink_to(documents / "precious.txt")
+        shutil.rmtree(home / ".tfm1" / "bin")
+        (home / ".tfm1" / "bin").symlink_to(victim)
+        line = f"link={home}/.tfm1/bin/tfm1"
+        genuine.remove(line)
+    else:  # symlinked-venv: the entry names a link to a folder elsewhere
+        victim = _precious(home / "Projects")
+        (victim / "pyvenv.cfg").write_text("")
+        shutil.rmtree(home / ".tfm1" / "venv")
+        (home / ".tfm1" / "venv").symlink_to(victim)
+        line = f"venv={home}/.tfm1/venv"
+        genuine.remove(line)
+    before = sorted(str(p.relative_to(victim)) for p in victim.rglob("*"))
+    _write_receipt(sandbox, [*genuine, line])
+    result = sandbox.run("--yes", script=UNINSTALL_SH)
+    assert result.returncode == 0, result.stderr
+    assert f"leaving {line.split('=', 1)[1]} alone: " in result.stderr
+    assert sorted(str(p.relative_to(victim)) for p in victim.rglob("*")) == before
+    assert (victim / "precious.txt").read_text() == "mine" and (documents / "precious.txt").read_text() == "mine"
+    assert line in sandbox.receipt()  # still listed: nothing is forgotten silently
+    assert f"==> Removing {home}/.tfm1/" in result.stdout  # the genuine entries went
+
+
+@pytest.mark.parametrize("problem", ["group-writable", "world-writable", "symlinked-receipt", "symlinked-tfm1-dir"])
+def test_a_receipt_others_could_have_written_is_not_trusted(tmp_path: Path, problem: str) -> None:
+    sandbox = Sandbox.create(tmp_path / "mac")
+    home = sandbox.home
+    _installed_layout(sandbox)
+    receipt = home / ".tfm1" / "bootstrap-receipt"
+    if problem == "group-writable":
+        receipt.chmod(0o620)
+    elif problem == "world-writable":
+        (home / ".tfm1").chmod(0o777)
+    elif problem == "symlinked-receipt":
+        receipt.rename(home / "elsewhere")
+        receipt.symlink_to(home / "elsewhere")
+    else:
+        (home / ".tfm1").rename(home / "real-tfm1")
+        (home / ".tfm1").symlink_to(home / "real-tfm1")
+    before = sandbox.home_files()
+    result = sandbox.run("--yes", script=UNINSTALL_SH)
+    assert result.returncode == 1
+    assert "nothing was removed" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert sandbox.home_files() == before
+
+
+@pytest.mark.parametrize("script", [INSTALL_SH, UNINSTALL_SH], ids=["install", "uninstall"])
+def test_an_empty_home_is_refused(tmp_path: Path, script: Path) -> None:
+    sandbox = Sandbox.create(tmp_path / "mac")
+    result = sandbox.run("--yes", script=script, env={"HOME": ""})
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "HOME is '', not your home folder, so nothing was" in result.stderr
+    assert not Path("/.tfm1").exists() and not Path("/miniforge3").exists()

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import tfm1, tfm1_json
+from tests.support.cli import tfm1, tfm1_json
 from tfm1 import __version__
-from tfm1.cli import COMMANDS, build_parser
+from tfm1.cli import COMMANDS, build_app
 
 HEAVY = ("rich", "requests", "yaml", "rattler", "lief", "conda_lock", "tensorflow", "uv")
 
@@ -40,7 +40,7 @@ def test_help_lists_doctor_and_no_command_is_a_usage_error() -> None:
     result = tfm1("--help")
     assert result.returncode == 0 and "doctor" in result.stdout
     bare = tfm1()
-    assert bare.returncode == 2 and "usage: tfm1" in bare.stdout
+    assert bare.returncode == 2 and "Usage: tfm1" in bare.stdout + bare.stderr and "doctor" in bare.stdout + bare.stderr
 
 
 def _modules_after(code: str) -> set[str]:
@@ -64,28 +64,49 @@ def _run_main(*argv: str) -> str:
     )
 
 
-def test_help_imports_nothing_heavy() -> None:
-    assert _heavy(_modules_after("from tfm1.cli import build_parser\nbuild_parser()")) == []
+# What typer itself imports before any tfm1 code runs: the floor tfm1's own imports are measured against.
+FLOOR = "import typer.main"
+
+
+@pytest.mark.parametrize("argv", [("--help",), ("doctor", "--help")])
+def test_help_imports_nothing_heavy(argv: tuple[str, ...]) -> None:
+    loaded = _modules_after(_run_main(*argv))
+    assert _heavy(loaded) == []  # typer's rich panels are off: rich alone would triple the help's start-up
+    assert sorted(m for m in loaded if m.startswith("tfm1.") and not m.startswith(("tfm1.cli", "tfm1.commands"))) == [
+        "tfm1.errors"
+    ]
 
 
 @pytest.mark.parametrize("argv", [("doctor", "--json"), ("doctor",)])
 def test_doctor_imports_nothing_heavy_nor_slow_and_never_tensorflow(argv: tuple[str, ...]) -> None:
     loaded = _modules_after(_run_main(*argv))
     assert _heavy(loaded) == []
-    assert sorted(loaded & set(SLOW_FOR_DOCTOR)) == []
-    assert sorted(m for m in loaded if m.startswith("tfm1.commands.")) == ["tfm1.commands.doctor"]
+    # typer imports pathlib, inspect and platform itself; tfm1 must add none of the slow modules on top of that.
+    assert sorted((loaded - _modules_after(FLOOR)) & set(SLOW_FOR_DOCTOR)) == []
+    assert sorted(m for m in loaded if m.startswith("tfm1.commands.")) == [
+        "tfm1.commands.common",
+        "tfm1.commands.doctor",
+    ]
+
+
+def test_requirement_checks_import_no_packaging_parsers() -> None:
+    # A TensorFlow stack's Requires-Dist (tf-requirement-conflict) is read without packaging's parsers.
+    scenario = str(Path(__file__).parent / "scenarios" / "m1-tf2161-ml-dtypes-020.json")
+    loaded = _modules_after(_run_main("doctor", "--snapshot", scenario))
+    assert "tfm1.doctor.requirements" in loaded
+    assert sorted(m for m in loaded if m.startswith("packaging.") and m != "packaging.version") == []
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_a_command_parsed_alone_has_the_same_help_as_in_the_whole_parser(command: str) -> None:
+def test_a_command_built_alone_has_the_same_help_as_in_the_whole_app(command: str) -> None:
     def help_text(only: str | None) -> str:
         out = io.StringIO()
         with contextlib.redirect_stdout(out), pytest.raises(SystemExit):
-            build_parser(only).parse_args([command, "--help"])
+            build_app(only)([command, "--help"], prog_name="tfm1")
         return out.getvalue()
 
     assert help_text(command) == help_text(None)
-    assert f"usage: tfm1 {command}" in help_text(command)
+    assert f"Usage: tfm1 {command}" in help_text(command)
 
 
 def test_doctor_on_this_linux_machine_says_not_macos() -> None:
@@ -101,21 +122,21 @@ def test_doctor_checks_a_given_python() -> None:
     assert report["facts"]["python"]["version"].startswith(f"{sys.version_info[0]}.{sys.version_info[1]}")
 
 
-PYTHON_FIX = "Fix: give the path of a Python interpreter, its name on PATH, or an environment's folder"
+PYTHON_FIX = "  fix: give the path of a Python interpreter, its name on PATH, or an environment's folder"
 
 
 @pytest.mark.parametrize(
     ("given", "message"),
     [
         ("/nonexistent/bin/python", "--python /nonexistent/bin/python: no such file"),
-        ("no-such-python3.99", "--python no-such-python3.99: not found on PATH"),
+        ("no-such-python3.99", "--python no-such-python3.99: not found on PATH, nor an environment of that name"),
         ("/proc/self", "--python /proc/self is a folder without bin/python"),
     ],
 )
 def test_a_python_that_is_not_there_is_a_usage_error(given: str, message: str) -> None:
     result = tfm1("doctor", "--python", given)
     assert result.returncode == 2
-    assert result.stderr.strip() == f"tfm1: error: {message} {PYTHON_FIX}"
+    assert result.stderr == f"tfm1: error: {message}.\n{PYTHON_FIX}\n"
 
 
 def _venv(tmp_path: Path) -> Path:
@@ -151,7 +172,7 @@ def test_a_relative_python_is_saved_absolute_and_replays_the_same(tmp_path: Path
 
 def test_snapshot_and_save_snapshot_exclude_each_other() -> None:
     result = tfm1("doctor", "--snapshot", "a.json", "--save-snapshot", "b.json")
-    assert result.returncode == 2 and "not allowed with argument" in result.stderr
+    assert result.returncode == 2 and "--snapshot and --save-snapshot cannot be used together" in result.stderr
 
 
 def test_unwritable_save_snapshot_is_a_usage_error() -> None:
@@ -163,3 +184,88 @@ def test_closed_stdout_is_not_a_traceback() -> None:
     command = f"{sys.executable} -m tfm1 doctor --json | head -c 1 >/dev/null"
     result = subprocess.run(["sh", "-c", command], capture_output=True, text=True, check=False)
     assert "Traceback" not in result.stderr
+
+
+# --- the typer command layer: usage errors, mutual exclusion, errors, the console ------------------------------
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_bad_option_is_a_usage_error_with_that_commands_usage(command: str) -> None:
+    result = tfm1(command, "--no-such-option")
+    assert result.returncode == 2
+    assert f"Usage: tfm1 {command} [OPTIONS]" in result.stderr and "No such option: --no-such-option" in result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_no_command_prints_the_help() -> None:
+    bare = tfm1()
+    assert bare.returncode == 2
+    assert "Usage: tfm1 [OPTIONS] COMMAND" in bare.stdout + bare.stderr
+    assert all(command in bare.stdout + bare.stderr for command in COMMANDS)
+
+
+@pytest.mark.parametrize(
+    ("argv", "first", "second"),
+    [
+        (("doctor", "--snapshot", "a.json", "--save-snapshot", "b.json"), "--snapshot", "--save-snapshot"),
+        (("setup", "--name", "tf", "--prefix", "/tmp/tf"), "--name", "--prefix"),
+        (("remove", "--name", "tf", "--prefix", "/tmp/tf"), "--name", "--prefix"),
+        (("verify", "--name", "tf", "--python", "python3"), "--name", "--python"),
+        (("verify", "--prefix", "/tmp/tf", "--python", "python3"), "--prefix", "--python"),
+    ],
+)
+def test_options_that_exclude_each_other_are_a_usage_error_naming_both(
+    argv: tuple[str, ...], first: str, second: str
+) -> None:
+    result = tfm1(*argv)
+    assert result.returncode == 2
+    assert f"{first} and {second} cannot be used together" in result.stderr
+    assert f"Usage: tfm1 {argv[0]} [OPTIONS]" in result.stderr
+
+
+def test_remove_needs_a_name_or_a_prefix() -> None:
+    result = tfm1("remove")
+    assert result.returncode == 2 and "--name N or --prefix PATH" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["verify", "remove"])
+def test_an_environment_name_that_matches_nothing_is_exit_2_for_every_command(tmp_path: Path, command: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CONDA", "VIRTUAL_ENV"))}
+    result = tfm1(
+        command,
+        "--name",
+        "nosuchenv",
+        "--yes" if command == "remove" else "--quick",
+        env={**env, "HOME": str(tmp_path)},
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "tfm1: error: --name nosuchenv: no conda environment of that name was found.",
+        "  fix: list them with `conda env list`, or give --prefix PATH",
+    ]
+
+
+def test_a_bad_value_is_a_usage_error_naming_the_option() -> None:
+    for argv, message in (
+        (("verify", "--timeout", "0"), "must be more than 0"),
+        (("verify", "--dataset", "cifar"), "'cifar' is not one of 'synthetic', 'mnist'"),
+    ):
+        result = tfm1(*argv)
+        assert result.returncode == 2 and message in result.stderr and "Usage: tfm1 verify" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variables", "colour", "any_escape"),
+    [
+        ({}, False, False),  # not a terminal
+        ({"FORCE_COLOR": "1"}, True, True),
+        ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, False, True),  # bold stays: NO_COLOR is about colour
+        ({"FORCE_COLOR": "1", "TERM": "dumb"}, False, False),
+    ],
+)
+def test_the_console_honours_the_colour_variables(variables: dict[str, str], colour: bool, any_escape: bool) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "NO_COLOR", "TERM")}
+    result = tfm1("matrix", "--tf", "2.19.1", "--metal", "1.2.0", env={**env, **variables})
+    assert result.returncode == 0
+    assert ("\x1b[32m" in result.stdout) == colour  # "works" in green
+    assert ("\x1b[" in result.stdout) == any_escape

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.cli import tfm1, tfm1_json
+from tests.support.cli import tfm1, tfm1_json
 from tests.support.lief_builders import BOUND, PROVIDER, extract_speedups, site_packages
 
 pytestmark = pytest.mark.network  # the wheel the test binaries are built from is fetched once, then cached

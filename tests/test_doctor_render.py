@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import tfm1
+from tests.support.cli import tfm1
 from tfm1.doctor import Finding, Report, diagnose
 from tfm1.doctor.render import render_report, use_colour
 from tfm1.host.snapshot import SnapshotHost, load_snapshot

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.cli import tfm1_json
+from tests.support.cli import tfm1_json
+from tfm1.doctor import Report, diagnose
+from tfm1.host.snapshot import SnapshotHost, parse_snapshot
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 
@@ -28,6 +33,25 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
     "m2-python313-tf220-no-metal": [("python-unsupported", "warning"), ("metal-missing", "warning")],
     "m1-tf215-numpy2-intel-brew-first": [("numpy-too-new", "error"), ("x86-homebrew", "warning")],
     "m1-bigsur-tf-duplicate": [("macos-too-old", "error"), ("tf-duplicate", "error")],
+    "rosetta-parent-shell-native-tfm1": [("rosetta-process", "error")],
+    "tfm1-env-nothing-active": [],
+    "homebrew-two-pythons-313-linked-312-lib": [("python-unsupported", "warning"), ("tf-missing", "warning")],
+    "m1-monterey1201-metal120-plugin-needs-121": [("macos-too-old", "error")],
+    "pypi-meta-tf2150-with-tensorflow-macos": [],
+    "community-tf2150-arm64-build-alone": [("metal-missing", "warning")],
+    "community-tf2150-build-with-tensorflow-macos": [("tf-duplicate", "error"), ("metal-missing", "warning")],
+    "m1-tf2161-ml-dtypes-020": [("tf-requirement-conflict", "error")],
+    "m1-notebook-kernel-x86-anaconda": [("kernel-x86", "error"), ("kernel-missing-env", "warning")],
+    "m1-envs-outside-roots-micromamba-pixi-venv": [
+        ("x86-conda", "warning"),
+        ("python-unsupported", "warning"),
+        ("tf-missing", "warning"),
+    ],
+    "intel-old-sdk-anaconda-python": [
+        ("macos-version-compat", "warning"),
+        ("tf-missing", "warning"),
+        ("intel-mac", "info"),
+    ],
 }
 
 
@@ -77,10 +101,128 @@ def test_x86_conda_names_every_osx64_prefix() -> None:
 
 
 def test_human_report_ends_with_the_next_step() -> None:
-    from tests.cli import tfm1
+    from tests.support.cli import tfm1
 
     result = tfm1("doctor", "--snapshot", str(SCENARIOS / "miniforge-tf218-metal110.json"))
     assert result.returncode == 1
     assert "metal-tf-mismatch" in result.stdout
     last = [line for line in result.stdout.splitlines() if line.strip()][-1]
     assert last.startswith("Next step:") and "tensorflow-metal==1.2.0" in last.replace("\n", "")
+
+
+def test_a_translated_shell_is_found_above_a_native_tfm1() -> None:
+    _, report = tfm1_json("doctor", "--snapshot", str(SCENARIOS / "rosetta-parent-shell-native-tfm1.json"))
+    assert report["facts"]["machine"]["translated"] is False
+    assert report["facts"]["machine"]["translated_ancestor"] == {"pid": 4121, "name": "zsh", "translated": True}
+    (finding,) = report["findings"]
+    assert finding["evidence"]["translated_process"] == "zsh (pid 4121)"
+
+
+def test_nothing_active_targets_tfm1s_own_environment_and_says_so() -> None:
+    from tests.support.cli import tfm1
+
+    name = "tfm1-env-nothing-active.json"
+    _, report = tfm1_json("doctor", "--snapshot", str(SCENARIOS / name))
+    python = report["facts"]["python"]
+    assert python["path"] == "/Users/ana/miniforge3/envs/tfm1/bin/python"
+    assert "the tfm1 environment" in python["source"]
+    assert "from the tfm1 environment (nothing is active)" in " ".join(
+        tfm1("doctor", "--snapshot", str(SCENARIOS / name)).stdout.split()
+    )
+
+
+def test_homebrew_version_comes_from_the_linked_binary() -> None:
+    _, report = tfm1_json("doctor", "--snapshot", str(SCENARIOS / "homebrew-two-pythons-313-linked-312-lib.json"))
+    python = report["facts"]["python"]
+    assert (python["version"], python["site_packages"]) == ("3.13", ["/opt/homebrew/lib/python3.13/site-packages"])
+
+
+def test_old_sdk_is_judged_on_the_target_interpreter() -> None:
+    _, report = tfm1_json("doctor", "--snapshot", str(SCENARIOS / "intel-old-sdk-anaconda-python.json"))
+    (compat,) = [f for f in report["findings"] if f["code"] == "macos-version-compat"]
+    assert compat["evidence"]["sdk"] == "10.10"
+    assert compat["evidence"]["python"] == "/Users/ana/anaconda3/bin/python3.8"
+
+
+def test_macos_too_old_names_the_binary_and_its_minimum() -> None:
+    name = "m1-monterey1201-metal120-plugin-needs-121.json"
+    _, report = tfm1_json("doctor", "--snapshot", str(SCENARIOS / name))
+    (finding,) = report["findings"]
+    assert finding["evidence"]["binary"].endswith("/tensorflow-plugins/libmetal_plugin.dylib")
+    assert (finding["evidence"]["minos"], finding["evidence"]["macos"]) == ("12.1", "12.0.1")
+
+
+def _with(name: str, change: Callable[[dict[str, Any]], None]) -> Report:
+    data = json.loads((SCENARIOS / f"{name}.json").read_text())
+    change(data)
+    host = SnapshotHost(parse_snapshot(data))
+    return diagnose(host)
+
+
+def test_requirement_conflict_names_the_exact_fix() -> None:
+    _, report = tfm1_json("doctor", "--snapshot", str(SCENARIOS / "m1-tf2161-ml-dtypes-020.json"))
+    (finding,) = report["findings"]
+    assert finding["fix"] == ["/Users/ana/miniforge3/envs/tf/bin/python -m pip install 'ml-dtypes~=0.3.1'"]
+    assert finding["evidence"]["unmet"] == ["ml-dtypes 0.2.0: tensorflow 2.16.1 requires ml-dtypes~=0.3.1"]
+
+
+SITE = "/Users/ana/miniforge3/envs/tf/lib/python3.11/site-packages"
+
+
+def _drop(prefix: str) -> Callable[[dict[str, Any]], None]:
+    def change(data: dict[str, Any]) -> None:
+        data["files"] = {k: v for k, v in data["files"].items() if not k.startswith(prefix)}
+
+    return change
+
+
+def test_requirement_markers_are_those_of_the_target_interpreter() -> None:
+    # tensorflow-io-gcs-filesystem is required only for python_version < "3.12"; extra == "and-cuda" never applies.
+    report = _with("m1-tf2161-ml-dtypes-020", _drop(f"{SITE}/tensorflow_io_gcs_filesystem-"))
+    (finding,) = report.findings
+    assert finding.title.startswith("2 requirements of the TensorFlow stack are not met")
+    assert "tensorflow-io-gcs-filesystem (not installed): tensorflow 2.16.1 requires" in str(finding.evidence)
+    assert "nvidia" not in str(finding.evidence) and "tensorflow-intel" not in str(finding.evidence)
+
+
+def test_numpy_out_of_range_is_reported_once_under_its_own_code() -> None:
+    def numpy2(data: dict[str, Any]) -> None:
+        _drop(f"{SITE}/numpy-")(data)
+        data["files"][f"{SITE}/numpy-2.0.2.dist-info/METADATA"] = {"text": "Name: numpy\nVersion: 2.0.2\n"}
+
+    report = _with("m1-tf2161-ml-dtypes-020", numpy2)
+    assert report.codes == ["numpy-too-new", "tf-requirement-conflict"]
+    assert "numpy" not in str(report.findings[1].evidence)
+
+
+def test_a_meta_package_is_told_from_its_record_not_its_name() -> None:
+    # The same community build without RECORD falls back to name and version: PyPI's 2.15.0 is a meta package.
+    report = _with("community-tf2150-arm64-build-alone", _drop(f"{SITE}/tensorflow-2.15.0.dist-info/RECORD"))
+    assert report.codes == []
+    _, facts = tfm1_json("doctor", "--snapshot", str(SCENARIOS / "community-tf2150-arm64-build-alone.json"))
+    assert facts["facts"]["python"]["distributions"]["tensorflow"]["ships_tensorflow"] is True
+
+
+OUTSIDE = SCENARIOS / "m1-envs-outside-roots-micromamba-pixi-venv.json"
+
+
+def test_environments_outside_the_roots_are_found_but_are_no_roots() -> None:
+    from tfm1.inspect.conda import find_conda_roots
+
+    _, report = tfm1_json("doctor", "--snapshot", str(OUTSIDE))
+    assert [e["prefix"] for e in report["facts"]["other_envs"]] == [
+        "/Users/ana/projects/old/env",  # environments.txt: a standalone env made with `conda create -p`
+        "/Users/ana/micromamba/envs/ml",
+        "/Users/ana/proj/.pixi/envs/default",
+        "/Users/ana/proj/.venv",
+    ]
+    # setup chooses its conda root from find_conda_roots: the standalone env must never be one.
+    host = SnapshotHost(parse_snapshot(json.loads(OUTSIDE.read_text())))
+    assert [root.prefix for root in find_conda_roots(host)] == ["/Users/ana/miniforge3"]
+
+
+def test_python_names_an_environment_anywhere_conda_mamba_or_pixi_keeps_them() -> None:
+    _, report = tfm1_json("doctor", "--snapshot", str(OUTSIDE), "--python", "ml")
+    assert report["facts"]["python"]["path"] == "/Users/ana/micromamba/envs/ml/bin/python"
+    _, report = tfm1_json("doctor", "--snapshot", str(OUTSIDE), "--python", "default")
+    assert report["facts"]["python"]["path"] == "/Users/ana/proj/.pixi/envs/default/bin/python"

@@ -71,3 +71,34 @@ def test_linux_has_no_sysctl() -> None:
 )
 def test_decode_sysctl_prints_like_sysctl_n(name: str, raw: bytes, printed: str) -> None:
     assert decode_sysctl(name, raw) == printed
+
+
+def test_kinfo_proc_decoding_reads_flag_name_and_parent() -> None:
+    from tfm1.host.live import KINFO_PROC_SIZE, P_TRANSLATED, decode_kinfo_proc
+
+    raw = bytearray(KINFO_PROC_SIZE)
+    raw[32:36] = (P_TRANSLATED | 0x4).to_bytes(4, "little")  # P_LP64 too
+    raw[243 : 243 + 4] = b"zsh\0"
+    raw[560:564] = (4120).to_bytes(4, "little")
+    process, parent = decode_kinfo_proc(4121, bytes(raw))
+    assert (process.pid, process.name, process.translated, parent) == (4121, "zsh", True, 4120)
+    raw[32:36] = (0x4).to_bytes(4, "little")
+    assert decode_kinfo_proc(4121, bytes(raw))[0].translated is False
+
+
+def test_linux_knows_no_ancestors() -> None:
+    assert live_host().ancestors() == []
+
+
+def test_a_path_of_1500_components_and_a_long_link_chain_resolve(tmp_path: Path) -> None:
+    from tfm1.host.snapshot import SnapshotHost, parse_snapshot
+
+    deep = "/" + "/".join(["d"] * 1500)
+    files = {deep + "/python": {"file": True}}
+    files.update({f"/chain/{i}": {"symlink": f"/chain/{i + 1}"} for i in range(1500)})
+    host = SnapshotHost(
+        parse_snapshot({"tfm1_snapshot": 2, "platform": {"system": "Darwin", "machine": "arm64"}, "files": files})
+    )
+    assert host.is_file(deep + "/python")
+    assert not host.exists("/chain/0")  # more links than macOS follows (MAXSYMLINKS): a loop
+    assert host.resolve("/chain/0") == "/chain/32"

@@ -6,6 +6,8 @@ tests pin the dyld rules the checker follows; tests/test_linkage_macho.py reads 
 
 from __future__ import annotations
 
+import pytest
+
 from tfm1.linkage.checker import FLAT, check, tensorflow_symbol
 from tfm1.linkage.demangle import demangle
 from tfm1.linkage.images import Dependency, ImageInfo, PluginImports
@@ -150,14 +152,20 @@ def test_a_flat_lookup_of_a_tensorflow_name_nobody_exports_is_missing() -> None:
     assert verdict.flat_unresolved == ["___cxa_throw"]
 
 
-def test_tensorflow_names_are_told_from_system_names() -> None:
-    assert tensorflow_symbol("__ZN3tsl8internal10LogMessageC1EPKcii")
-    assert tensorflow_symbol("__ZNK6google8protobuf7Message11DebugStringEv")
-    assert tensorflow_symbol("__ZTVN10tensorflow8GraphDefE")
-    assert tensorflow_symbol("_TF_NewStatus")
-    assert not tensorflow_symbol("_objc_msgSend")
-    assert not tensorflow_symbol("__ZNSt3__112basic_stringIcNS_11char_traitsIcEENS_9allocatorIcEEED1Ev")
-    assert not tensorflow_symbol("__ZN12metal_plugin6KernelD1Ev")
+@pytest.mark.parametrize(
+    ("name", "is_tensorflow"),
+    [
+        ("__ZN3tsl8internal10LogMessageC1EPKcii", True),
+        ("__ZNK6google8protobuf7Message11DebugStringEv", True),
+        ("__ZTVN10tensorflow8GraphDefE", True),
+        ("_TF_NewStatus", True),
+        ("_objc_msgSend", False),
+        ("__ZNSt3__112basic_stringIcNS_11char_traitsIcEENS_9allocatorIcEEED1Ev", False),
+        ("__ZN12metal_plugin6KernelD1Ev", False),
+    ],
+)
+def test_tensorflow_names_are_told_from_system_names(name: str, is_tensorflow: bool) -> None:
+    assert tensorflow_symbol(name) is is_tensorflow
 
 
 def test_demangle_reads_mach_o_names() -> None:

@@ -6,21 +6,20 @@ checked when the data calls it works, degraded or broken: "broken" must not load
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
+from tests.support.caches import TEST_CACHE
 from tfm1.compat import load
+from tfm1.linkage.arm64_wheels import versions
 from tfm1.linkage.grid import latest_patches
 from tfm1.linkage.pairs import LinkageSession
-from tfm1.linkage.pypi import versions
-from tfm1.pypi import Index
+from tfm1.pypi.index import Index
 
 pytestmark = [pytest.mark.network, pytest.mark.slow]
 
-CACHE = Path(os.environ.get("TFM1_TEST_CACHE", Path.home() / ".cache" / "tfm1-tests")) / "xdg" / "tfm1" / "wheels"
+CACHE = TEST_CACHE / "xdg" / "tfm1" / "wheels"
 
 
 def listed_pairs() -> list[tuple[str, str, str, str]]:

@@ -7,17 +7,17 @@ Known verdicts (knowledge file, section 1): tensorflow-metal 1.2.0 loads with TF
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.support.caches import TEST_CACHE
 from tfm1.linkage.pairs import LinkageSession
 
 pytestmark = [pytest.mark.network, pytest.mark.slow]
 
-CACHE = Path(os.environ.get("TFM1_TEST_CACHE", Path.home() / ".cache" / "tfm1-tests")) / "xdg" / "tfm1" / "wheels"
+CACHE = TEST_CACHE / "xdg" / "tfm1" / "wheels"
 PYWRAP = "@rpath/_pywrap_tensorflow_internal.so"
 
 
@@ -36,35 +36,42 @@ def test_metal_120_loads_with_tf_2191_through_the_27_reexports(session: LinkageS
     assert result.sources["tensorflow"] == "tensorflow-2.19.1-cp311-cp311-macosx_12_0_arm64.whl"
 
 
-def test_metal_120_loads_with_tf_2162(session: LinkageSession) -> None:
-    result = session.check_pair("2.16.2", "1.2.0")
+@pytest.mark.parametrize(
+    ("tensorflow", "metal", "expected"),
+    [
+        ("2.16.2", "1.2.0", {}),
+        ("2.17.1", "1.1.0", {}),
+        ("2.15.0", "1.1.0", {"tensorflow_package": "tensorflow-macos"}),  # 2.15 is read from tensorflow-macos
+    ],
+)
+def test_pairs_that_load(session: LinkageSession, tensorflow: str, metal: str, expected: dict[str, object]) -> None:
+    result = session.check_pair(tensorflow, metal)
     assert result.loads, result.reason
+    assert {name: getattr(result, name) for name in expected} == expected
 
 
-def test_metal_120_does_not_load_with_tf_2200(session: LinkageSession) -> None:
-    result = session.check_pair("2.20.0", "1.2.0")
+@pytest.mark.parametrize(
+    ("tensorflow", "metal", "expected", "reason"),
+    [
+        ("2.20.0", "1.2.0", {"missing": [PYWRAP], "missing_libraries": [PYWRAP]}, f"Library not loaded: {PYWRAP}"),
+        (
+            "2.18.1",
+            "1.1.0",
+            {
+                "missing_symbols": ["__ZN3tsl8internal10LogMessageC1EPKcii"],
+                "missing": ["tsl::internal::LogMessage::LogMessage(char const*, int, int)"],
+            },
+            "",
+        ),
+    ],
+)
+def test_pairs_that_do_not_load(
+    session: LinkageSession, tensorflow: str, metal: str, expected: dict[str, object], reason: str
+) -> None:
+    result = session.check_pair(tensorflow, metal)
     assert not result.loads
-    assert result.missing == [PYWRAP]
-    assert result.missing_libraries == [PYWRAP]
-    assert f"Library not loaded: {PYWRAP}" in result.reason
-
-
-def test_metal_110_loads_with_tf_2171(session: LinkageSession) -> None:
-    result = session.check_pair("2.17.1", "1.1.0")
-    assert result.loads, result.reason
-
-
-def test_metal_110_does_not_load_with_tf_2181(session: LinkageSession) -> None:
-    result = session.check_pair("2.18.1", "1.1.0")
-    assert not result.loads
-    assert result.missing_symbols == ["__ZN3tsl8internal10LogMessageC1EPKcii"]
-    assert result.missing == ["tsl::internal::LogMessage::LogMessage(char const*, int, int)"]
-
-
-def test_tf_215_0_is_read_from_tensorflow_macos(session: LinkageSession) -> None:
-    result = session.check_pair("2.15.0", "1.1.0")
-    assert result.tensorflow_package == "tensorflow-macos"
-    assert result.loads, result.reason
+    assert {name: getattr(result, name) for name in expected} == expected
+    assert reason in result.reason
 
 
 def test_missing_python_tag_falls_back_to_the_nearest_and_says_so(session: LinkageSession) -> None:

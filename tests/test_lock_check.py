@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.cli import tfm1, tfm1_json
+from tests.support.cli import tfm1, tfm1_json
 from tfm1.lock.spec import content_hashes
 from tfm1.lockfile import LockedPackage, read_lockfile, write_lockfile
 from tfm1.profiles import envs_dir, get_profile
@@ -163,7 +163,8 @@ def test_a_malformed_environment_file_is_one_error_line(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         f"tfm1: error: {envs / 'cpu' / 'environment.yml'}: the conda dependencies must pin exactly one Python minor "
-        "version, e.g. `python=3.12` Fix: see envs/metal/environment.yml for the expected shape"
+        "version, e.g. `python=3.12`.",
+        "  fix: see envs/metal/environment.yml for the expected shape",
     ]
 
 

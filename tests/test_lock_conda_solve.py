@@ -10,7 +10,7 @@ from pathlib import Path
 import rattler
 from conda_lock.lockfile import parse_conda_lock_file
 
-from tests.cli import tfm1, tfm1_json
+from tests.support.cli import tfm1, tfm1_json
 from tests.support.conda_channel import build_channel, host_subdir
 from tests.support.http import StaticServer
 from tfm1.lockfile import read_lockfile

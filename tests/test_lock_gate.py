@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import tfm1, tfm1_json
-from tfm1.lock.gate import Finding, check
+from tests.support.cli import tfm1, tfm1_json
+from tfm1.lock.gate import GateFinding, check
 from tfm1.profiles import envs_dir
 
 MAC = "osx-arm64"
 
 
-def errors(findings: list[Finding]) -> list[str]:
+def errors(findings: list[GateFinding]) -> list[str]:
     return [str(f) for f in findings if f.severity == "error"]
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
-from tests.cli import tfm1
+from tests.support.cli import tfm1
 from tfm1.lockfile import read_lockfile
 from tfm1.profiles import envs_dir, list_profiles
 

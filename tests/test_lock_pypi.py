@@ -1,5 +1,5 @@
-"""tfm1's one simple-index client (`tfm1.pypi`), used by the pip layer and the linkage check, against local servers;
-and the gate's linkage step when it cannot run: an error that refuses the lock, one check at a time."""
+"""tfm1's one simple-index client (`tfm1.pypi.index`), used by the pip layer and the linkage check, against local
+servers; and the gate's linkage step when it cannot run: an error that refuses the lock, one check at a time."""
 
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ from packaging.version import Version
 from pytest_httpserver import HTTPServer
 
 from tfm1.errors import Tfm1Error
-from tfm1.linkage.pypi import best_wheel, versions
+from tfm1.linkage.arm64_wheels import best_wheel, versions
 from tfm1.lock import gate
-from tfm1.lock.pypi import pick_wheels
-from tfm1.pypi import ACCEPT, Index
+from tfm1.lock.wheel_picker import pick_wheels
+from tfm1.pypi.index import ACCEPT, Index
 
 MAC = "osx-arm64"
 METAL_WHEEL = "tensorflow_metal-1.2.0-cp311-cp311-macosx_12_0_arm64.whl"
@@ -197,7 +197,7 @@ def slow_index() -> Iterator[_SlowIndex]:
 
 def test_linkage_checks_of_parallel_profiles_run_one_at_a_time(slow_index: _SlowIndex) -> None:
     """Profiles are locked in parallel threads; each check may need gigabytes, so they queue."""
-    results: list[list[gate.Finding]] = []
+    results: list[list[gate.GateFinding]] = []
 
     def check(number: int) -> None:
         # Separate indexes: nothing but the gate itself can make these wait for each other.

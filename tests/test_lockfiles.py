@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ import rattler
 from conda_lock.lockfile import parse_conda_lock_file
 from packaging.utils import parse_wheel_filename
 
-from tests.cli import tfm1, tfm1_json
+from tests.support.cli import tfm1, tfm1_json
 from tfm1.compat import load
 from tfm1.errors import Tfm1Error
 from tfm1.lock import gate
@@ -29,15 +31,30 @@ def _python_of(profile: Profile, platform: str) -> str:
     return python
 
 
-def test_the_four_profiles_of_the_issue_exist_with_their_pins() -> None:
+def test_the_profiles_exist_with_their_pins() -> None:
     found = {p.name: (p.pins, p.python, p.platforms) for p in PROFILES}
     assert found == {
         "metal": ({"tensorflow": "2.19.1", "tensorflow-metal": "1.2.0"}, "3.12", ("osx-arm64",)),
         "tensorflow-macos": ({"tensorflow-macos": "2.16.2", "tensorflow-metal": "1.2.0"}, "3.12", ("osx-arm64",)),
         "keras2": ({"tensorflow-macos": "2.15.0", "tensorflow-metal": "1.1.0"}, "3.11", ("osx-arm64",)),
         "cpu": ({"tensorflow": "2.21.0"}, "3.12", ("osx-arm64", "linux-64")),
+        "notebook": ({"tensorflow": "2.19.1", "tensorflow-metal": "1.2.0"}, "3.12", ("osx-arm64",)),
     }
     assert PROFILES[0].name == "metal" and PROFILES[0].default
+
+
+@pytest.mark.parametrize("profile", PROFILES, ids=IDS)
+def test_every_profile_carries_a_jupyter_kernel_and_only_notebook_jupyterlab(profile: Profile) -> None:
+    lock = read_lockfile(profile.lockfile)
+    for platform in profile.platforms:
+        wheels = {p.name for p in lock.for_platform(platform, "pip")}
+        assert {"ipykernel", "pyzmq", "jupyter-client"} <= wheels, platform
+        assert ("jupyterlab" in wheels) == (profile.name == "notebook"), platform
+
+
+def test_the_notebook_profile_shares_the_metal_conda_layer() -> None:
+    conda = {p.name: read_lockfile(p.lockfile).for_platform("osx-arm64", "conda") for p in PROFILES}
+    assert conda["notebook"] == conda["metal"]
 
 
 @pytest.mark.parametrize("profile", PROFILES, ids=IDS)
@@ -47,6 +64,25 @@ def test_conda_lock_parses_it_with_every_platform(profile: Profile) -> None:
     for platform in profile.platforms:
         managers = {p.manager for p in parsed.package if platform in p.platform}
         assert managers == {"conda", "pip"}, platform
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("profile", PROFILES, ids=IDS)
+def test_conda_lock_render_reads_it_for_every_platform(profile: Profile, tmp_path: Path) -> None:
+    """conda-lock's own CLI (what its users run before `conda-lock install`) renders every platform of the lock."""
+    conda_lock = Path(sys.executable).parent / "conda-lock"
+    done = subprocess.run(
+        [str(conda_lock), "render", "--kind", "explicit", "--filename-template", "render-{platform}.lock",
+         str(profile.lockfile)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lock = read_lockfile(profile.lockfile)
+    for platform in profile.platforms:
+        rendered = (tmp_path / f"render-{platform}.lock").read_text().splitlines()
+        assert "@EXPLICIT" in rendered
+        urls = [line for line in rendered if line.startswith("https://")]
+        assert len(urls) == len(lock.for_platform(platform, "conda")) and all("#" in url for url in urls)
 
 
 @pytest.mark.parametrize("profile", PROFILES, ids=IDS)

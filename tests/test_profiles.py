@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import tfm1, tfm1_json
+from tests.support.cli import tfm1, tfm1_json
 from tfm1.profiles import envs_dir, get_profile, list_profiles
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,7 +21,7 @@ def test_profiles_json_lists_the_locked_versions() -> None:
     code, data = tfm1_json("profiles")
     assert code == 0
     rows = {row["name"]: row for row in data["profiles"]}
-    assert list(rows) == ["metal", "cpu", "keras2", "tensorflow-macos"]  # the default first
+    assert list(rows) == ["metal", "cpu", "keras2", "notebook", "tensorflow-macos"]  # the default first
     assert [r["name"] for r in data["profiles"] if r["default"]] == ["metal"]
     summary = {
         name: (r["tensorflow_package"], r["tensorflow"], r["tensorflow_metal"], r["python_locked"], r["platforms"])
@@ -31,11 +31,12 @@ def test_profiles_json_lists_the_locked_versions() -> None:
         "metal": ("tensorflow", "2.19.1", "1.2.0", "3.12.13", ["osx-arm64"]),
         "cpu": ("tensorflow", "2.21.0", "", "3.12.13", ["osx-arm64", "linux-64"]),
         "keras2": ("tensorflow-macos", "2.15.0", "1.1.0", "3.11.15", ["osx-arm64"]),
+        "notebook": ("tensorflow", "2.19.1", "1.2.0", "3.12.13", ["osx-arm64"]),
         "tensorflow-macos": ("tensorflow", "2.16.2", "1.2.0", "3.12.13", ["osx-arm64"]),
     }
     assert rows["tensorflow-macos"]["tensorflow_macos"] == "2.16.2"
     assert all(r["description"] and r["locked"] for r in rows.values())
-    assert rows["keras2"]["pip"] == ["tensorflow-macos==2.15.0", "tensorflow-metal==1.1.0"]
+    assert rows["keras2"]["pip"] == ["tensorflow-macos==2.15.0", "tensorflow-metal==1.1.0", "ipykernel"]
 
 
 def test_profiles_table_for_people() -> None:
@@ -57,7 +58,7 @@ def test_profile_fields() -> None:
     assert (profile.channels, profile.conda_specs, profile.pip_specs) == (
         ("conda-forge",),
         ("python=3.12", "pip"),
-        ("tensorflow==2.21.0",),
+        ("tensorflow==2.21.0", "ipykernel"),
     )
     assert envs_dir() == ROOT / "envs"  # the checkout's, so `tfm1 lock` edits the committed files
 
@@ -87,7 +88,7 @@ def test_the_wheel_ships_envs_and_tfm1_finds_them_there(tmp_path: Path) -> None:
     )
     (wheel,) = (tmp_path / "dist").glob("tfm1-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    for profile in ("metal", "tensorflow-macos", "keras2", "cpu"):
+    for profile in ("metal", "tensorflow-macos", "keras2", "cpu", "notebook"):
         assert {f"tfm1/envs/{profile}/environment.yml", f"tfm1/envs/{profile}/conda-lock.yml"} <= names
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)  # a wheel's purelib content is its root
@@ -110,9 +111,9 @@ def test_a_yaml_error_in_environment_yml_is_one_line_with_its_position(tmp_path:
     for command in (("lock", "--check"), ("profiles",)):
         result = tfm1(*command, "--envs", str(tmp_path / "envs"))
         assert result.returncode == 1
-        (line,) = result.stderr.splitlines()
+        (line, fix) = result.stderr.splitlines()
         assert line.startswith(f"tfm1: error: {folder / 'environment.yml'} is not valid YAML: ")
-        assert " at line 2, column 10 Fix: fix the file's YAML" in line
+        assert " at line 2, column 10" in line and fix.startswith("  fix: fix the file's YAML")
 
 
 @pytest.mark.parametrize("command", [("lock", "--check"), ("lock",), ("profiles",)])
@@ -120,8 +121,8 @@ def test_a_missing_envs_folder_is_a_usage_error(tmp_path: Path, command: tuple[s
     result = tfm1(*command, "--envs", str(tmp_path / "nope"))
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        f"tfm1: error: no profiles folder at {tmp_path / 'nope'} "
-        "Fix: pass --envs a folder holding <profile>/environment.yml"
+        f"tfm1: error: no profiles folder at {tmp_path / 'nope'}.",
+        "  fix: pass --envs a folder holding <profile>/environment.yml",
     ]
 
 
@@ -146,11 +147,11 @@ def test_lock_refuses_to_rewrite_the_profiles_inside_an_installed_package(tmp_pa
     for args in (("lock", "--no-linkage"), ("lock", "--pip-only", "--envs", str(packaged / ".." / "envs"))):
         result = run(*args)
         assert result.returncode == 2, result.stderr
-        (line,) = result.stderr.splitlines()
+        (line, fix) = result.stderr.splitlines()
         assert (
             line.startswith("tfm1: error: ") and "is the copy of the profiles inside the installed tfm1 package" in line
         )
-        assert line.endswith("and pass --envs DIR, e.g. `tfm1 lock --envs ./envs`")
+        assert fix.endswith("and pass --envs DIR, e.g. `tfm1 lock --envs ./envs`")
     assert {p: p.read_bytes() for p in packaged.rglob("*.yml")} == before
     checked = run("lock", "--check", "--profile", "metal")  # reading them is fine
     assert checked.returncode == 0, checked.stdout + checked.stderr
@@ -162,3 +163,26 @@ def test_lock_refuses_to_rewrite_the_profiles_inside_an_installed_package(tmp_pa
     environment.write_text(environment.read_text().replace("tensorflow==2.19.1", "tensorflow==2.21.0"))
     refused = run("lock", "--envs", str(copy))
     assert refused.returncode == 1 and "metal: refused" in refused.stdout, refused.stdout + refused.stderr
+
+
+def test_profiles_fit_80_columns() -> None:
+    result = tfm1("profiles", env={**os.environ, "COLUMNS": "80"})
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert len(lines) <= 20, result.stdout  # a table and one paragraph per profile, not a wrapped grid
+    assert "2.15.0" in result.stdout and "(tensorflow-macos)" in result.stdout and "…" not in result.stdout
+
+
+def test_the_envs_folder_of_the_current_directory_is_read_and_named(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "envs" / "cpu", tmp_path / "envs" / "cpu")
+    code, data = tfm1_json("profiles", cwd=tmp_path)
+    assert code == 0 and data["envs"] == str(tmp_path / "envs")
+    assert [row["name"] for row in data["profiles"]] == ["cpu"]
+    shown = tfm1("profiles", cwd=tmp_path)
+    assert f"Profiles in {tmp_path / 'envs'} " in shown.stdout
+    checked = tfm1("lock", "--check", cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout.splitlines()[0] == f"profiles: {tmp_path / 'envs'}"
+    code, data = tfm1_json("lock", "--check", cwd=tmp_path)
+    assert data["envs"] == str(tmp_path / "envs") and [p["profile"] for p in data["profiles"]] == ["cpu"]

@@ -8,7 +8,7 @@ import sys
 import venv
 from pathlib import Path
 
-from tests.cli import tfm1_json
+from tests.support.cli import tfm1_json
 from tfm1.doctor import diagnose
 from tfm1.host import LinuxHost
 from tfm1.host.recorder import RecordingHost
@@ -88,7 +88,7 @@ def test_cli_save_snapshot_then_replay(tmp_path: Path) -> None:
     assert live["facts"]["python"]["version"] == f"{sys.version_info[0]}.{sys.version_info[1]}.{sys.version_info[2]}"
     assert "not-macos" in [f["code"] for f in live["findings"]]
     data = json.loads(snapshot.read_text())
-    assert data["tfm1_snapshot"] == 1 and "python" not in data
+    assert data["tfm1_snapshot"] == 2 and "python" not in data
     assert set(data["env"]) <= {"HOME", "PATH", "VIRTUAL_ENV", "CONDA_PREFIX", "CONDA_EXE", "PYENV_VERSION"}
 
 
@@ -102,3 +102,18 @@ def test_an_explicit_python_is_recorded(tmp_path: Path) -> None:
     for report in (live, replayed):
         del report["facts"]["python"]["source"]
     assert (replay_code, replayed) == (code, live)
+
+
+def test_ancestors_and_slice_versions_are_recorded() -> None:
+    scenarios = Path(__file__).parent / "scenarios"
+    for name in ("rosetta-parent-shell-native-tfm1", "intel-old-sdk-anaconda-python"):
+        source = SnapshotHost(load_snapshot((scenarios / f"{name}.json").read_text()))
+        recorder = RecordingHost(source)
+        live = diagnose(recorder)
+        saved = recorder.snapshot.to_json()
+        assert saved["processes"] == [p._asdict() for p in source.snapshot.processes]
+        replay = SnapshotHost(load_snapshot(json.dumps(saved)))
+        assert diagnose(replay).to_json() == live.to_json()
+    assert {"arch": "x86_64", "minos": "10.9", "sdk": "10.10"} in saved["files"]["/Users/ana/anaconda3/bin/python3.8"][
+        "macho"
+    ]

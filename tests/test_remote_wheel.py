@@ -15,12 +15,11 @@ import requests
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from tests.support.pypi_files import fetch_wheel
 from tfm1.linkage.images import SUMMARY_VERSION
-from tfm1.linkage.remote import RemoteWheel, RemoteWheelError, WheelRef
 from tfm1.linkage.sources import WheelImages
-from tfm1.pypi import new_session
-
-from .pypi_files import fetch_wheel
+from tfm1.pypi.index import new_session
+from tfm1.pypi.remote_wheel import RemoteWheel, RemoteWheelError, WheelRef
 
 pytestmark = pytest.mark.network  # the wheel is fetched from PyPI once, then cached
 

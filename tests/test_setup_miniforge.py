@@ -90,13 +90,22 @@ def test_miniforge_is_installed_then_reused_and_env_removed_by_name(world: World
         assert again.returncode == 0, again.stderr
         assert "already set up" in again.stdout
         assert len(server.requests) == 1
+        # Miniforge was installed with -b and no startup file was edited: a new zsh has no `conda activate`.
+        hint = world.setup("--name", "tf", **env, SHELL="/bin/zsh")
+        assert f"  source {home}/miniforge3/bin/activate tf\n" in hint.stdout
+        assert f"(for `conda activate tf` in new terminals: {home}/miniforge3/bin/conda init zsh)" in hint.stdout
+        # A shell with this root's conda hook loaded (it exports CONDA_SHLVL and CONDA_EXE) has `conda activate`.
+        conda_exe = str(home / "miniforge3" / "bin" / "conda")
+        hooked = world.setup("--name", "tf", "--json", **env, CONDA_SHLVL="1", CONDA_EXE=conda_exe)
+        done = json.loads(hooked.stdout.splitlines()[-1])
+        assert (done["activate"], done["shell_hint"]) == ("conda activate tf", None)
 
         removed = tfm1("remove", "--name", "tf", "--yes", env=world.env)
         assert removed.returncode == 0, removed.stderr
         assert not prefix.exists()
         assert (home / "miniforge3" / "conda-meta").is_dir()  # the root stays
         refused = tfm1("remove", "--prefix", str(home / "miniforge3"), "--yes", env=world.env)
-        assert refused.returncode == 1 and "conda installation" in refused.stderr
+        assert refused.returncode == 2 and "conda installation" in refused.stderr
     finally:
         server.stop()
 
@@ -173,8 +182,8 @@ def test_a_foreign_root_where_miniforge_would_go_is_one_clear_refusal(world: Wor
     result = world.setup("--name", "tf")
     assert result.returncode == 1
     assert result.stderr == (
-        "tfm1: error: ~/miniforge3 is an x86_64 (osx-64) conda installation; tfm1 never uses or replaces it"
-        " Fix: move it away (mv ~/miniforge3 ~/miniforge3-x86) or pass --prefix PATH\n"
+        "tfm1: error: ~/miniforge3 is an x86_64 (osx-64) conda installation; tfm1 never uses or replaces it.\n"
+        "  fix: move it away (mv ~/miniforge3 ~/miniforge3-x86) or pass --prefix PATH\n"
     )
     assert result.stdout == ""  # no "leaving it alone" warning before the refusal
     assert sorted(p.name for p in intel.rglob("*")) == ["conda-meta", "python-3.9.7-h88f2d9e_1.json"]
@@ -192,7 +201,7 @@ def test_a_failing_installer_whose_root_cannot_be_deleted_keeps_its_own_error(wo
         assert result.stderr.startswith("tfm1: error: the Miniforge installer failed (exit 7): disk full. ")
         assert failed.name.startswith("miniforge3.tfm1-failed-")
         assert f"The rollback was incomplete: could not remove {home / 'miniforge3'} (" in result.stderr
-        assert f"Fix: delete {failed} yourself" in result.stderr and "re-run tfm1 setup" in result.stderr
+        assert f"  fix: delete {failed} yourself" in result.stderr and "re-run tfm1 setup" in result.stderr
         assert "Traceback" not in result.stderr and "nothing was changed" not in result.stderr
     finally:
         server.stop()

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.cli import tfm1
+from tests.support.cli import tfm1
 from tfm1.doctor import diagnose
 from tfm1.host.snapshot import SnapshotError, SnapshotHost, load_snapshot, parse_snapshot
 
@@ -59,7 +59,7 @@ def _broken(change: dict[str, Any]) -> dict[str, Any]:
 BAD = {
     "not an object": [1, 2],
     "no version": _broken({"tfm1_snapshot": None}),
-    "future version": _broken({"tfm1_snapshot": 2}),
+    "future version": _broken({"tfm1_snapshot": 3}),
     "platform missing": _broken({"platform": None}),
     "platform without machine": _broken({"platform": {"system": "Darwin"}}),
     "sysctl not strings": _broken({"sysctl": {"hw.optional.arm64": 1}}),
@@ -83,7 +83,7 @@ def test_bad_snapshot_is_rejected(name: str) -> None:
     ("content", "message"),
     [
         (b"{not json", "not valid JSON"),
-        (json.dumps(BAD["future version"]).encode(), "not a tfm1 snapshot version 1"),
+        (json.dumps(BAD["future version"]).encode(), "not a tfm1 snapshot version 1 or 2"),
         (b"\xff\xfe\x00garbage", "cannot read snapshot"),
         (json.dumps(BAD["relative file path"]).encode(), "is not an absolute path"),
     ],
@@ -94,8 +94,8 @@ def test_cli_reports_a_bad_snapshot_in_one_line_with_exit_2(tmp_path: Path, cont
     result = tfm1("doctor", "--snapshot", str(path))
     assert result.returncode == 2
     assert result.stdout == ""
-    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
-    assert message in result.stderr and "Fix:" in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 2, result.stderr
+    assert message in result.stderr and "\n  fix: " in result.stderr and "Traceback" not in result.stderr
 
 
 def test_cli_missing_snapshot_file(tmp_path: Path) -> None:

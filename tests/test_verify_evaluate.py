@@ -200,3 +200,47 @@ def test_a_tensorflow_macos_lock_is_compared_with_the_imported_tensorflow() -> N
     found = {"python": "3.11.15", "tensorflow": "2.15.0", "tensorflow-metal": "1.1.0"}
     assert receipt_mismatches(found, receipt) == []
     assert receipt_mismatches({**found, "tensorflow": "2.16.2"}, receipt) == ["tensorflow 2.16.2 (locked 2.15.0)"]
+
+
+# --- --expect-gpu ---------------------------------------------------------------------------------------------------
+
+
+def _no_gpu(**build_overrides: Any) -> dict[str, Any]:
+    data = mac_data(**build_overrides)
+    data["devices"]["gpu"] = []
+    return data
+
+
+def test_auto_in_a_vm_without_a_gpu_passes_and_names_the_vm() -> None:
+    check = judge_devices(_no_gpu(hv_vmm_present="1"), "auto")
+    assert check.status == "pass", check.summary
+    assert "tensorflow-metal 1.2.0 loaded, no GPU listed; a virtual machine (kern.hv_vmm_present = 1)" in check.summary
+
+
+def test_auto_on_bare_metal_without_a_gpu_fails() -> None:
+    assert judge_devices(_no_gpu(hv_vmm_present="0"), "auto").status == "fail"
+
+
+def test_no_gpu_expected_passes_without_a_gpu_even_on_bare_metal() -> None:
+    check = judge_devices(_no_gpu(hv_vmm_present="0"), "no")
+    assert check.status == "pass"
+    assert "none expected (--expect-gpu no)" in check.summary
+    data = _no_gpu()
+    data["stage"] = "math"
+    gpu = next(c for c in evaluate(data, expect_gpu="no") if c.key == "gpu")
+    assert (gpu.status, gpu.summary) == ("skip", "no GPU expected (--expect-gpu no): every check ran on the CPU")
+
+
+def test_gpu_expected_fails_without_a_gpu_even_in_a_vm_or_without_metal() -> None:
+    for data in (_no_gpu(hv_vmm_present="1"), _no_gpu(distributions={"tensorflow": "2.19.1"})):
+        check = judge_devices(data, "yes")
+        assert check.status == "fail"
+        assert "a GPU is expected (--expect-gpu yes) but TensorFlow lists none" in check.summary
+
+
+def test_a_gpu_hidden_for_expect_gpu_no_is_said() -> None:
+    data = mac_data()
+    data["devices"]["gpu_hidden"] = True
+    check = judge_devices(data, "no")
+    assert check.status == "pass"
+    assert check.summary == "1 CPU, 1 GPU (GPU:0), hidden: no GPU expected (--expect-gpu no)"

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.cli import tfm1, tfm1_json
-from tfm1.verify.runner import run_script
+from tests.support.cli import tfm1, tfm1_json
+from tfm1.verify.script_runner import run_script
 
 # The text TensorFlow 2.20+ raises on a Mac with tensorflow-metal 1.2.0 (knowledge file, section 1).
 METAL_ERROR = (
@@ -128,6 +128,75 @@ def test_segfault_while_importing_tensorflow_is_named(tmp_path: Path) -> None:
     assert code == 1
     assert result["diagnosis"]["kind"] == "crashed"
     assert result["diagnosis"]["message"] == "the interpreter was killed by SIGSEGV while importing TensorFlow"
+
+
+# A TensorFlow stand-in that passes the --quick checks in plain Python, then dies of SIGSEGV at interpreter exit
+# (as a plugin's destructor can): every result is written before the crash.
+QUICK_TF_CRASHING_AT_EXIT = """\
+import atexit, os, signal
+
+__version__ = "2.19.1"
+atexit.register(lambda: os.kill(os.getpid(), signal.SIGSEGV))
+
+
+class _Device:
+    def __init__(self, name):
+        self.name = name
+
+
+class config:
+    hidden = []
+
+    @staticmethod
+    def list_physical_devices(kind):
+        return [_Device("/physical_device:%s:0" % kind)]
+
+    @staticmethod
+    def set_visible_devices(devices, kind):
+        config.hidden.append(kind)
+
+
+class _Tensor:
+    def __init__(self, rows):
+        self.rows, self.shape = rows, (len(rows), len(rows[0]))
+        self.device = "/job:localhost/replica:0/task:0/device:CPU:0"
+
+    def numpy(self):
+        return self
+
+    def reshape(self, _):
+        return self
+
+    def tolist(self):
+        return [v for row in self.rows for v in row]
+
+
+def constant(rows):
+    return _Tensor(rows)
+
+
+def matmul(a, b):
+    return _Tensor([[sum(x * y for x, y in zip(row, col)) for col in zip(*b.rows)] for row in a.rows])
+"""
+
+
+def test_a_crash_at_exit_after_every_result_is_judged_from_the_results_with_a_warning(tmp_path: Path) -> None:
+    site = venv(tmp_path / "env")
+    dist_info(site, "tensorflow", "2.19.1")
+    stand_in_tensorflow(site, QUICK_TF_CRASHING_AT_EXIT)
+    code, result = run_json("--prefix", str(tmp_path / "env"), "--quick", "--expect-gpu", "no")
+    assert result["returncode"] == -signal.SIGSEGV
+    assert result["diagnosis"] is None
+    assert code == 0, result["verdict"]
+    assert result["warnings"] == [
+        "the interpreter was killed by SIGSEGV after finishing every check (a crash at exit); the results above are "
+        "complete"
+    ]
+    devices = result["checks"][1]
+    assert devices["summary"] == "1 CPU, 1 GPU (GPU:0), hidden: no GPU expected (--expect-gpu no)"
+    human = tfm1("verify", "--prefix", str(tmp_path / "env"), "--quick")
+    assert human.returncode == 0, human.stdout
+    assert "Warning: the interpreter was killed by SIGSEGV after finishing every check" in human.stdout
 
 
 # --- import failures -------------------------------------------------------------------------------------------
@@ -295,9 +364,9 @@ def test_missing_interpreter_is_one_line_and_exit_2(tmp_path: Path, args: list[s
     done = tfm1("verify", *args, env=clean_env(tmp_path))
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1, done.stderr
+    assert len(lines) == 2, done.stderr
     assert lines[0].startswith(f"tfm1: error: {message}")
-    assert " Fix: " in lines[0]
+    assert lines[1].startswith("  fix: ")
 
 
 def test_a_file_that_cannot_be_executed_is_usage_error(tmp_path: Path) -> None:

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from tests.cli import tfm1, tfm1_json
+from tests.support.cli import tfm1, tfm1_json
 from tests.support.tf_venv import TF_VERSION, base_python, tf_venv
 from tfm1.verify.evaluate import evaluate
-from tfm1.verify.runner import run_script
+from tfm1.verify.script_runner import run_script
 
 pytestmark = [pytest.mark.network, pytest.mark.slow]
 
@@ -84,6 +84,21 @@ def test_every_check_passes_and_gpu_is_skipped(full_result: tuple[int, dict[str,
     assert keras["test_accuracy"] > keras["chance"] + 0.5
     assert checks["gpu"]["summary"] == "no GPU: TensorFlow lists none on this machine"
     assert result["seconds"] < 60
+
+
+def test_verify_kernel_passes_the_same_checks_through_a_kernelspec(tf_python: Path, tmp_path: Path) -> None:
+    # As `ipykernel install --user` would register the environment; verify needs only its argv[0] and env.
+    folder = tmp_path / "jupyter" / "kernels" / "tf-cpu"
+    folder.mkdir(parents=True)
+    argv = [str(tf_python), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    (folder / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "TF", "language": "python"}))
+    env = {**os.environ, "JUPYTER_DATA_DIR": str(tmp_path / "jupyter"), "HOME": str(tmp_path)}
+    done = tfm1("verify", "--kernel", "tf-cpu", "--json", env=env, timeout=600)
+    result = json.loads(done.stdout)
+    # What test_every_check_passes_and_gpu_is_skipped asserts for `verify --python`.
+    assert statuses(result) == {"build": "pass", "devices": "pass", "math": "pass", "keras": "pass", "gpu": "skip"}
+    assert done.returncode == 0 and result["ok"] is True and result["python"] == str(tf_python)
+    assert result["target"]["source"] == f"--kernel {folder / 'kernel.json'}"
 
 
 def test_quick_human_output(tf_python: Path) -> None:

@@ -20,7 +20,7 @@ from tfm1.profiles import list_profiles
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 BIN = Path(sys.executable).parent
-SHELL_SCRIPTS = [ROOT / "scripts" / name for name in ("refresh-locks", "open-lock-pr", "mac-profile")]
+SHELL_SCRIPTS = [ROOT / "scripts" / name for name in ("refresh-locks", "open-lock-pr", "mac-profile", "mac-bootstrap")]
 
 
 def _tool(name: str) -> str:
@@ -79,13 +79,16 @@ def test_refresh_runs_on_a_schedule_and_by_hand_and_opens_a_pull_request() -> No
     workflow = _load("refresh-locks.yml")
     triggers = workflow[True]  # YAML 1.1 reads the key `on` as a boolean
     assert set(triggers) == {"schedule", "workflow_dispatch"} and triggers["schedule"][0]["cron"]
-    assert workflow["permissions"] == {"contents": "write", "pull-requests": "write"}
+    # actions: write lets it start the Apple-silicon workflow on the refresh branch (its PR event starts none).
+    assert workflow["permissions"] == {"contents": "write", "pull-requests": "write", "actions": "write"}
     runs = [step.get("run", "") for step in workflow["jobs"]["lock"]["steps"]]
     assert "scripts/refresh-locks" in runs and any(r.startswith("scripts/open-lock-pr") for r in runs)
     refresh = (ROOT / "scripts" / "refresh-locks").read_text(encoding="utf-8")
     assert "tfm1 lock --json" in refresh and "tfm1 lock --check" in refresh and "--pip-only" not in refresh
     opener = (ROOT / "scripts" / "open-lock-pr").read_text(encoding="utf-8")
     assert "gh pr create" in opener and "gh pr edit" in opener
+    assert opener.rstrip().endswith('gh workflow run apple-silicon.yml --ref "$branch"')
+    assert "Allow GitHub Actions to create and approve pull requests" in (ROOT / "README.md").read_text()
 
 
 def test_apple_silicon_job_covers_every_osx_arm64_profile_on_macos_14_or_newer() -> None:
@@ -96,7 +99,8 @@ def test_apple_silicon_job_covers_every_osx_arm64_profile_on_macos_14_or_newer()
     assert set(matrix["profile"]) == {p.name for p in list_profiles() if "osx-arm64" in p.platforms}
     script = (ROOT / "scripts" / "mac-profile").read_text(encoding="utf-8")
     assert '"$tfm1" setup --profile "$profile" --prefix "$prefix" --yes' in script
-    assert '"$tfm1" verify --prefix "$prefix"' in script
+    assert '"$tfm1" verify --prefix "$prefix" --expect-gpu "${EXPECT_GPU:-auto}"' in script
+    assert job["steps"][2]["env"]["EXPECT_GPU"] == "no"  # hosted runners are VMs without a usable Metal GPU
     assert '"$tfm1" doctor --python "$prefix" --deep --save-snapshot' in script  # a fresh profile has no error
 
 
@@ -131,3 +135,96 @@ def test_the_pull_request_body_lists_the_changes(tmp_path: Path, status: str) ->
     assert f"### metal: {status}" in body
     assert ("NOT written" in body) == (status == "refused")
     assert "| numpy | 2.1.2 | 2.1.3 |" in body and "| optree | | 0.20.0 |" in body and "| six | 1.17.0 | |" in body
+
+
+def test_the_gpu_job_runs_only_by_hand_on_a_self_hosted_apple_silicon_runner_expecting_a_gpu() -> None:
+    workflow = _load("apple-silicon.yml")
+    job = workflow["jobs"]["gpu"]
+    assert job["runs-on"] == ["self-hosted", "macOS", "ARM64"]
+    assert job["if"] == "github.event_name == 'workflow_dispatch' && inputs.gpu"
+    assert workflow[True]["workflow_dispatch"]["inputs"]["gpu"]["default"] is False
+    (run,) = [step for step in job["steps"] if "run" in step]
+    assert run["env"]["EXPECT_GPU"] == "yes" and run["run"].startswith("scripts/mac-profile ")
+    assert set(job["strategy"]["matrix"]["profile"]) == {
+        p.name for p in list_profiles() if "osx-arm64" in p.platforms and "tensorflow-metal" in str(p.pins)
+    }
+
+
+def test_the_bootstrap_job_runs_on_changes_to_the_bootstrap() -> None:
+    workflow = _load("apple-silicon.yml")
+    for event in ("push", "pull_request"):
+        assert "bootstrap/**" in workflow[True][event]["paths"]
+    (run,) = [step for step in workflow["jobs"]["bootstrap"]["steps"] if "run" in step]
+    assert run["run"].startswith("scripts/mac-bootstrap ") and run["env"]["EXPECT_GPU"] == "no"
+
+
+# A stand-in for every program scripts/mac-bootstrap starts: it logs its name, arguments, HOME and TFM1_PACKAGE, and
+# makes what the real program would leave behind (venvs, the wheel, ~/.tfm1/bin/tfm1, the Miniforge's conda).
+STUB = r"""#!/bin/sh
+name=${0##*/}
+{ printf '%s' "$name"; for a in "$@"; do printf '\t%s' "$a"; done
+  printf '\tHOME=%s\tTFM1_PACKAGE=%s\n' "$HOME" "${TFM1_PACKAGE:-}"; } >>"$STUB_LOG"
+case "$name:$1 ${2:-} ${3:-}" in
+    uname:-s*) echo Darwin ;;
+    uname:-m*) echo arm64 ;;
+    python*:"-m venv "*) mkdir -p "$3/bin" && ln -s "$STUB" "$3/bin/python" ;;
+    python:"-m pip wheel") for last in "$@"; do :; done
+        while [ "$1" != --wheel-dir ]; do shift; done; mkdir -p "$2" && : >"$2/tfm1-0.1.0-py3-none-any.whl" ;;
+    python:"-m pip install") ln -s "$STUB" "${0%/*}/conda-lock" ;;
+    sh:bootstrap/install.sh*) mkdir -p "$HOME/.tfm1/bin" "$HOME/miniforge3/bin"
+        ln -s "$STUB" "$HOME/.tfm1/bin/tfm1" && ln -s "$STUB" "$HOME/miniforge3/bin/conda" ;;
+esac
+case "$*" in *"${STUB_FAIL:-no failure}"*) exit 1 ;; esac
+"""
+
+
+def _dry_run_mac_bootstrap(tmp_path: Path, fail: str | None = None) -> tuple[int, list[list[str]], Path]:
+    stubs = tmp_path / "stubs"
+    stubs.mkdir()
+    stub = stubs / "stub"
+    stub.write_text(STUB)
+    stub.chmod(0o755)
+    for name in ("uname", "python3", "sh"):
+        (stubs / name).symlink_to(stub)
+    log, work = tmp_path / "calls.log", tmp_path / "work"
+    env = {"PATH": f"{stubs}:/usr/bin:/bin", "HOME": str(tmp_path / "user"), "STUB": str(stub), "STUB_LOG": str(log)}
+    if fail:
+        env["STUB_FAIL"] = fail
+    done = subprocess.run(
+        [str(ROOT / "scripts" / "mac-bootstrap"), "metal", str(work)], env=env, capture_output=True, text=True
+    )
+    calls = [line.split("\t") for line in log.read_text().splitlines() if not line.startswith("uname")]
+    return done.returncode, calls, work
+
+
+def test_the_mac_bootstrap_job_runs_its_steps_in_order(tmp_path: Path) -> None:
+    code, calls, work = _dry_run_mac_bootstrap(tmp_path)
+    assert code == 0
+    home, wheel = f"HOME={work}/home", f"{work}/dist/tfm1-0.1.0-py3-none-any.whl"
+    env_prefix, conda_env = f"{work}/home/miniforge3/envs/tfm1", f"{work}/conda-lock-env"
+    version = re.search(r'name = "conda-lock"\nversion = "([^"]+)"', (ROOT / "uv.lock").read_text())[1]  # type: ignore[index]
+    user = f"HOME={tmp_path}/user"
+    assert [call[:-1] for call in calls] == [
+        ["python3", "-m", "venv", f"{work}/build", user],
+        ["python", "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check", "--no-deps", "--wheel-dir",
+         f"{work}/dist", str(ROOT), user],
+        ["sh", "bootstrap/install.sh", "--yes", "--profile", "metal", "--miniforge-prefix", f"{work}/home/miniforge3",
+         "--no-verify", home],
+        ["tfm1", "doctor", "--python", env_prefix, home],
+        ["tfm1", "verify", "--prefix", env_prefix, "--expect-gpu", "no", "--json", home],
+        ["tfm1", "verify", "--prefix", env_prefix, "--expect-gpu", "no", "--quick", home],
+        ["python3", "-m", "venv", f"{work}/conda-lock", user],
+        ["python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check", f"conda-lock=={version}", user],
+        ["conda-lock", "install", "--conda", f"{work}/home/miniforge3/bin/conda", "--prefix", conda_env,
+         "envs/metal/conda-lock.yml", user],
+        ["tfm1", "verify", "--prefix", conda_env, "--expect-gpu", "no", "--json", home],
+        ["tfm1", "verify", "--prefix", conda_env, "--expect-gpu", "no", "--quick", home],
+    ]  # fmt: skip
+    install = calls[2]
+    assert install[-1] == f"TFM1_PACKAGE={wheel}"  # the bootstrap installs the wheel built from the checkout
+
+
+def test_a_failed_verify_fails_the_mac_bootstrap_job_after_every_step(tmp_path: Path) -> None:
+    code, calls, work = _dry_run_mac_bootstrap(tmp_path, fail=f"{tmp_path}/work/home/miniforge3/envs/tfm1 --expect")
+    assert code == 1
+    assert calls[-1][:3] == ["tfm1", "verify", "--prefix"] and calls[-1][3] == f"{work}/conda-lock-env"

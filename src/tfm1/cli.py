@@ -1,65 +1,79 @@
-"""Command-line entry point.
+"""Command-line entry point: `tfm1.cli:app`, a typer app with one module per command in `tfm1.commands`.
 
-argparse, not typer: importing typer costs ~100 ms, six times the interpreter's own start-up, and
-`tfm1 doctor` must start fast. Each command lives in `tfm1.commands.<name>` with `register()` (cheap:
-arguments only) and `run()` (imports what the command needs).
+Start-up cost is typer's own plus little: command modules import only typer and `tfm1.commands.common`;
+the domain code a command needs is imported inside its function.
 """
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import os
 import sys
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Annotated
+
+import typer
 
 from tfm1 import __version__
+from tfm1.commands.common import print_error
 from tfm1.errors import ExitCode, Tfm1Error
 
 # Order is the order of `tfm1 --help`.
 COMMANDS = ("setup", "remove", "doctor", "verify", "matrix", "profiles", "lock")
+COMPLETE_VAR = "_TFM1_COMPLETE"
 
 
-class CommandModule(Protocol):
-    def register(self, subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: ...
+def _version(value: bool) -> None:
+    if value:
+        print(f"tfm1 {__version__}")
+        raise typer.Exit()
 
-    def run(self, args: argparse.Namespace) -> int: ...
+
+def _tfm1(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="print tfm1's version and exit")
+    ] = False,
+) -> None:
+    """TensorFlow on Apple silicon: set up from locks, verify, and diagnose broken setups."""
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The whole command line, or with `only` one command's part (enough to parse that command's arguments)."""
-    parser = argparse.ArgumentParser(
-        prog="tfm1",
-        description="TensorFlow on Apple silicon: set up from locks, verify, and diagnose broken setups.",
+def build_app(only: str | None = None) -> typer.Typer:
+    """The whole command line, or with `only` one command's part (enough to run that command)."""
+    app = typer.Typer(
+        name="tfm1",
+        no_args_is_help=True,
+        # Plain help and usage errors: typer's rich panels import rich, which triples `tfm1 --help`'s start-up
+        # (README, Design notes). A bug's traceback is printed as Python prints it, for the same reason.
+        rich_markup_mode=None,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
     )
-    parser.add_argument("--version", action="version", version=f"tfm1 {__version__}")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    app.callback()(_tfm1)
     for name in COMMANDS if only is None else (only,):
-        module: CommandModule = importlib.import_module(f"tfm1.commands.{name}")
-        module.register(subparsers)
-    return parser
+        module = importlib.import_module(f"tfm1.commands.{name}")
+        module.register(app)
+    return app
 
 
-def print_error(error: Tfm1Error) -> None:
-    line = f"tfm1: error: {error.message}"
-    if error.fix:
-        line += f" Fix: {error.fix}"
-    print(line, file=sys.stderr)
+def __getattr__(name: str) -> typer.Typer:
+    # `tfm1.cli:app`, the complete app, is built when asked for: `main` builds only the command it runs.
+    if name == "app":
+        globals()["app"] = built = build_app()
+        return built
+    raise AttributeError(name)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the app and return its exit status (the console script's and `python -m tfm1`'s, and in-process
+    callers'): usage errors 2 with the failing command's usage, a Tfm1Error its code, Ctrl-C 130."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    # `tfm1 doctor ...` needs only doctor's parser: importing and registering every command costs ~10 ms,
-    # as much as the interpreter's own start-up.
-    parser = build_parser(argv[0] if argv and argv[0] in COMMANDS else None)
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return ExitCode.USAGE
-    module = importlib.import_module(f"tfm1.commands.{args.command}")
+    # `tfm1 doctor ...` needs only doctor's command: typer turns every registered command's signature into a
+    # click command at each start, which for all of them costs as much as doctor's own work.
+    only = argv[0] if argv and argv[0] in COMMANDS and COMPLETE_VAR not in os.environ else None
     try:
-        return int(module.run(args))
+        build_app(only)(args=argv, prog_name="tfm1", complete_var=COMPLETE_VAR)
+    except SystemExit as exit:
+        return exit.code if isinstance(exit.code, int) else int(ExitCode.FAILED)
     except Tfm1Error as error:
         print_error(error)
         return int(error.exit_code)
@@ -76,3 +90,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f" ({error.filename})" if error.filename else ""
         print_error(Tfm1Error(f"{error.strerror or error}{where}", "check the path's permissions and free space"))
         return int(ExitCode.FAILED)
+    return int(ExitCode.OK)

@@ -36,7 +36,6 @@ class TensorflowRelease(NamedTuple):
     macos_min: str
     numpy: str
     keras: str
-    requires: str
 
     def pythons(self, arch: str) -> tuple[str, ...]:
         return self.python_arm64 if arch.startswith("arm64") else self.python_x86_64
@@ -67,7 +66,6 @@ class Compat:
                 macos_min=row["macos_min"],
                 numpy=row.get("numpy", ""),
                 keras=row.get("keras", ""),
-                requires=row.get("requires", ""),
             )
             for row in data["tensorflow"]
         ]
@@ -118,9 +116,6 @@ class Compat:
     def tensorflow_pythons(self, arch: str) -> set[str]:
         """Python versions that have a real TensorFlow wheel for macOS on this arch."""
         return {p for r in self.tensorflow_releases if r.kind == "real" for p in r.pythons(arch)}
-
-    def metal_pythons(self, arch: str) -> set[str]:
-        return {p for m in self.metal_releases if arch in m.arches for p in m.python}
 
     def newest_metal_python(self, python: str, arch: str) -> MetalRelease | None:
         return next((m for m in self.metal_releases if arch in m.arches and python in m.python), None)

@@ -16,15 +16,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tfm1.errors import Tfm1Error
+from tfm1.redact import redact
+from tfm1.storage import storage_error
 
-Progress = Callable[[int, "int | None"], None]  # (bytes so far, total bytes or None)
+DownloadProgress = Callable[[int, "int | None"], None]  # (bytes so far, total bytes or None)
 CHUNK = 1 << 16
 RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
 class DownloadError(Tfm1Error):
     def __init__(self, url: str, reason: str, fix: str = "") -> None:
-        super().__init__(f"download of {url} failed: {reason}.", fix or "check the network connection and re-run")
+        super().__init__(
+            f"download of {redact(url)} failed: {redact(reason)}.", fix or "check the network connection and re-run"
+        )
         self.url = url
         self.reason = reason
 
@@ -49,7 +53,7 @@ def download(
     retries: int = 3,
     backoff: float = 0.5,
     timeout: float = 60.0,
-    progress: Progress | None = None,
+    progress: DownloadProgress | None = None,
 ) -> Path:
     """Fetch `url` to `destination` and return it; an existing destination with the right hash is reused."""
     sha256 = sha256.lower()
@@ -57,10 +61,10 @@ def download(
         raise DownloadError(url, f"no valid sha256 to check it against ({sha256!r})", "pin the file's sha256")
     if destination.is_file() and sha256_of(destination) == sha256:
         return destination
-    destination.parent.mkdir(parents=True, exist_ok=True)
     partial = destination.with_name(f"{destination.name}.part-{os.getpid()}")
     attempt = 0
     try:
+        destination.parent.mkdir(parents=True, exist_ok=True)
         while True:
             try:
                 actual = _fetch(url, partial, timeout, progress)
@@ -78,11 +82,13 @@ def download(
             )
         partial.replace(destination)
         return destination
+    except OSError as error:  # writing the file, not reaching the server: a full disk, a read-only folder
+        raise storage_error(error, partial) from None
     finally:
         partial.unlink(missing_ok=True)
 
 
-def _fetch(url: str, partial: Path, timeout: float, progress: Progress | None) -> str:
+def _fetch(url: str, partial: Path, timeout: float, progress: DownloadProgress | None) -> str:
     """Stream `url` into `partial` and return its sha256; `_Retryable` for failures worth another try."""
     scheme = urllib.parse.urlsplit(url).scheme
     if scheme == "file":
@@ -125,19 +131,20 @@ def _reason(error: Exception) -> str:
     return f"{type(error).__name__}: {text[:200]}"
 
 
-def _copy_local(path: str, partial: Path, progress: Progress | None) -> str:
+def _copy_local(path: str, partial: Path, progress: DownloadProgress | None) -> str:
     digest = hashlib.sha256()
     try:
         source = Path(path)
         total = source.stat().st_size
-        done = 0
-        with source.open("rb") as reader, partial.open("wb") as writer:
-            for block in iter(lambda: reader.read(CHUNK), b""):
-                writer.write(block)
-                digest.update(block)
-                done += len(block)
-                if progress is not None:
-                    progress(done, total)
+        reader = source.open("rb")
     except OSError as error:
         raise DownloadError(f"file://{path}", error.strerror or str(error), "check the path") from None
+    done = 0
+    with reader, partial.open("wb") as writer:  # an OSError here is about writing: the caller words it
+        for block in iter(lambda: reader.read(CHUNK), b""):
+            writer.write(block)
+            digest.update(block)
+            done += len(block)
+            if progress is not None:
+                progress(done, total)
     return digest.hexdigest()

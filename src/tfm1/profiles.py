@@ -69,10 +69,22 @@ class Profile:
 
 
 def envs_dir() -> Path:
-    """The folder that holds the profiles: the checkout's `envs/`, else the one inside the package."""
+    """The folder that holds the profiles: `./envs` when it holds profiles (an installed tfm1 run from a
+    checkout reads the checkout's), else the source checkout's `envs/`, else the copy inside the package."""
+    here = Path("envs")
+    if any(here.glob(f"*/{ENVIRONMENT_FILE}")):
+        return here.absolute()
     if _CHECKOUT_ENVS.is_dir():
         return _CHECKOUT_ENVS
     return _PACKAGED_ENVS
+
+
+def profile_names(root: Path | None = None) -> list[str]:
+    """The profiles' names under `root` (default: `envs_dir()`), the default first, without reading them."""
+    base = root or envs_dir()
+    names = sorted(p.parent.name for p in base.glob(f"*/{ENVIRONMENT_FILE}"))
+    names.sort(key=lambda name: name != DEFAULT_PROFILE)
+    return names
 
 
 def inside_package(folder: Path) -> bool:
@@ -98,9 +110,25 @@ def list_profiles(root: Path | None = None) -> list[Profile]:
         if root is not None:
             raise UsageError(f"no profiles folder at {root}", "pass --envs a folder holding <profile>/environment.yml")
         raise Tfm1Error(f"no profiles folder at {base}", "reinstall tfm1, or pass --envs DIR")
-    names = sorted(p.parent.name for p in base.glob(f"*/{ENVIRONMENT_FILE}"))
-    names.sort(key=lambda name: name != DEFAULT_PROFILE)
-    return [load_profile(base / name) for name in names]
+    return [load_profile(base / name) for name in profile_names(base)]
+
+
+# What people call the conda platforms the profiles are locked for.
+PLATFORM_NAMES = {"osx-arm64": "Apple silicon Macs", "osx-64": "Intel Macs", "linux-64": "Linux x86_64"}
+
+
+def check_platform(profile: Profile, platform: str, root: Path | None = None) -> None:
+    """Refuse a profile that is not locked for `platform`, naming what it is for and the profiles that fit."""
+    if platform in profile.platforms:
+        return
+    made_for = ", ".join(f"{PLATFORM_NAMES.get(p, p)} ({p})" for p in profile.platforms) or "no platform"
+    fitting = [p.name for p in list_profiles(root) if platform in p.platforms]
+    here = f"{PLATFORM_NAMES.get(platform, platform)} ({platform})"
+    if fitting:
+        fix = "choose one made for this machine: " + ", ".join(f"tfm1 setup --profile {name}" for name in fitting)
+    else:
+        fix = f"none is locked for {platform}: add it to a profile's environment.yml `platforms` and run tfm1 lock"
+    raise UsageError(f"profile {profile.name} is for {made_for}, not for this machine: {here}", fix)
 
 
 def get_profile(name: str, root: Path | None = None) -> Profile:

@@ -29,15 +29,30 @@ from pathlib import Path
 
 from pytest_httpserver import HTTPServer
 
+from tests.support.caches import TEST_CACHE
 from tfm1 import miniforge_release
 
 REPO = Path(__file__).resolve().parents[2]
-CACHE = Path(os.environ.get("TFM1_TEST_CACHE", Path.home() / ".cache" / "tfm1-tests"))
 INSTALL_SH = REPO / "bootstrap" / "install.sh"
 UNINSTALL_SH = REPO / "bootstrap" / "uninstall.sh"
 
 # The external commands the scripts and the fake Miniforge installer may run; every one ships with macOS.
-MAC_TOOLS = ("bash", "cat", "curl", "grep", "head", "ln", "mkdir", "mktemp", "readlink", "rm", "rmdir", "sed", "tr")
+MAC_TOOLS = (
+    "bash",
+    "cat",
+    "curl",
+    "grep",
+    "head",
+    "ln",
+    "ls",
+    "mkdir",
+    "mktemp",
+    "readlink",
+    "rm",
+    "rmdir",
+    "sed",
+    "tr",
+)
 
 # How each shell is asked to read a script the POSIX way (argv before the script or `-s`).
 SHELLS: dict[str, tuple[str, ...]] = {
@@ -224,7 +239,7 @@ class Sandbox:
             "NO_PROXY": "127.0.0.1,localhost",
             "no_proxy": "127.0.0.1,localhost",
             # The sandbox HOME is new each time; pip's cache is not.
-            "PIP_CACHE_DIR": str(CACHE / "pip"),
+            "PIP_CACHE_DIR": str(TEST_CACHE / "pip"),
         }
         for key, value in os.environ.items():
             if key in PASSTHROUGH or key.startswith(PASSTHROUGH_PREFIXES):
@@ -397,7 +412,7 @@ def build_wheel(project: Path, out_dir: Path) -> Path:
 def build_probe_wheel() -> Path:
     """The probe's wheel, built once and cached under a key of its source (a changed probe is built again)."""
     key = hashlib.sha256(json.dumps(PROBE_PROJECT, sort_keys=True).encode()).hexdigest()[:16]
-    cache = CACHE / "probe-wheel" / key
+    cache = TEST_CACHE / "probe-wheel" / key
     done = cache / ".complete"
     if done.exists():
         (wheel,) = (cache / "dist").glob("*.whl")

@@ -112,6 +112,7 @@ def build_package(
     depends: Sequence[str] = (),
     noarch_python: bool = False,
     entry_points: Sequence[str] = (),
+    paths_json: Sequence[Mapping[str, object]] | None = None,
 ) -> CondaPackage:
     """Write `<channel_dir>/<subdir>/<name>-<version>-<build>.tar.bz2` and return what a lock needs to pin it.
 
@@ -119,6 +120,8 @@ def build_package(
     `prefix_files`: text files that contain `PLACEHOLDER`, recorded in paths.json so it gets replaced.
     `executables`: paths (among both) that get mode 0755. `symlinks`: path -> link target.
     `entry_points`: "name = module:function" lines, for `noarch_python` packages.
+    `paths_json`: entries written to `info/paths.json` instead of the true ones (a hostile package: `_path`
+    values with `..`, absolute paths, ...); the archive still holds `files`, `prefix_files` and `symlinks`.
     """
     subdir = "noarch" if noarch_python else (subdir or host_subdir())
     files = dict(files or {})
@@ -176,7 +179,7 @@ def build_package(
 
     paths.sort(key=lambda entry: str(entry["_path"]))
     meta("info/index.json", index)
-    meta("info/paths.json", {"paths": paths, "paths_version": 1})
+    meta("info/paths.json", {"paths": list(paths_json) if paths_json is not None else paths, "paths_version": 1})
     if noarch_python:
         meta(
             "info/link.json",
@@ -241,7 +244,7 @@ def bundled_pip_wheel() -> Path:
     wheels = sorted(bundled.glob("pip-*.whl"))
     if wheels:
         return wheels[-1]
-    from tests.pypi_files import fetch_wheel
+    from tests.support.pypi_files import fetch_wheel
 
     return fetch_wheel(*PIP_FALLBACK)
 

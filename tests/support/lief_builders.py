@@ -13,7 +13,7 @@ from pathlib import Path
 
 import lief
 
-from tests.pypi_files import fetch_wheel
+from tests.support.pypi_files import fetch_wheel
 
 WHEEL = ("markupsafe", "markupsafe-3.0.3-cp311-cp311-macosx_11_0_arm64.whl")
 WHEEL_SHA256 = "4bd4cd07944443f5a265608cc6aab442e4f74dff8088b0dfc8238647b8f6ae9a"

@@ -7,7 +7,7 @@
 
 `make_wheel` writes a real, minimal pure-Python wheel: one module named after the project whose `VALUE`
 is given, plus METADATA, WHEEL and RECORD (with sha256 of every member), which pip and uv both check.
-`add_wheel` puts any wheel file (e.g. a real one from `tests.pypi_files.fetch_wheel`) into the index.
+`add_wheel` puts any wheel file (e.g. a real one from `tests.support.pypi_files.fetch_wheel`) into the index.
 """
 
 from __future__ import annotations

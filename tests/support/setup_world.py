@@ -92,9 +92,14 @@ def build_inputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def clean_env(tmp: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CONDA", "TFM1_", "PIP_", "UV_", "VIRTUAL_ENV"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("CONDA", "TFM1_", "PIP_", "UV_", "VIRTUAL_ENV", "JUPYTER_"))
+    }
     env.pop("CI", None)
     env.update(TFM1_CACHE_DIR=str(tmp / "cache"), UV_CACHE_DIR=str(tmp / "uv-cache"), UV_PYTHON_DOWNLOADS="never")
+    env["JUPYTER_DATA_DIR"] = str(tmp / "jupyter")  # setup registers a kernel there, never in the real HOME
     env["PYTHONPATH"] = str(Path(__file__).parents[2] / "src")
     return env
 

@@ -15,6 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.support.caches import TEST_CACHE
+
 # tensorflow-cpu 2.21.0 is the newest CPU-only Linux wheel on PyPI, with cp310–cp313 wheels; the lock pins it.
 TF_DISTRIBUTION = "tensorflow-cpu"
 TF_VERSION = "2.21.0"
@@ -23,7 +25,7 @@ PYTHON_CANDIDATES = (
     "/root/.pyenv/versions/3.11.7/bin/python3.11",
     "/root/.pyenv/versions/3.12.1/bin/python3.12",
 )
-CACHE = Path(os.environ.get("TFM1_TEST_CACHE", Path.home() / ".cache" / "tfm1-tests")) / "tf-venvs"
+CACHE = TEST_CACHE / "tf-venvs"
 
 
 def base_python() -> str:

@@ -2,72 +2,89 @@
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
 import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tfm1.commands.common import EnvPrefix, ProfileName, Yes, complete_env_names, exclusive, outcome
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
-        "setup",
-        help="create a locked TensorFlow environment (installs Miniforge if needed)",
-        description="Check the machine, install Miniforge arm64 if no native conda exists, create the environment "
-        "from the profile's lockfile (conda packages with py-rattler, wheels with uv; every file hash-checked), "
-        "write a receipt and run tfm1 verify. Any failure or Ctrl-C removes what the run created. Exit status: "
-        "0 done (or already up to date), 1 failed, 2 bad usage or an unusable lockfile, 130 interrupted.",
-    )
-    parser.add_argument("--profile", metavar="P", help="the profile to install (default: metal)")
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument("--name", metavar="N", help="environment name under the conda root (default: tfm1)")
-    where.add_argument("--prefix", metavar="PATH", help="create the environment at PATH instead")
-    parser.add_argument("--lockfile", metavar="PATH", help="a conda-lock v1 file instead of the profile's")
-    parser.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
-    parser.add_argument("--dry-run", action="store_true", help="print the plan and change nothing")
-    parser.add_argument("--no-verify", action="store_true", help="skip tfm1 verify after installing")
-    parser.add_argument(
-        "--update", action="store_true", help="rebuild an environment made by tfm1 from a different lockfile"
-    )
-    parser.add_argument(
-        "--force",
-        action="store_true",
-        help="replace an existing prefix that tfm1 did not make, rebuild an up-to-date one, and go on despite an "
-        "x86_64 interpreter (never despite Rosetta, an old macOS or an Intel Mac for Metal)",
-    )
-    parser.add_argument("--init-shell", action="store_true", help="run `conda init` for your shell afterwards")
-    parser.add_argument("--json", action="store_true", help="one JSON object per step on stdout")
+def register(app: typer.Typer) -> None:
+    app.command(short_help="create a locked TensorFlow environment (installs Miniforge if needed)")(setup)
 
 
-def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
+def setup(
+    ctx: typer.Context,
+    profile: ProfileName = None,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            metavar="N", help="environment name under the conda root (default: tfm1)", autocompletion=complete_env_names
+        ),
+    ] = None,
+    prefix: EnvPrefix = None,
+    lockfile: Annotated[
+        Path | None,
+        typer.Option(metavar="PATH", dir_okay=False, help="a conda-lock v1 file instead of the profile's"),
+    ] = None,
+    yes: Yes = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="print the plan and change nothing")] = False,
+    no_verify: Annotated[bool, typer.Option("--no-verify", help="skip tfm1 verify after installing")] = False,
+    no_kernel: Annotated[
+        bool,
+        typer.Option("--no-kernel", help="do not register the environment as a Jupyter kernel (tfm1-<name>)"),
+    ] = False,
+    update: Annotated[
+        bool, typer.Option("--update", help="rebuild an environment made by tfm1 from a different lockfile")
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="replace an existing prefix that tfm1 did not make, rebuild an up-to-date one, and go on despite "
+            "an x86_64 interpreter (never despite Rosetta, an old macOS or an Intel Mac for Metal)",
+        ),
+    ] = False,
+    init_shell: Annotated[
+        bool, typer.Option("--init-shell", help="run `conda init` for your shell afterwards")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per step on stdout")] = False,
+) -> None:
+    """Check the machine, install Miniforge arm64 if no native conda exists, create the environment from the
+    profile's lockfile (conda packages with py-rattler, wheels with uv; every file hash-checked), write a receipt,
+    register it as the Jupyter kernel tfm1-<name> and run tfm1 verify through it. Any failure or Ctrl-C removes
+    what the run created.
 
-    from tfm1.cli import print_error
-    from tfm1.errors import ExitCode, Tfm1Error
-    from tfm1.setup import SetupOptions, run_setup
-    from tfm1.setup.events import Events
+    Exit status: 0 done (or already up to date), 1 failed, 2 bad usage or an unusable lockfile, 130 interrupted.
+    """
+    exclusive(ctx, name=name, prefix=prefix)
 
-    options = SetupOptions(
-        profile=args.profile,
-        name=args.name,
-        prefix=Path(args.prefix) if args.prefix is not None else None,
-        lockfile=Path(args.lockfile) if args.lockfile is not None else None,
-        yes=args.yes,
-        dry_run=args.dry_run,
-        verify=not args.no_verify,
-        force=args.force,
-        update=args.update,
-        init_shell=args.init_shell,
-        command_line=sys.argv[2:] if sys.argv[1:2] == ["setup"] else [],
-    )
-    # Errors are printed here rather than in cli.main, because the process may end below without returning.
-    try:
-        code = int(run_setup(options, Events(args.json)))
-    except Tfm1Error as error:
-        print_error(error)
-        code = int(error.exit_code)
-    except KeyboardInterrupt:
-        print("tfm1: interrupted", file=sys.stderr)
-        code = int(ExitCode.INTERRUPTED)
+    def install() -> int:
+        from tfm1.setup import SetupOptions, run_setup
+        from tfm1.setup.events import Events
+
+        options = SetupOptions(
+            profile=profile,
+            name=name,
+            prefix=prefix,
+            lockfile=lockfile,
+            yes=yes,
+            dry_run=dry_run,
+            verify=not no_verify,
+            force=force,
+            update=update,
+            init_shell=init_shell,
+            kernel=not no_kernel,
+            command_line=sys.argv[2:] if sys.argv[1:2] == ["setup"] else [],
+        )
+        return run_setup(options, Events(as_json))
+
+    # The status is worked out here rather than by the caller, because the process may end below without returning.
+    code = outcome(install)
     if "rattler" in sys.modules and sys.argv[1:2] == ["setup"]:
         # rattler's Rust runtime threads can still be releasing Python objects while the interpreter finalizes,
         # which now and then aborts a successful run ("Fatal Python error: PyGILState_Release"). Every file setup
@@ -78,4 +95,4 @@ def run(args: argparse.Namespace) -> int:
             with contextlib.suppress(OSError, ValueError):
                 stream.flush()
         os._exit(code)
-    return code
+    raise typer.Exit(code)

@@ -15,10 +15,4 @@ def diagnose(host: Host, python: str | None = None, snapshot_python: str | None 
     return Report(run_rules(picture, compat.load()), picture.to_facts())
 
 
-def diagnose_live(python: str | None = None) -> Report:
-    from tfm1.host import live_host
-
-    return diagnose(live_host(), python)
-
-
-__all__ = ["Finding", "Report", "diagnose", "diagnose_live"]
+__all__ = ["Finding", "Report", "diagnose"]

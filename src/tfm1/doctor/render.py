@@ -24,7 +24,14 @@ INDENT = "    "
 # A snapshot is untrusted input: its strings must not reach the terminal as control sequences, nor reorder
 # what is shown around them (bidirectional overrides and isolates).
 _CONTROL = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F, *range(0x80, 0xA0))}
-_CONTROL.update({code: f"\\u{code:04x}" for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))})
+# Also the implicit direction marks (LRM, RLM, ALM) and the line and paragraph separators, which a terminal may
+# show as a line break.
+_CONTROL.update(
+    {
+        code: f"\\u{code:04x}"
+        for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C, 0x2028, 0x2029)
+    }
+)
 
 
 def use_colour(stream: TextIO, environ: Mapping[str, str] = os.environ) -> bool:
@@ -71,6 +78,8 @@ def _summary(facts: dict[str, Any]) -> list[str]:
         hardware = {True: "Apple silicon", False: "Intel"}.get(machine["apple_silicon"], "unknown hardware")
         chip = f" ({machine['chip']})" if machine["chip"] else ""
         process = "translated by Rosetta" if machine["translated"] else "native"
+        if machine.get("translated_ancestor"):
+            process += f", its shell {machine['translated_ancestor']['name']} translated by Rosetta"
         lines.append(f"Mac: {hardware}{chip}, macOS {machine['macos'] or '?'}, this process {process}")
     else:
         lines.append(f"Host: {machine['system']} {machine['process_arch']}")

@@ -8,33 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, Literal, NamedTuple
+from typing import Any, NamedTuple
 
-Severity = Literal["error", "warning", "info"]
+from tfm1.doctor.codes import CODES, Severity
+
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
 # Root causes before their consequences: the first error in this order is the one to fix first.
-CODE_ORDER = (
-    "rosetta-process",
-    "x86-conda",
-    "x86-python",
-    "x86-homebrew",
-    "python-missing",
-    "macos-too-old",
-    "macos-version-compat",
-    "python-unsupported",
-    "x86-tensorflow",
-    "tensorflow-macos-empty",
-    "tf-duplicate",
-    "metal-tf-mismatch",
-    "metal-tf-linkage",
-    "numpy-too-new",
-    "keras-mismatch",
-    "tf-missing",
-    "metal-missing",
-    "intel-mac",
-    "not-macos",
-)
+CODE_ORDER = tuple(CODES)
 
 
 class Finding(NamedTuple):

@@ -5,19 +5,24 @@ Every rule is a function of (picture, compat data) that yields findings; `RULES`
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 from tfm1.compat import Compat
-from tfm1.doctor.report import Finding, Severity
+from tfm1.doctor.codes import Severity
+from tfm1.doctor.report import Finding
 from tfm1.inspect import Picture
 from tfm1.inspect.distributions import Distribution
 from tfm1.inspect.interpreter import Interpreter
+from tfm1.macho import MachOInfo, Slice
 from tfm1.version_range import parse_version, version_in
 
 TF_FAMILY = ("tensorflow", "tensorflow-macos")
 SETUP = "tfm1 setup"
+# Off macOS only the cpu profile has the host's platform (linux-64); the default profile is osx-arm64 Metal.
+SETUP_CPU = "tfm1 setup --profile cpu"
 NATIVE_SHELL = "arch -arm64 /bin/zsh -l"
 
 
@@ -34,6 +39,10 @@ class Context(NamedTuple):
         it = self.picture.interpreter
         return it if it is not None and it.exists else None
 
+    @property
+    def setup(self) -> str:
+        return SETUP if self.picture.machine.is_macos else SETUP_CPU
+
     def pip(self, *args: str) -> str:
         python = self.python.path if self.python else "python3"
         return " ".join([shlex.quote(python), "-m", "pip", *(shlex.quote(a) for a in args)])
@@ -44,7 +53,15 @@ class Context(NamedTuple):
             return []
         names = (*TF_FAMILY, *self.compat.other_tensorflow)
         dists = [self.python.distributions[n] for n in names if n in self.python.distributions]
-        return [d for d in dists if self.compat.kind(d.name, d.version) == "real"]
+        return [d for d in dists if self.is_real(d)]
+
+    def is_real(self, dist: Distribution) -> bool:
+        """From evidence first (its RECORD lists tensorflow/ files or does not), else from name and version."""
+        if dist.ships_tensorflow is not None:
+            return dist.ships_tensorflow
+        if dist.wheel_archs and "arm64" not in dist.wheel_archs:
+            return True  # the meta, shim and empty packages of the table are arm64 wheels; x86_64 ones are real
+        return self.compat.kind(dist.name, dist.version) == "real"
 
     def tensorflow(self) -> Distribution | None:
         real = self.real_tensorflow()
@@ -84,67 +101,114 @@ def intel_mac(ctx: Context) -> Iterator[Finding]:
 
 def rosetta_process(ctx: Context) -> Iterator[Finding]:
     machine = ctx.picture.machine
-    if machine.is_macos and machine.translated:
-        yield Finding(
-            "rosetta-process",
-            "error",
-            "This shell runs under Rosetta (x86_64 emulation): everything it starts is x86_64",
-            {"sysctl.proc_translated": "1", "process_arch": machine.process_arch},
-            [
-                "# untick Terminal's 'Open using Rosetta' (Finder > Applications > Utilities > Terminal > Get Info),",
-                "# or start a native shell now, then re-run tfm1 doctor:",
-                NATIVE_SHELL,
-            ],
-            "An x86_64 process loads x86_64 TensorFlow, which uses AVX; Rosetta lacked AVX before macOS 15, so "
-            "`import tensorflow` dies with 'illegal hardware instruction'.",
+    ancestor = machine.translated_ancestor
+    if not machine.is_macos:
+        return
+    if machine.translated:
+        title = "This shell runs under Rosetta (x86_64 emulation): everything it starts is x86_64"
+        evidence = {"sysctl.proc_translated": "1", "process_arch": machine.process_arch}
+    elif ancestor is not None:
+        title = (
+            f"The shell runs under Rosetta: {ancestor.name} (pid {ancestor.pid}) is translated to x86_64, "
+            "so what it starts runs as x86_64 wherever it can"
         )
+        evidence = {"translated_process": f"{ancestor.name} (pid {ancestor.pid})", "P_TRANSLATED": "set"}
+    else:
+        return
+    yield Finding(
+        "rosetta-process",
+        "error",
+        title,
+        evidence,
+        [
+            "# untick Terminal's 'Open using Rosetta' (Finder > Applications > Utilities > Terminal > Get Info),",
+            "# or start a native shell now, then re-run tfm1 doctor:",
+            NATIVE_SHELL,
+        ],
+        "An x86_64 process loads x86_64 TensorFlow, which uses AVX; Rosetta lacked AVX before macOS 15, so "
+        "`import tensorflow` dies with 'illegal hardware instruction'.",
+    )
 
 
 def _parse_macos(text: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in text.split(".") if p.isdigit())
+    """`14.5` → (14, 5); () when any part is not plain ASCII digits (a hostile `14.²`): nothing to compare."""
+    parts = text.split(".")
+    return tuple(int(p) for p in parts) if all(p.isascii() and p.isdigit() for p in parts) else ()
+
+
+WHEEL_MACOS = re.compile(r"^macosx_(\d+)_(\d+)_")
+
+
+def _running_slice(ctx: Context, info: MachOInfo) -> Slice | None:
+    """The slice of a binary that this Mac runs: arm64 on Apple silicon when there is one."""
+    return (info.slice("arm64") if ctx.apple_silicon else None) or info.slice("x86_64") or next(iter(info.slices), None)
+
+
+def _needed_macos(ctx: Context) -> tuple[str, str, dict[str, str]]:
+    """The newest macOS anything in the target environment needs: (version, why, evidence)."""
+    needed = ctx.compat.recommended["macos"]
+    reason = "current TensorFlow and tensorflow-metal wheels are built for it"
+    evidence: dict[str, str] = {}
+    python = ctx.python
+    for dist in python.distributions.values() if python else ():
+        for tag in dist.tags:
+            match = WHEEL_MACOS.match(tag.rsplit("-", 1)[-1])  # a malformed tag (macosx_12) tells nothing
+            if match and _parse_macos(f"{match[1]}.{match[2]}") > _parse_macos(needed):
+                needed, reason = f"{match[1]}.{match[2]}", f"the installed {dist.name} {dist.version} wheel needs it"
+                evidence = {"wheel_tag": tag}
+    # The binaries' own LC_BUILD_VERSION beats what a wheel tag claims (tensorflow-metal 1.2.0 is tagged 12.0
+    # but its plugin says 12.1).
+    binaries = [(python.resolved, python.macho), *python.binaries] if python else []
+    for path, info in binaries:
+        running = _running_slice(ctx, info)
+        if running is None or not running.minos:
+            continue
+        minos, current = _parse_macos(running.minos), _parse_macos(needed)
+        if minos > current or (minos == current and "binary" not in evidence):
+            needed, reason = running.minos, f"{path} needs (its LC_BUILD_VERSION minos)"
+            evidence = {"binary": path, "minos": running.minos, "arch": running.arch}
+    return needed, reason, evidence
 
 
 def macos_too_old(ctx: Context) -> Iterator[Finding]:
     machine = ctx.picture.machine
-    if not machine.is_macos or not machine.macos:
+    if not machine.is_macos or not _parse_macos(machine.macos):
         return
-    needed = ctx.compat.recommended["macos"]
-    reason = "current TensorFlow and tensorflow-metal wheels are built for it"
-    python = ctx.python
-    for dist in python.distributions.values() if python else ():
-        for tag in dist.tags:
-            platform = tag.rsplit("-", 1)[-1]
-            if platform.startswith("macosx_"):
-                major, minor = platform.split("_")[1:3]
-                if _parse_macos(f"{major}.{minor}") > _parse_macos(needed):
-                    needed, reason = (
-                        f"{major}.{minor}",
-                        f"the installed {dist.name} {dist.version} wheel needs it",
-                    )
+    needed, reason, evidence = _needed_macos(ctx)
     if _parse_macos(machine.macos) < _parse_macos(needed):
         yield Finding(
             "macos-too-old",
             "error",
             f"macOS {machine.macos} is older than {needed}, which {reason}",
-            {"macos": machine.macos, "needed": needed},
-            ["softwareupdate --list  # then install macOS 12 (Monterey) or later"],
+            {"macos": machine.macos, "needed": needed, **evidence},
+            [f"softwareupdate --list  # then install macOS {needed} or later"],
             "Every TensorFlow wheel since 2.10 is tagged macosx_12_0; "
             "on macOS 11 only tensorflow-macos <= 2.9.2 installs.",
         )
 
 
 def macos_version_compat(ctx: Context) -> Iterator[Finding]:
+    # Judged from the target interpreter's own SDK, not from tfm1's: binaries built against the 10.15 SDK or
+    # older are told macOS 10.16 on 11+ (https://github.com/ziglang/zig/issues/7569,
+    # https://github.com/python/cpython/pull/136339), and pip then derives only macosx_10_x tags.
     machine = ctx.picture.machine
-    if machine.is_macos and machine.macos_reported.startswith("10.16") and not machine.macos.startswith("10."):
-        yield Finding(
-            "macos-version-compat",
-            "warning",
-            f"Python reports macOS 10.16 on macOS {machine.macos}: pip rejects macosx_11+ wheels",
-            {"platform.mac_ver": machine.macos_reported, "kern.osproductversion": machine.macos},
-            ["export SYSTEM_VERSION_COMPAT=0"],
-            "A Python built against a pre-11 SDK sees the compatibility version 10.16, so "
-            "`pip install tensorflow` finds 'No matching distribution'.",
-        )
+    it = ctx.python
+    if not machine.is_macos or it is None or _parse_macos(machine.macos)[:1] < (11,):
+        return
+    running = _running_slice(ctx, it.macho)
+    sdk = _parse_macos(running.sdk) if running is not None else ()
+    if running is None or not sdk or sdk >= (10, 16):
+        return
+    yield Finding(
+        "macos-version-compat",
+        "warning",
+        f"{it.path} was built against the macOS {running.sdk} SDK: it sees macOS {machine.macos} as 10.16, "
+        "so pip rejects macosx_11+ wheels",
+        {"python": it.resolved, "sdk": running.sdk, "kern.osproductversion": machine.macos},
+        ["export SYSTEM_VERSION_COMPAT=0", "# or use a Python built for macOS 11+: " + SETUP],
+        "A Python built against a pre-11 SDK sees the compatibility version 10.16, so "
+        "`pip install tensorflow` finds 'No matching distribution'.",
+    )
 
 
 def python_missing(ctx: Context) -> Iterator[Finding]:
@@ -154,9 +218,11 @@ def python_missing(ctx: Context) -> Iterator[Finding]:
         yield Finding(
             "python-missing",
             "warning",
-            f"No Python interpreter found ({where})",
+            f"No Python interpreter behind {where}: {it.problem}"
+            if it and it.problem
+            else f"No Python interpreter found ({where})",
             {"python": it.path if it else None, "source": it.source if it else "PATH"},
-            [SETUP],
+            [ctx.setup],
             "tfm1 setup installs an arm64 Miniforge and a locked TensorFlow environment.",
         )
 
@@ -180,10 +246,12 @@ def x86_conda(ctx: Context) -> Iterator[Finding]:
     if not ctx.apple_silicon:
         return
     target = ctx.python.prefix if ctx.python else ""
+    # Outside the roots only a conda record's osx-64 counts: an x86_64 venv is x86-python's business.
+    others = [env for env in ctx.picture.other_envs if env.subdir == "osx-64"]
+    envs = [env for root in ctx.picture.conda_roots for env in [root.env, *root.envs]] + others
     x86 = [
         env.prefix
-        for root in ctx.picture.conda_roots
-        for env in [root.env, *root.envs]
+        for env in envs
         if env.subdir == "osx-64" or (env.subdir is None and env.python_archs and "arm64" not in env.python_archs)
     ]
     if not x86:
@@ -240,7 +308,7 @@ def python_unsupported(ctx: Context) -> Iterator[Finding]:
             "error",
             f"Python {it.minor} has no TensorFlow wheel for macOS {arch}",
             {"python": it.path, "version": it.version, "arch": arch},
-            [SETUP],
+            [ctx.setup],
             "pip answers 'No matching distribution found for tensorflow'. tfm1 setup makes a Python 3.12 env.",
         )
         return
@@ -260,7 +328,7 @@ def python_unsupported(ctx: Context) -> Iterator[Finding]:
             "warning",
             f"Python {it.minor} gets {limit}",
             {"python": it.path, "version": it.version, "newest_metal": newest.version if newest else None},
-            [SETUP],
+            [ctx.setup],
             f"tensorflow-metal {recommended} has wheels for Python {', '.join(wanted.python if wanted else ())}.",
         )
 
@@ -281,7 +349,7 @@ def x86_tensorflow(ctx: Context) -> Iterator[Finding]:
                     "tags": list(dist.tags),
                     "location": dist.location,
                 },
-                [SETUP],
+                [ctx.setup],
                 "x86_64 TensorFlow is compiled with AVX, which Rosetta 2 lacked before macOS 15.",
             )
 
@@ -393,6 +461,91 @@ def keras_mismatch(ctx: Context) -> Iterator[Finding]:
     yield from _range_finding(ctx, "keras", "keras-mismatch", "keras")
 
 
+def tf_requirement_conflict(ctx: Context) -> Iterator[Finding]:
+    it = ctx.python
+    if it is None:
+        return
+    names = (*TF_FAMILY, *ctx.compat.other_tensorflow, "tensorflow-metal", "keras")
+    sources = [it.distributions[n] for n in names if n in it.distributions and it.distributions[n].requires]
+    if not sources:
+        return
+    from tfm1.doctor.requirements import marker_environment, unmet_requirements
+
+    machine = ctx.picture.machine
+    arch = ("arm64" if ctx.apple_silicon and it.macho.has("arm64") else "x86_64") if machine.is_macos else ""
+    environment = marker_environment(it.version or "3", machine.system, arch or machine.process_arch)
+    # numpy and keras ranges have their own findings (numpy-too-new, keras-mismatch): not reported twice.
+    covered = {package for package, rule in RANGE_RULES.items() if any(True for _ in rule(ctx))}
+    unmet = [u for u in unmet_requirements(sources, it.distributions, environment) if u.name not in covered]
+    if not unmet:
+        return
+    first = unmet[0]
+    if len(unmet) == 1:
+        title = (
+            f"{first.name} {first.installed} is outside {first.source}'s requirement {first.name}{first.specifier}"
+            if first.installed
+            else f"{first.name} is not installed, but {first.source} requires {first.name}{first.specifier}"
+        )
+    else:
+        title = f"{len(unmet)} requirements of the TensorFlow stack are not met: " + ", ".join(
+            f"{u.name}{u.specifier}" for u in unmet
+        )
+    wanted: dict[str, list[str]] = {}
+    for u in unmet:
+        wanted.setdefault(u.name, []).extend([u.specifier] if u.specifier else [])
+    yield Finding(
+        "tf-requirement-conflict",
+        "error",
+        title,
+        {"unmet": [u.describe() for u in unmet], "markers": f"Python {it.minor or '?'}, {machine.system}, {arch}"},
+        [ctx.pip("install", *(name + ",".join(specs) for name, specs in wanted.items()))],
+        "Read from the Requires-Dist of the installed distributions' METADATA, like `pip check`: a version "
+        "outside the declared range commonly breaks `import tensorflow`.",
+    )
+
+
+def kernel_x86(ctx: Context) -> Iterator[Finding]:
+    if not ctx.apple_silicon:
+        return
+    for kernel, it in ctx.picture.kernels:
+        if it is None or not it.exists:
+            continue
+        x86_python = it.macho.is_macho and not it.macho.has("arm64")
+        x86_tf = [
+            f"{d.name} {d.version}"
+            for d in it.distributions.values()
+            if d.name in (*TF_FAMILY, *ctx.compat.other_tensorflow)
+            and ctx.is_real(d)
+            and (archs := d.wheel_archs or set(it.tensorflow_archs))
+            and "arm64" not in archs
+        ]
+        if not x86_python and not x86_tf:
+            continue
+        what = f"its Python {it.path} is x86_64-only" if x86_python else f"its environment holds x86_64 {x86_tf[0]}"
+        yield Finding(
+            "kernel-x86",
+            "error",
+            f"The Jupyter kernel '{kernel.name}' ({kernel.display_name}) runs under Rosetta: {what}",
+            {"kernel": kernel.spec, "python": it.path, "archs": list(it.macho.archs), "tensorflow": x86_tf},
+            [f"jupyter kernelspec uninstall {shlex.quote(kernel.name)}", ctx.setup],
+            "A notebook runs the kernel's own interpreter, not the shell's: x86_64 TensorFlow there dies with "
+            "'illegal hardware instruction' although `python` in Terminal works.",
+        )
+
+
+def kernel_missing_env(ctx: Context) -> Iterator[Finding]:
+    for kernel, _ in ctx.picture.kernels:
+        if not kernel.exists:
+            yield Finding(
+                "kernel-missing-env",
+                "warning",
+                f"The Jupyter kernel '{kernel.name}' points at a Python that does not exist: {kernel.python}",
+                {"kernel": kernel.spec, "python": kernel.python},
+                [f"jupyter kernelspec uninstall {shlex.quote(kernel.name)}", ctx.setup],
+                "Its environment was removed or moved (conda envs are not relocatable); the notebook cannot start it.",
+            )
+
+
 def tf_missing(ctx: Context) -> Iterator[Finding]:
     it = ctx.python
     if it is None:
@@ -404,8 +557,10 @@ def tf_missing(ctx: Context) -> Iterator[Finding]:
         "warning",
         f"TensorFlow is not installed for {it.path}",
         {"python": it.path, "site_packages": list(it.site_packages)},
-        [SETUP],
-        "tfm1 setup creates an arm64 environment with a known-good TensorFlow + tensorflow-metal pair.",
+        [ctx.setup],
+        "tfm1 setup creates an arm64 environment with a known-good TensorFlow + tensorflow-metal pair."
+        if ctx.picture.machine.is_macos
+        else f"{SETUP_CPU} creates an environment with TensorFlow for the CPU (tensorflow-metal is macOS-only).",
     )
 
 
@@ -434,6 +589,28 @@ def metal_missing(ctx: Context) -> Iterator[Finding]:
     )
 
 
+def interrupted_setup(ctx: Context) -> Iterator[Finding]:
+    for run in ctx.picture.interrupted:
+        prefix = shlex.quote(run.prefix)
+        if run.action == "remove":
+            title = f"a tfm1 remove of {run.prefix} was killed before it finished"
+            fix = [f"tfm1 remove --prefix {prefix}   # finishes it"]
+        else:
+            title = f"a tfm1 setup of {run.prefix} was killed during its {run.step} step"
+            fix = [f"tfm1 setup --prefix {prefix}   # first puts back or finishes what the killed run left"]
+        evidence: dict[str, object] = {"prefix": run.prefix, "pid": run.pid, "step": run.step}
+        if run.aside:
+            evidence["moved_aside"] = run.aside
+        yield Finding(
+            "interrupted-setup",
+            "warning",
+            title + (f"; the environment that was there is at {run.aside}" if run.aside else ""),
+            evidence,
+            fix,
+            "tfm1 wrote a journal before changing it; the next setup or remove of that path reads it and repairs.",
+        )
+
+
 RULES: tuple[Rule, ...] = (
     not_macos,
     intel_mac,
@@ -451,9 +628,15 @@ RULES: tuple[Rule, ...] = (
     metal_tf_mismatch,
     numpy_too_new,
     keras_mismatch,
+    tf_requirement_conflict,
     tf_missing,
     metal_missing,
+    kernel_x86,
+    kernel_missing_env,
+    interrupted_setup,
 )
+
+RANGE_RULES = {"numpy": numpy_too_new, "keras": keras_mismatch}
 
 
 def run_rules(picture: Picture, compat: Compat) -> list[Finding]:

@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from tfm1.host.base import Host, Kind
+from tfm1.host.base import TEXT_LIMIT, Host, Kind, Process
+from tfm1.macho import MachOInfo, read_macho_from
 
 # OIDs whose value is text; the others tfm1 reads are 32- or 64-bit integers.
 STRING_OIDS = frozenset({"machdep.cpu.brand_string", "kern.osproductversion", "kern.osversion", "hw.model"})
@@ -52,6 +53,9 @@ class LocalHost(Host):
     def env(self, name: str) -> str | None:
         return self.environ.get(name)
 
+    def ancestors(self) -> list[Process]:
+        return []
+
     def kind(self, path: str) -> Kind | None:
         try:
             mode = os.lstat(self._real(path)).st_mode
@@ -73,10 +77,10 @@ class LocalHost(Host):
         except (OSError, ValueError):
             return []
 
-    def read_text(self, path: str) -> str | None:
+    def read_text(self, path: str, limit: int = TEXT_LIMIT) -> str | None:
         try:
             with open(self._real(path), encoding="utf-8", errors="replace") as handle:
-                return handle.read(1 << 20)  # metadata files are small; never slurp a binary
+                return handle.read(limit)
         except (OSError, ValueError):
             return None
 
@@ -86,6 +90,18 @@ class LocalHost(Host):
                 return handle.read(size)
         except (OSError, ValueError):
             return b""
+
+    def read_macho(self, path: str) -> MachOInfo:
+        try:
+            with open(self._real(path), "rb") as handle:
+
+                def read(offset: int, size: int) -> bytes:
+                    handle.seek(offset)
+                    return handle.read(size)
+
+                return read_macho_from(read)
+        except (OSError, ValueError):
+            return read_macho_from(lambda offset, size: b"")
 
 
 class LinuxHost(LocalHost):
@@ -111,6 +127,54 @@ class MacHost(LocalHost):
         if libc.sysctlbyname(name.encode(), buffer, ctypes.byref(size), None, 0) != 0:
             return None
         return decode_sysctl(name, buffer.raw[: size.value])
+
+    def ancestors(self) -> list[Process]:
+        chain: list[Process] = []
+        pid = os.getppid()
+        while pid > 1 and len(chain) < MAX_ANCESTORS:
+            raw = _kinfo_proc(pid)
+            if raw is None:
+                break
+            process, parent = decode_kinfo_proc(pid, raw)
+            chain.append(process)
+            pid = parent
+        return chain
+
+
+# struct kinfo_proc of 64-bit macOS (arm64 and x86_64 alike): kp_proc (struct extern_proc, <sys/proc.h>) starts it;
+# p_flag is the int after the p_un union (16 bytes) and two pointers, p_comm[MAXCOMLEN + 1] is at 243, and
+# kp_eproc.e_ppid at 560, in a 648-byte struct. Layout:
+# https://github.com/apple-oss-distributions/xnu/blob/main/bsd/sys/proc.h (extern_proc, P_TRANSLATED 0x00020000)
+# and https://github.com/codemodify/systemkit-processes/blob/master/internal/runing-process-frompid_darwin-impl.go
+# (pid at 40, comm at 243, ppid at 560, size 648).
+KINFO_PROC_SIZE = 648
+P_FLAG_OFFSET, P_COMM_OFFSET, E_PPID_OFFSET = 32, 243, 560
+P_TRANSLATED = 0x00020000
+CTL_KERN, KERN_PROC, KERN_PROC_PID = 1, 14, 1
+# Terminal, login, the shell, a wrapper or two: the shell a user typed in is within a few levels.
+MAX_ANCESTORS = 8
+
+
+def decode_kinfo_proc(pid: int, raw: bytes) -> tuple[Process, int]:
+    """The process a `struct kinfo_proc` describes, and its parent's pid."""
+    flag = int.from_bytes(raw[P_FLAG_OFFSET : P_FLAG_OFFSET + 4], "little", signed=True)
+    name = raw[P_COMM_OFFSET : P_COMM_OFFSET + 17].split(b"\0", 1)[0].decode("utf-8", "replace")
+    parent = int.from_bytes(raw[E_PPID_OFFSET : E_PPID_OFFSET + 4], "little", signed=True)
+    return Process(pid, name, bool(flag & P_TRANSLATED)), parent
+
+
+def _kinfo_proc(pid: int) -> bytes | None:
+    import ctypes
+
+    mib = (ctypes.c_int * 4)(CTL_KERN, KERN_PROC, KERN_PROC_PID, pid)
+    buffer = ctypes.create_string_buffer(KINFO_PROC_SIZE)
+    size = ctypes.c_size_t(KINFO_PROC_SIZE)
+    if (
+        _libsystem().sysctl(mib, 4, buffer, ctypes.byref(size), None, ctypes.c_size_t(0)) != 0
+        or size.value < KINFO_PROC_SIZE
+    ):
+        return None  # gone, or not ours to read
+    return buffer.raw
 
 
 @cache

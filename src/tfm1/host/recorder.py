@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from tfm1.host.base import Host, Kind
-from tfm1.host.snapshot import Snapshot, macho_entry
+from tfm1.host.base import TEXT_LIMIT, Host, Kind, Process
+from tfm1.host.snapshot import Snapshot, head_entry, macho_entry
+from tfm1.macho import MachOInfo
 
 
 class RecordingHost(Host):
@@ -35,6 +36,10 @@ class RecordingHost(Host):
             self.snapshot.env[name] = value
         return value
 
+    def ancestors(self) -> list[Process]:
+        self.snapshot.processes = self.inner.ancestors()
+        return list(self.snapshot.processes)
+
     def _note(self, path: str, entry: dict[str, object]) -> None:
         # Content beats mere existence: a file first seen by `kind` gains its text or Mach-O slices later.
         if path not in self.snapshot.files or "file" in self.snapshot.files[path]:
@@ -64,8 +69,8 @@ class RecordingHost(Host):
                 self.readlink(child)
         return names
 
-    def read_text(self, path: str) -> str | None:
-        text = self.inner.read_text(path)
+    def read_text(self, path: str, limit: int = TEXT_LIMIT) -> str | None:
+        text = self.inner.read_text(path, limit)
         if text is not None:
             self.snapshot.files[path] = {"text": text}
         return text
@@ -73,5 +78,11 @@ class RecordingHost(Host):
     def read_head(self, path: str, size: int) -> bytes:
         head = self.inner.read_head(path, size)
         if head:
-            self.snapshot.files[path] = macho_entry(head)
+            self.snapshot.files[path] = head_entry(head)
         return head
+
+    def read_macho(self, path: str) -> MachOInfo:
+        info = self.inner.read_macho(path)
+        if self.inner.kind(path) == "file":
+            self.snapshot.files[path] = macho_entry(info)
+        return info

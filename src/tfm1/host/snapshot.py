@@ -1,14 +1,16 @@
 """Snapshots: what doctor read from a machine, saved as JSON, and a host that replays it.
 
-Format (version 1):
-    {"tfm1_snapshot": 1,
+Format (version 2):
+    {"tfm1_snapshot": 2,
      "platform": {"system": "Darwin", "machine": "arm64", "mac_ver": "14.5"},
      "sysctl": {"hw.optional.arm64": "1"},                 # an absent OID does not exist
      "env": {"HOME": "/Users/ana", "PATH": "..."},          # only the variables doctor uses
+     "processes": [{"pid": 512, "name": "zsh", "translated": true}],   # doctor's ancestors, parent first
      "python": "/Users/ana/miniforge3/bin/python",          # optional: the target interpreter
-     "files": {"/abs/path": {"symlink": "target"} | {"macho": ["arm64"]} | {"text": "..."}
-                            | {"dir": true} | {"file": true}}}
-Directories are implied by the paths below them. A snapshot is untrusted input: `parse_snapshot`
+     "files": {"/abs/path": {"symlink": "target"} | {"text": "..."} | {"dir": true} | {"file": true}
+                            | {"macho": [{"arch": "arm64", "minos": "12.0", "sdk": "14.0"}]}}}
+Directories are implied by the paths below them. Version 1 (no processes, `"macho": ["arm64"]`) is still read.
+A snapshot is untrusted input: `parse_snapshot`
 validates everything and raises `SnapshotError` with the first problem.
 """
 
@@ -18,10 +20,12 @@ import json
 import posixpath
 from typing import Any
 
-from tfm1.host.base import Host, Kind
-from tfm1.macho import read_macho, synthesize_header
+from tfm1.host.base import TEXT_LIMIT, Host, Kind, Process
+from tfm1.macho import NOT_MACHO, MachOInfo, Slice, read_macho, synthesize_header
 
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
+SLICE_KEYS = ("arch", "minos", "sdk")
 ENTRY_KINDS = ("symlink", "macho", "text", "dir", "file")
 MAX_PATH = 4096
 
@@ -39,12 +43,14 @@ class Snapshot:
         env: dict[str, str] | None = None,
         python: str | None = None,
         files: dict[str, dict[str, Any]] | None = None,
+        processes: list[Process] | None = None,
     ) -> None:
         self.platform = platform
         self.sysctl = {} if sysctl is None else sysctl
         self.env = {} if env is None else env
         self.python = python
         self.files = {} if files is None else files
+        self.processes = [] if processes is None else processes
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -52,6 +58,7 @@ class Snapshot:
             "platform": self.platform,
             "sysctl": self.sysctl,
             "env": self.env,
+            "processes": [p._asdict() for p in self.processes],
         }
         if self.python is not None:
             data["python"] = self.python
@@ -77,7 +84,7 @@ def _check_entry(path: str, entry: object) -> dict[str, Any]:
     ((key, value),) = entry.items()
     valid = {
         "symlink": isinstance(value, str) and 0 < len(value) <= MAX_PATH and "\0" not in value,
-        "macho": isinstance(value, list) and all(isinstance(a, str) for a in value),
+        "macho": isinstance(value, list) and all(isinstance(a, str) or _is_slice(a) for a in value),
         "text": isinstance(value, str),
         "dir": value is True,
         "file": value is True,
@@ -87,11 +94,38 @@ def _check_entry(path: str, entry: object) -> dict[str, Any]:
     return {key: value}
 
 
+def _is_slice(value: object) -> bool:
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get("arch"), str)
+        and set(value) <= set(SLICE_KEYS)
+        and all(isinstance(v, str) for v in value.values())
+    )
+
+
+def _processes(value: object) -> list[Process]:
+    if not isinstance(value, list):
+        raise SnapshotError("processes must be a list")
+    processes = []
+    for item in value:
+        if not (
+            isinstance(item, dict)
+            and set(item) == {"pid", "name", "translated"}
+            and type(item["pid"]) is int
+            and isinstance(item["name"], str)
+            and isinstance(item["translated"], bool)
+        ):
+            raise SnapshotError('each of processes must be {"pid": int, "name": str, "translated": bool}')
+        processes.append(Process(item["pid"], item["name"], item["translated"]))
+    return processes
+
+
 def parse_snapshot(data: object) -> Snapshot:
     if not isinstance(data, dict):
         raise SnapshotError("not a JSON object")
-    if data.get("tfm1_snapshot") != SNAPSHOT_VERSION:
-        raise SnapshotError(f'not a tfm1 snapshot version {SNAPSHOT_VERSION} (no "tfm1_snapshot": 1)')
+    version = data.get("tfm1_snapshot")
+    if type(version) is not int or version not in READABLE_VERSIONS:
+        raise SnapshotError(f'not a tfm1 snapshot version 1 or 2 (no "tfm1_snapshot": {SNAPSHOT_VERSION})')
     platform = _string_map(data.get("platform"), "platform")
     for key in ("system", "machine"):
         if key not in platform:
@@ -113,6 +147,7 @@ def parse_snapshot(data: object) -> Snapshot:
         env=_string_map(data.get("env", {}), "env"),
         python=python,
         files=files,
+        processes=_processes(data.get("processes", [])),
     )
 
 
@@ -153,6 +188,9 @@ class SnapshotHost(Host):
     def env(self, name: str) -> str | None:
         return self.snapshot.env.get(name)
 
+    def ancestors(self) -> list[Process]:
+        return list(self.snapshot.processes)
+
     def kind(self, path: str) -> Kind | None:
         entry = self.snapshot.files.get(path)
         if entry is not None:
@@ -169,14 +207,32 @@ class SnapshotHost(Host):
     def listdir(self, path: str) -> list[str]:
         return sorted(self._children.get(path, ()))
 
-    def read_text(self, path: str) -> str | None:
+    def read_text(self, path: str, limit: int = TEXT_LIMIT) -> str | None:
         text = self.snapshot.files.get(path, {}).get("text")
-        return text if isinstance(text, str) else None
+        return text[:limit] if isinstance(text, str) else None
 
     def read_head(self, path: str, size: int) -> bytes:
-        archs = self.snapshot.files.get(path, {}).get("macho")
-        return synthesize_header(archs)[:size] if isinstance(archs, list) else b""
+        slices = _slices(self.snapshot.files.get(path, {}).get("macho"))
+        return synthesize_header([s.arch for s in slices])[:size] if slices is not None else b""
+
+    def read_macho(self, path: str) -> MachOInfo:
+        slices = _slices(self.snapshot.files.get(path, {}).get("macho"))
+        if not slices:
+            return NOT_MACHO
+        return MachOInfo("fat" if len(slices) > 1 else "thin", tuple(s.arch for s in slices), slices=tuple(slices))
 
 
-def macho_entry(head: bytes) -> dict[str, Any]:
-    return {"macho": list(read_macho(head).archs)}
+def _slices(entry: object) -> list[Slice] | None:
+    """A recorded Mach-O's slices: version 2 objects, or version 1 bare architecture names."""
+    if not isinstance(entry, list):
+        return None
+    return [Slice(item) if isinstance(item, str) else Slice(**item) for item in entry]
+
+
+def macho_entry(info: MachOInfo) -> dict[str, Any]:
+    slices = info.slices or tuple(Slice(arch) for arch in info.archs)
+    return {"macho": [{k: v for k, v in s._asdict().items() if v} for s in slices]}
+
+
+def head_entry(head: bytes) -> dict[str, Any]:
+    return macho_entry(read_macho(head))

@@ -7,7 +7,6 @@ import posixpath
 from typing import NamedTuple
 
 from tfm1.host.base import Host
-from tfm1.macho import read_macho
 
 # Relative to $HOME, then absolute: where Miniforge, Mambaforge, Miniconda and Anaconda install.
 HOME_ROOTS = ("miniforge3", "mambaforge", "miniconda3", "anaconda3", "opt/anaconda3", "opt/miniconda3")
@@ -52,7 +51,7 @@ def record_subdir(host: Host, prefix: str) -> str | None:
     for name in names[:8]:  # a few records suffice; noarch ones do not tell
         try:
             record = json.loads(host.text(posixpath.join(meta, name)) or "")
-        except ValueError:
+        except (ValueError, RecursionError):  # untrusted: "[[[[..." nests past the parser's recursion limit
             continue
         subdir = record.get("subdir") if isinstance(record, dict) else None
         if isinstance(subdir, str) and subdir != "noarch":
@@ -70,7 +69,7 @@ def python_record_version(host: Host, prefix: str) -> str | None:
 
 def inspect_env(host: Host, prefix: str) -> CondaEnv:
     python = posixpath.join(prefix, "bin", "python")
-    archs = read_macho(host.head(python)).archs if host.exists(python) else ()
+    archs = host.macho(python).archs if host.exists(python) else ()
     return CondaEnv(prefix, record_subdir(host, prefix), archs)
 
 

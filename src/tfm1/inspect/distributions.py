@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from tfm1.compat_data import DATA
 from tfm1.host.base import Host
-from tfm1.macho import read_macho
+from tfm1.macho import MachOInfo
 
 # Distributions whose wheel tags and installer doctor looks at; the rest are listed by name and version.
 WATCHED = frozenset(
@@ -27,12 +27,26 @@ WATCHED = frozenset(
 )
 
 
+MACOS_PLATFORM = re.compile(r"^macosx_\d+_\d+_(\w+)$")
+# Distributions that may hold TensorFlow itself: their RECORD tells a real build from a meta package.
+TENSORFLOW_NAMES = frozenset({"tensorflow", "tensorflow-macos", *DATA["other_tensorflow"]["names"]})
+# Distributions whose Requires-Dist doctor checks (tf-requirement-conflict).
+REQUIREMENT_SOURCES = TENSORFLOW_NAMES | {"tensorflow-metal", "keras"}
+# pip writes RECORD sorted, so a real build's `tensorflow/...` rows follow its few dist-info rows: the head suffices
+# (TensorFlow's whole RECORD is megabytes).
+RECORD_HEAD = 16 * 1024
+
+
 class Distribution(NamedTuple):
     name: str  # normalized (PEP 503)
     version: str
     location: str  # the site-packages directory
     tags: tuple[str, ...] = ()  # from WHEEL, e.g. cp311-cp311-macosx_12_0_arm64
     installer: str = ""  # from INSTALLER: pip, uv, conda, ...
+    # From RECORD: whether it installed files of the `tensorflow` package (a real build) or none (a meta
+    # package, a shim, the empty tensorflow-macos 2.15.1); None without evidence.
+    ships_tensorflow: bool | None = None
+    requires: tuple[str, ...] = ()  # Requires-Dist lines of METADATA, as written
 
     @property
     def wheel_archs(self) -> set[str]:
@@ -44,12 +58,15 @@ class Distribution(NamedTuple):
                 archs |= {"arm64", "x86_64"}
             elif platform.endswith("_intel"):
                 archs |= {"x86_64", "i386"}
-            elif platform.startswith("macosx_"):
-                archs.add(platform.split("_", 3)[-1])
+            elif (match := MACOS_PLATFORM.match(platform)) is not None:  # not a malformed `macosx_12`
+                archs.add(match[1])
         return archs
 
     def to_json(self) -> dict[str, object]:
-        return {"version": self.version, "tags": list(self.tags), "installer": self.installer}
+        data: dict[str, object] = {"version": self.version, "tags": list(self.tags), "installer": self.installer}
+        if self.ships_tensorflow is not None:
+            data["ships_tensorflow"] = self.ships_tensorflow
+        return data
 
 
 def normalize(name: str) -> str:
@@ -82,12 +99,39 @@ def scan_site_packages(host: Host, site: str) -> dict[str, Distribution]:
         name, version = parsed
         tags: tuple[str, ...] = ()
         installer = ""
+        ships: bool | None = None
+        requires: tuple[str, ...] = ()
+        meta = posixpath.join(site, entry)
         if name in WATCHED:
-            meta = posixpath.join(site, entry)
             tags = _wheel_tags(host.text(posixpath.join(meta, "WHEEL")))
             installer = (host.text(posixpath.join(meta, "INSTALLER")) or "").strip()
-        found.setdefault(name, Distribution(name, version, site, tags, installer))
+        if name in TENSORFLOW_NAMES:
+            ships = ships_tensorflow(host.text(posixpath.join(meta, "RECORD"), RECORD_HEAD))
+        if name in REQUIREMENT_SOURCES:
+            requires = requires_dist(host.text(posixpath.join(meta, "METADATA")))
+        found.setdefault(name, Distribution(name, version, site, tags, installer, ships, requires))
     return found
+
+
+def ships_tensorflow(record: str | None) -> bool | None:
+    """From the head of a RECORD: True when it lists files under tensorflow/, False when it is whole and does not."""
+    if not record:
+        return None
+    if any(line.startswith("tensorflow/") for line in record.splitlines()):
+        return True
+    return False if len(record) < RECORD_HEAD else None
+
+
+def requires_dist(metadata: str | None) -> tuple[str, ...]:
+    """The Requires-Dist values of a METADATA file (the headers end at the first blank line)."""
+    found = []
+    for line in (metadata or "").splitlines():
+        if not line.strip():
+            break
+        key, sep, value = line.partition(":")
+        if sep and key.strip().lower() == "requires-dist":
+            found.append(value.strip())
+    return tuple(found)
 
 
 # Files of the tensorflow package whose Mach-O tells its architecture when no WHEEL file does
@@ -98,12 +142,17 @@ TF_BINARIES = (
 )
 
 
-def tensorflow_binary_archs(host: Host, site: str) -> tuple[str, ...]:
-    for relative in TF_BINARIES:
-        path = posixpath.join(site, relative)
-        if host.exists(path):
-            return read_macho(host.head(path)).archs
-    return ()
+METAL_PLUGIN = "tensorflow-plugins/libmetal_plugin.dylib"
+
+
+def stack_binaries(host: Host, site: str) -> list[tuple[str, MachOInfo]]:
+    """The first TensorFlow binary and the Metal plugin in a site-packages, with their Mach-O facts."""
+    found = []
+    tf = next((p for r in TF_BINARIES if host.exists(p := posixpath.join(site, r))), None)
+    for path in (tf, posixpath.join(site, METAL_PLUGIN)):
+        if path is not None and host.exists(path):
+            found.append((path, host.macho(path)))
+    return found
 
 
 def has_tensorflow_package(host: Host, site: str) -> bool:

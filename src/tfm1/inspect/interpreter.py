@@ -9,16 +9,21 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from tfm1.host.base import Host
-from tfm1.inspect.conda import is_conda_prefix, python_record_version, record_subdir
+from tfm1.inspect.conda import candidate_roots, is_conda_prefix, python_record_version, record_subdir
 from tfm1.inspect.distributions import (
     Distribution,
     has_tensorflow_package,
     scan_site_packages,
-    tensorflow_binary_archs,
+    stack_binaries,
 )
-from tfm1.macho import NOT_MACHO, MachOInfo, read_macho
+from tfm1.macho import NOT_MACHO, MachOInfo
 
 VERSION_DIR = re.compile(r"^python(\d+\.\d+)t?$")
+# python3.13, python3.13t, or a Homebrew keg's python@3.13 on the way.
+VERSION_IN_PATH = re.compile(r"(?:/python(\d+\.\d+)t?$|/python@(\d+\.\d+)/)")
+TFM1_ENV = "tfm1"
+TFM1_RECEIPT = "etc/tfm1/receipt.json"
+TFM1_ENV_SOURCE = "the tfm1 environment (nothing is active)"
 
 
 class Interpreter(NamedTuple):
@@ -36,6 +41,8 @@ class Interpreter(NamedTuple):
     distributions: Mapping[str, Distribution] = MappingProxyType({})
     tensorflow_importable: bool = False
     tensorflow_archs: tuple[str, ...] = ()  # from the TF binaries, when no wheel tag says
+    binaries: tuple[tuple[str, MachOInfo], ...] = ()  # TensorFlow's and the Metal plugin's own Mach-O files
+    problem: str = ""  # why there is no interpreter behind an existing path (a pyenv shim without the version)
 
     @property
     def minor(self) -> str:
@@ -54,8 +61,21 @@ def choose_interpreter(host: Host, python: str | None, snapshot_python: str | No
         prefix = host.env(variable)
         if prefix:
             return posixpath.join(prefix, "bin", "python"), variable
+    # With nothing active, the environment tfm1 made is what the user means (as `tfm1 verify` does).
+    own = tfm1_environment(host)
+    if own is not None:
+        return posixpath.join(own, "bin", "python"), TFM1_ENV_SOURCE
     found = host.which("python3")
     return (found, "PATH") if found else (None, "PATH")
+
+
+def tfm1_environment(host: Host) -> str | None:
+    """`<conda root>/envs/tfm1` that tfm1 made (it holds tfm1's receipt), in the order conda roots are found."""
+    for root in candidate_roots(host):
+        prefix = posixpath.join(root, "envs", TFM1_ENV)
+        if host.is_file(posixpath.join(prefix, TFM1_RECEIPT)) and host.exists(posixpath.join(prefix, "bin", "python")):
+            return prefix
+    return None
 
 
 def _prefix(host: Host, path: str, resolved: str) -> str:
@@ -100,12 +120,16 @@ def _version(host: Host, prefix: str, resolved: str, pyvenv: dict[str, str]) -> 
     version = version or pyvenv.get("version") or pyvenv.get("version_info")
     if version:
         return version
+    # The binary's own name before the prefix's lib/: one Homebrew prefix holds lib/python3.12 and
+    # lib/python3.13 when two formulae are installed, and python3 links to only one of them.
+    match = VERSION_IN_PATH.search(resolved)
+    if match:
+        return match.group(1) or match.group(2)
     for name in host.list_dir(posixpath.join(prefix, "lib")):
-        match = VERSION_DIR.match(name)
-        if match:
-            return match.group(1)
-    match = re.search(r"python(\d+\.\d+)$", resolved)
-    return match.group(1) if match else ""
+        dir_match = VERSION_DIR.match(name)
+        if dir_match:
+            return dir_match.group(1)
+    return ""
 
 
 def _site_packages(host: Host, prefix: str, kind: str, minor: str, pyvenv: dict[str, str]) -> list[str]:
@@ -133,24 +157,42 @@ def _site_packages(host: Host, prefix: str, kind: str, minor: str, pyvenv: dict[
     return sites
 
 
-def through_pyenv_shim(host: Host, path: str) -> str:
-    """The interpreter a pyenv shim would run (from $PYENV_VERSION or pyenv's global version file)."""
+def through_pyenv_shim(host: Host, path: str) -> tuple[str, str]:
+    """The interpreter a pyenv shim would run (from $PYENV_VERSION or pyenv's global version file).
+
+    Returns (path, problem): a shim whose selected versions lack the command (`python3.12` while 3.11 is
+    selected) runs nothing, as pyenv says ("command not found"); problem then says so.
+    """
     directory, name = posixpath.split(posixpath.normpath(path))
     if posixpath.basename(directory) != "shims" or not posixpath.basename(posixpath.dirname(directory)).endswith(
         "pyenv"
     ):
-        return path
+        return path, ""
     root = posixpath.dirname(directory)
-    version = host.env("PYENV_VERSION") or (host.text(posixpath.join(root, "version")) or "").strip()
-    version = version.split(":")[0].split()[0] if version else ""
-    candidate = posixpath.join(root, "versions", version, "bin", name)
-    return candidate if version and host.exists(candidate) else path
+    selected = host.env("PYENV_VERSION") or (host.text(posixpath.join(root, "version")) or "")
+    # PYENV_VERSION may name several versions (`3.12.1:3.11.4`); a version file one a line, `#` comments.
+    versions = [v for chunk in selected.replace(":", " ").split() if (v := chunk.strip()) and not v.startswith("#")]
+    for version in versions:
+        candidate = posixpath.join(root, "versions", version, "bin", name)
+        if host.exists(candidate):
+            return candidate, ""
+    if not versions:
+        return path, ""  # "system" or nothing selected: the shim falls through to PATH
+    others = [
+        v for v in host.list_dir(posixpath.join(root, "versions")) if host.exists(f"{root}/versions/{v}/bin/{name}")
+    ]
+    problem = f"the pyenv shim {name} has no such version: pyenv selects {', '.join(versions)}, which has no {name}"
+    if others:
+        problem += f" (it exists in {', '.join(others)}: pyenv shell {others[-1]})"
+    return path, problem
 
 
 def inspect_interpreter(host: Host, path: str, source: str) -> Interpreter:
     if not host.exists(path):
         return Interpreter(path, source, exists=False)
-    real_path = through_pyenv_shim(host, path)
+    real_path, problem = through_pyenv_shim(host, path)
+    if problem:
+        return Interpreter(path, source, exists=False, problem=problem)
     if real_path != path:
         path, source = real_path, f"{source} (pyenv shim)"
     resolved = host.resolve(path)
@@ -163,18 +205,21 @@ def inspect_interpreter(host: Host, path: str, source: str) -> Interpreter:
     distributions: dict[str, Distribution] = {}
     importable = False
     tf_archs: tuple[str, ...] = ()
+    binaries: list[tuple[str, MachOInfo]] = []
     for site in sites:
         for name, dist in scan_site_packages(host, site).items():
             distributions.setdefault(name, dist)
+        found = stack_binaries(host, site)
+        binaries += found
         if not importable and has_tensorflow_package(host, site):
             importable = True
-            tf_archs = tensorflow_binary_archs(host, site)
+            tf_archs = next((info.archs for path, info in found if "/tensorflow/" in path), ())
     return Interpreter(
         path=path,
         source=source,
         exists=True,
         resolved=resolved,
-        macho=read_macho(host.head(resolved)),
+        macho=host.macho(resolved),
         prefix=prefix,
         kind=kind,
         version=version,
@@ -184,4 +229,5 @@ def inspect_interpreter(host: Host, path: str, source: str) -> Interpreter:
         distributions=distributions,
         tensorflow_importable=importable,
         tensorflow_archs=tf_archs,
+        binaries=tuple(binaries),
     )

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from tfm1.host.base import Host
+from tfm1.host.base import Host, Process
+
+# Where the walk up from tfm1 stops: the shell a user typed in (or what started it).
+SHELLS = frozenset({"zsh", "bash", "sh", "fish", "tcsh", "csh", "ksh", "dash", "nu", "login", "launchd"})
 
 
 class Machine(NamedTuple):
@@ -15,6 +18,9 @@ class Machine(NamedTuple):
     macos: str  # the real product version; empty off macOS
     macos_reported: str  # what platform.mac_ver() said (10.16 from a Python built against an old SDK)
     chip: str
+    # tfm1 itself may run natively (Miniforge's Python is arm64-only) from a Rosetta shell, whose other
+    # commands all run as x86_64: the first translated process between tfm1 and that shell.
+    translated_ancestor: Process | None = None
 
     @property
     def is_macos(self) -> bool:
@@ -35,4 +41,25 @@ def inspect_machine(host: Host) -> Machine:
     reported = host.mac_ver()
     real = host.sysctl("kern.osproductversion") or reported
     chip = host.sysctl("machdep.cpu.brand_string") or ""
-    return Machine(system, host.machine(), arm64_hardware or translated, translated, real, reported, chip)
+    ancestor = translated_ancestor(host)
+    return Machine(
+        system,
+        host.machine(),
+        arm64_hardware or translated or ancestor is not None,
+        translated,
+        real,
+        reported,
+        chip,
+        ancestor,
+    )
+
+
+def translated_ancestor(host: Host) -> Process | None:
+    """The nearest translated process from tfm1's parent up to the user's shell (`$SHELL`), if any."""
+    shell = (host.env("SHELL") or "").rsplit("/", 1)[-1]
+    for process in host.ancestors():
+        if process.translated:
+            return process
+        if process.name == shell or process.name.lstrip("-") in SHELLS:
+            return None
+    return None

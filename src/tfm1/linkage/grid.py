@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from packaging.version import InvalidVersion, Version
 
-from tfm1.linkage.pypi import versions
-from tfm1.pypi import Index
+from tfm1.linkage.arm64_wheels import versions
+from tfm1.pypi.index import Index
 
 DEFAULT_METAL = ("1.0.1", "1.1.0", "1.2.0")
 FIRST_MINOR = (2, 15)  # the first minor with a real `tensorflow` wheel for macOS arm64 (2.15.1)

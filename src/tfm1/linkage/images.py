@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import tfm1.linkage.exports as exports
 from tfm1.errors import Tfm1Error
-from tfm1.linkage import exports
 
 if TYPE_CHECKING:
     import lief

@@ -8,15 +8,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tfm1.errors import Tfm1Error
-from tfm1.linkage.cache import cache_root
+from tfm1.linkage.arm64_wheels import WheelFile, arm64_wheels, best_wheel
 from tfm1.linkage.checker import ImageSource, Verdict, check
 from tfm1.linkage.demangle import demangle
 from tfm1.linkage.images import PluginImports
-from tfm1.linkage.pypi import WheelFile, arm64_wheels, best_wheel
-from tfm1.linkage.remote import Progress, RemoteWheel, WheelRef
 from tfm1.linkage.result import PairResult
 from tfm1.linkage.sources import InstalledImages, WheelImages, installed_plugin
-from tfm1.pypi import Index, new_session
+from tfm1.pypi.index import Index, new_session
+from tfm1.pypi.remote_wheel import ReadProgress, RemoteWheel, WheelRef
+from tfm1.pypi.wheel_cache import cache_root
 
 if TYPE_CHECKING:
     import requests
@@ -114,7 +114,7 @@ class LinkageSession:
         session: requests.Session | None = None,
         index: Index | None = None,
         cache: Path | None = None,
-        progress: Progress | None = None,
+        progress: ReadProgress | None = None,
         follow_reexports: bool = True,
     ) -> None:
         # One index for the whole run: `tfm1 lock` passes the one its pip layer already read.
@@ -185,7 +185,7 @@ def check_pair(
     python: str = "3.11",
     *,
     follow_reexports: bool = True,
-    progress: Progress | None = None,
+    progress: ReadProgress | None = None,
     index: Index | None = None,
 ) -> PairResult:
     with LinkageSession(index=index, progress=progress, follow_reexports=follow_reexports) as session:

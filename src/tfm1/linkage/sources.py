@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, Protocol, TypeVar
 
+from tfm1 import cache
 from tfm1.download import sha256_of
-from tfm1.linkage.cache import installed_root, member_path, try_write_atomic
 from tfm1.linkage.images import (
     ImageInfo,
     NotMachO,
@@ -22,12 +22,18 @@ from tfm1.linkage.images import (
     read_plugin,
     sizeof_load_commands,
 )
-from tfm1.linkage.remote import RemoteWheel
+from tfm1.pypi.remote_wheel import RemoteWheel
+from tfm1.pypi.wheel_cache import member_path, try_write_atomic
 
 HEAD_BYTES = 32 * 1024
 MAX_HEAD_BYTES = 1 << 20
 KEEP_MEMBER_BYTES = 64 << 20  # members up to this size are kept as they are; bigger ones only as summaries
 IMAGE_SUFFIXES = (".so", ".dylib")
+
+
+def installed_root() -> Path:
+    """Summaries of installed images (`doctor --deep`), named by the sha256 of the file they describe."""
+    return cache.cache_root() / "installed"
 
 
 class Summary(Protocol):

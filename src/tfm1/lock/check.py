@@ -30,7 +30,7 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 class CheckResult:
     profile: Profile
     problems: list[str] = field(default_factory=list)
-    findings: list[gate.Finding] = field(default_factory=list)
+    findings: list[gate.GateFinding] = field(default_factory=list)
     diff: str = ""
     notes: list[str] = field(default_factory=list)
 
@@ -90,7 +90,7 @@ def _conda_lock_problems(path: Path, notes: list[str]) -> list[str]:
 
     from tfm1.cache import cache_root
     from tfm1.download import sha256_of
-    from tfm1.linkage.cache import try_write_atomic
+    from tfm1.pypi.wheel_cache import try_write_atomic
 
     try:
         accepted = cache_root() / "conda-lock-accepted" / f"{sha256_of(path)}-{version('conda-lock')}"

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from tfm1.errors import Tfm1Error
-from tfm1.lock.targets import Target
+from tfm1.lock.targets import LockTarget
 from tfm1.lockfile import LockedPackage, Lockfile
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 SOLVE_TIMEOUT_S = 300
 
 
-def solve(channels: Sequence[str], specs: Sequence[str], target: Target) -> list[LockedPackage]:
+def solve(channels: Sequence[str], specs: Sequence[str], target: LockTarget) -> list[LockedPackage]:
     import datetime
 
     import rattler

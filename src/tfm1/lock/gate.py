@@ -17,7 +17,7 @@ from tfm1.lock.targets import MACOS_TARGET_TEXT, minor
 
 if TYPE_CHECKING:
     from tfm1.compat import Compat
-    from tfm1.pypi import Index
+    from tfm1.pypi.index import Index
 
 Severity = Literal["error", "warning"]
 TENSORFLOW_NAMES = ("tensorflow", "tensorflow-macos")
@@ -26,7 +26,7 @@ _ONE_LINKAGE_CHECK = threading.Semaphore(1)  # profiles are locked in parallel; 
 
 
 @dataclass(frozen=True)
-class Finding:
+class GateFinding:
     severity: Severity
     subject: str  # the pair or package, e.g. "tensorflow 2.21.0 + tensorflow-metal 1.2.0"
     reason: str
@@ -57,7 +57,7 @@ def real_tensorflow(packages: dict[str, str], platform: str) -> list[str]:
 
 def check(
     packages: dict[str, str], platform: str, python: str, macos: str = MACOS_TARGET_TEXT, *, partial: bool = False
-) -> list[Finding]:
+) -> list[GateFinding]:
     """Findings for `packages` (name -> version) locked for conda `platform` and CPython `python`.
 
     `partial`: `packages` are only the exact pins of an environment.yml, checked before anything is resolved
@@ -66,12 +66,12 @@ def check(
     from tfm1.compat import load
 
     compat = load()
-    found: list[Finding] = []
+    found: list[GateFinding] = []
     on_mac = platform.startswith("osx-")
     for name in TENSORFLOW_NAMES:
         if on_mac and name in packages and compat.kind(name, packages[name]) == "empty":
             found.append(
-                Finding(
+                GateFinding(
                     "error",
                     f"{name} {packages[name]}",
                     "an empty wheel whose only requirement is itself: it installs no tensorflow module",
@@ -80,7 +80,7 @@ def check(
     real = real_tensorflow(packages, platform)
     if len(real) > 1:
         listed = " and ".join(f"{n} {packages[n]}" for n in real)
-        found.append(Finding("error", listed, "both provide the tensorflow package and overwrite each other"))
+        found.append(GateFinding("error", listed, "both provide the tensorflow package and overwrite each other"))
     tf_name = real[0] if real else None
     if tf_name and on_mac:
         found += _tensorflow(compat, tf_name, packages, python, macos)
@@ -89,18 +89,18 @@ def check(
     return found
 
 
-def _tensorflow(compat: Compat, name: str, packages: dict[str, str], python: str, macos: str) -> list[Finding]:
+def _tensorflow(compat: Compat, name: str, packages: dict[str, str], python: str, macos: str) -> list[GateFinding]:
     from tfm1.version_range import version_in
 
     version = packages[name]
     release = compat.tensorflow(name, version)
     if release is None:
-        return [Finding("warning", f"{name} {version}", "not in tfm1's compatibility data: unverified")]
+        return [GateFinding("warning", f"{name} {version}", "not in tfm1's compatibility data: unverified")]
     found = []
     subject = f"{name} {version}"
     if release.python_arm64 and minor(python) not in release.python_arm64:
         found.append(
-            Finding(
+            GateFinding(
                 "error",
                 f"{subject} + Python {minor(python)}",
                 f"{name} {version} has macOS arm64 wheels only for Python {', '.join(release.python_arm64)}",
@@ -108,48 +108,48 @@ def _tensorflow(compat: Compat, name: str, packages: dict[str, str], python: str
         )
     numpy = packages.get("numpy")
     if numpy and release.numpy and not version_in(numpy, release.numpy):
-        found.append(Finding("error", f"{subject} + numpy {numpy}", f"{name} {version} needs numpy{release.numpy}"))
+        found.append(GateFinding("error", f"{subject} + numpy {numpy}", f"{name} {version} needs numpy{release.numpy}"))
     if _later(release.macos_min, macos):
-        found.append(Finding("error", subject, f"needs macOS {release.macos_min}, the lock targets macOS {macos}"))
+        found.append(GateFinding("error", subject, f"needs macOS {release.macos_min}, the lock targets macOS {macos}"))
     return found
 
 
 def _metal(
     compat: Compat, packages: dict[str, str], tf_name: str | None, platform: str, python: str, macos: str, partial: bool
-) -> list[Finding]:
+) -> list[GateFinding]:
     metal = packages[METAL]
     subject = f"{METAL} {metal}"
     if platform != "osx-arm64":
-        return [Finding("error", subject, f"tensorflow-metal is for macOS on Apple silicon, not {platform}")]
+        return [GateFinding("error", subject, f"tensorflow-metal is for macOS on Apple silicon, not {platform}")]
     found = []
     release = compat.metal(metal)
     if release is not None:
         if minor(python) not in release.python:
             found.append(
-                Finding(
+                GateFinding(
                     "error",
                     f"{subject} + Python {minor(python)}",
                     f"tensorflow-metal {metal} has wheels only for Python {', '.join(release.python)}",
                 )
             )
         if _later(release.macos_min, macos):
-            found.append(Finding("error", subject, f"needs macOS {release.macos_min}, the lock targets {macos}"))
+            found.append(GateFinding("error", subject, f"needs macOS {release.macos_min}, the lock targets {macos}"))
     if tf_name is None:
         if partial:
             return found
-        found.append(Finding("error", subject, "tensorflow-metal without TensorFlow: nothing loads the plugin"))
+        found.append(GateFinding("error", subject, "tensorflow-metal without TensorFlow: nothing loads the plugin"))
         return found
     tf_version = packages[tf_name]
     verdict = compat.pair(tf_version, metal)
     pair = f"{tf_name} {tf_version} + {subject}"
     if verdict.status == "broken":
-        found.append(Finding("error", pair, f"{verdict.reason}: {verdict.error}"))
+        found.append(GateFinding("error", pair, f"{verdict.reason}: {verdict.error}"))
     elif verdict.status in ("degraded", "unverified"):
-        found.append(Finding("warning", pair, f"{verdict.status}: {verdict.reason}"))
+        found.append(GateFinding("warning", pair, f"{verdict.status}: {verdict.reason}"))
     return found
 
 
-def linkage(packages: dict[str, str], platform: str, python: str, *, index: Index | None = None) -> list[Finding]:
+def linkage(packages: dict[str, str], platform: str, python: str, *, index: Index | None = None) -> list[GateFinding]:
     """The binary check of the TF / tensorflow-metal pair: do the plugin's imports resolve in TF's libraries?
 
     A check that cannot run is an error too: a lock must not hold a pair nobody checked (`--no-linkage` skips it
@@ -175,15 +175,15 @@ def linkage(packages: dict[str, str], platform: str, python: str, *, index: Inde
         return []
     missing = ", ".join(result.missing[:3]) + (" ..." if len(result.missing) > 3 else "")
     return [
-        Finding(
+        GateFinding(
             "error", pair, f"the plugin cannot load: {result.reason}" + (f" (missing: {missing})" if missing else "")
         )
     ]
 
 
-def _not_run(pair: str, reason: str) -> Finding:
+def _not_run(pair: str, reason: str) -> GateFinding:
     reason = " ".join(reason.split())
-    return Finding(
+    return GateFinding(
         "error",
         pair,
         f"the binary linkage check could not run ({reason}); the lock is not written unchecked: retry, "

@@ -17,10 +17,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tfm1.errors import Tfm1Error
-from tfm1.lock.pypi import PickedWheel, pick_wheels
-from tfm1.lock.targets import Target
+from tfm1.lock.targets import LockTarget
+from tfm1.lock.wheel_picker import PickedWheel, pick_wheels
 from tfm1.lockfile import LockedPackage
-from tfm1.pypi import SIMPLE_URL, Index
+from tfm1.pypi.index import SIMPLE_URL, Index
 
 _PINNED = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)$")
 
@@ -45,7 +45,7 @@ def uv_binary() -> str:
 
 
 def resolve(
-    specs: Sequence[str], target: Target, python: str, provided: dict[str, str], index_url: str = SIMPLE_URL
+    specs: Sequence[str], target: LockTarget, python: str, provided: dict[str, str], index_url: str = SIMPLE_URL
 ) -> list[tuple[str, str]]:
     """uv's resolution of `specs` for `target` and CPython `python`, as sorted (name, version) pairs.
 
@@ -97,7 +97,7 @@ def resolve(
 
 
 def lock_pip_layer(
-    specs: Sequence[str], target: Target, python: str, provided: dict[str, str], index: Index
+    specs: Sequence[str], target: LockTarget, python: str, provided: dict[str, str], index: Index
 ) -> list[LockedPackage]:
     if not specs:
         return []

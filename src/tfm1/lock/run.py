@@ -13,7 +13,7 @@ from tfm1.lock.spec import canonical_text, content_hashes
 from tfm1.lock.targets import minor, target
 from tfm1.lockfile import LockedPackage, Lockfile, read_lockfile, write_lockfile
 from tfm1.profiles import Profile
-from tfm1.pypi import Index
+from tfm1.pypi.index import Index
 
 Status = Literal["created", "updated", "unchanged", "refused", "failed"]
 
@@ -49,7 +49,7 @@ class Changes:
 class ProfileResult:
     profile: Profile
     status: Status
-    findings: list[gate.Finding] = field(default_factory=list)
+    findings: list[gate.GateFinding] = field(default_factory=list)
     changes: dict[str, Changes] = field(default_factory=dict)
     pythons: dict[str, str] = field(default_factory=dict)  # platform -> locked Python
     error: str = ""
@@ -153,7 +153,7 @@ def _lock(
 class _Layers:
     python: str
     packages: list[LockedPackage]
-    findings: list[gate.Finding]
+    findings: list[gate.GateFinding]
 
 
 def _lock_platform(
@@ -189,5 +189,5 @@ def _lock_platform(
     return _Layers(python, conda + pip, findings)
 
 
-def _unique(findings: list[gate.Finding]) -> list[gate.Finding]:
+def _unique(findings: list[gate.GateFinding]) -> list[gate.GateFinding]:
     return list(dict.fromkeys(findings))

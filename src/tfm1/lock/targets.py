@@ -21,7 +21,7 @@ def minor(python: str) -> str:
 
 
 @dataclass(frozen=True)
-class Target:
+class LockTarget:
     platform: str  # conda subdir
     uv_platform: str  # uv's --python-platform
     label: str  # for people: what machines the lock installs on
@@ -79,9 +79,9 @@ def _mac_tags(arch: str, version: tuple[int, int]) -> tuple[str, ...]:
     return tuple(tags.mac_platforms(version, arch))
 
 
-def target(platform: str) -> Target:
+def target(platform: str) -> LockTarget:
     if platform == "osx-arm64":
-        return Target(
+        return LockTarget(
             platform=platform,
             uv_platform="aarch64-apple-darwin",
             label=f"macOS {MACOS_TARGET_TEXT}+ on Apple silicon",
@@ -97,7 +97,7 @@ def target(platform: str) -> Target:
             ),
         )
     if platform == "linux-64":
-        return Target(
+        return LockTarget(
             platform=platform,
             uv_platform=f"x86_64-manylinux_{GLIBC_TARGET[0]}_{GLIBC_TARGET[1]}",
             label=f"Linux x86_64 with glibc {GLIBC_TARGET[0]}.{GLIBC_TARGET[1]}+",

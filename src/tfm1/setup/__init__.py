@@ -1,9 +1,10 @@
 """`tfm1 setup` as a library: from a lockfile to a complete environment with a receipt, or to nothing at all.
 
 Steps, each its own module: `lock` (read the lockfile for this host's platform), `preflight` (doctor's rules
-that make an install wrong), `miniforge` (find or install an arm64 conda root), `conda_layer` (py-rattler),
-`pip_layer` (uv, pip as the fallback), all inside a `transaction` that removes what the run created on any
-failure or interrupt. `events` reports each step as rich output or one JSON object per line.
+that make an install wrong), `miniforge` (find or install an arm64 conda root), `store` (every locked file
+downloaded and sha256-checked), `package_check` (no conda package may write outside the prefix),
+`conda_layer` (py-rattler), `pip_layer` (uv, pip as the fallback), all inside a `transaction` that removes
+what the run created on any failure or interrupt. `events` reports each step as rich output or one JSON object per line.
 """
 
 from __future__ import annotations

@@ -1,14 +1,21 @@
 """The conda layer: the lock's exact records installed by py-rattler, without any conda executable.
 
-rattler downloads each package (retrying transient failures), checks it against the record's sha256,
-links it into the prefix replacing prefix placeholders, and writes `conda-meta/<record>.json`. Link scripts
-are not run: they are arbitrary code, and the packages a TensorFlow environment needs do not rely on them.
-`conda-meta/history` is written so that `conda` treats the prefix as one of its environments.
+Three stages, so that nothing reaches the prefix before every package was checked: tfm1 downloads each
+archive into its verified store (`store.py`, sha256 from the lock); `extract_and_check` extracts them into a
+private staging folder and refuses any package that could write outside the prefix (`package_check.py`);
+then rattler links them from that folder as its package cache, replacing prefix placeholders, and writes
+`conda-meta/<record>.json` (with credentials removed from the URLs). Link scripts are not run: they are
+arbitrary code, and the packages a TensorFlow environment needs do not rely on them. `conda-meta/history`
+is written so that `conda` treats the prefix as one of its environments.
 """
 
 from __future__ import annotations
 
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,90 +25,142 @@ from rattler.install import InstallerReporter
 from tfm1.cache import cache_root
 from tfm1.errors import Tfm1Error
 from tfm1.receipt import now
+from tfm1.redact import redact
+from tfm1.setup.package_check import Extracted, check_packages, refuse
+from tfm1.setup.store import Wanted, check_file_name, plain_name
+from tfm1.storage import storage_error, storage_error_in
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
 
-def cache_dir() -> Path:
-    """`<tfm1 cache>/pkgs`: the same cache root as the Miniforge installer's, in one place to clear or move."""
-    return cache_root() / "pkgs"
-
-
 class _Reporter(InstallerReporter):
-    """Turns rattler's callbacks into one byte-counting progress bar for the whole layer (other hooks: no-ops)."""
+    """Counts linked packages on one progress line (rattler's other hooks: no-ops; it downloads nothing here)."""
 
     def __init__(self, progress: Progress | None, total_packages: int) -> None:
         self.progress = progress
         self.task: TaskID | None = None
-        self.done: dict[int, int] = {}
-        self.sizes: dict[int, int] = {}
-        self.next_token = 0
         if progress is not None:
-            self.task = progress.add_task(f"conda packages (0/{total_packages})", total=None)
+            self.task = progress.add_task(f"linking conda packages (0/{total_packages})", total=total_packages)
         self.total_packages = total_packages
         self.linked = 0
 
-    def _update(self) -> None:
-        if self.progress is not None and self.task is not None:
-            total = sum(self.sizes.values()) or None
-            self.progress.update(
-                self.task,
-                completed=sum(self.done.values()),
-                total=total,
-                description=f"conda packages ({self.linked}/{self.total_packages})",
-            )
-
-    def on_download_start(self, cache_entry: int) -> int:
-        self.next_token += 1
-        return self.next_token
-
-    def on_download_progress(self, download_idx: int, progress: int, total: int | None) -> None:
-        self.done[download_idx] = progress
-        if total:
-            self.sizes[download_idx] = total
-        self._update()
-
     def on_link_complete(self, index: int) -> None:
         self.linked += 1
-        self._update()
+        if self.progress is not None and self.task is not None:
+            description = f"linking conda packages ({self.linked}/{self.total_packages})"
+            self.progress.update(self.task, completed=self.linked, description=description)
+
+
+def archives_wanted(records: list[RepoDataRecord]) -> list[Wanted]:
+    return [
+        Wanted(str(r.url), bytes(r.sha256 or b"").hex(), check_file_name(str(r.file_name), (".conda", ".tar.bz2")))
+        for r in records
+    ]
+
+
+@contextmanager
+def staging_area() -> Iterator[Path]:
+    """A private folder for this run's extracted packages, removed afterwards however the run ends.
+
+    Packages are extracted anew from their verified archives for every install: an extracted package kept
+    between runs could be edited unnoticed (rattler would link the edit), and extracting costs little next
+    to downloading. The folder lives in tfm1's cache, usually on the prefix's disk, so rattler can hardlink.
+    """
+    root = cache_root()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix=".tfm1-staging-", dir=root))
+    except OSError as error:
+        raise storage_error(error, root) from None
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def extract_and_check(records: list[RepoDataRecord], archives: list[Path], platform: str, staging: Path) -> None:
+    """Extract each verified archive into `staging` where rattler's package cache finds it, then check them all.
+
+    rattler's extractor hashes the archive as it reads it, so what is extracted is proven to be the locked file.
+    """
+    from rattler.package_streaming import extract
+
+    packages = []
+    for record, archive in zip(records, archives, strict=True):
+        folder = staging / plain_name(cache_key(record), "a package name, version and build")
+        try:
+            sha256, _ = extract(archive, folder)
+        except Exception as error:  # rattler's extractor raises its own types; the text names the cause
+            raise storage_error_in(error, folder) or refuse(
+                str(record.file_name), f"its archive cannot be extracted ({_reason(error)})"
+            ) from None
+        if bytes(sha256) != bytes(record.sha256 or b""):
+            raise Tfm1Error(
+                f"{archive} changed while it was being extracted (sha256 {bytes(sha256).hex()})", "re-run tfm1 setup"
+            )
+        packages.append(Extracted(record, folder))
+    check_packages(packages, platform)
+
+
+def cache_key(record: RepoDataRecord) -> str:
+    """The folder name rattler's package cache looks for: `name-version-build`.
+
+    https://github.com/conda/rattler/blob/main/crates/rattler_cache/src/package_cache/cache_key.rs
+    (`to_path_segment`). A folder without rattler's `.lock` metadata file has no recorded sha256, which
+    rattler takes as a match (`sha256_mismatch` in cache_lock.rs), so it links the folder as it is.
+    """
+    return f"{record.name.normalized}-{record.version}-{record.build}"
 
 
 def install_conda_layer(
-    records: list[RepoDataRecord], prefix: Path, platform: str, progress: Progress | None, command: str
+    records: list[RepoDataRecord], prefix: Path, platform: str, staging: Path, progress: Progress | None, command: str
 ) -> None:
+    """Link the packages `extract_and_check` put in `staging` into `prefix`; rattler downloads nothing here."""
     import asyncio
 
-    from rattler import Client, install
+    from rattler import install
+    from rattler.package_cache import PackageCache, ValidationMode
     from rattler.platform import Subdir
 
+    for record in records:  # rattler writes them into conda-meta/*.json
+        record.url = redact(str(record.url))
+        record.channel = redact(str(record.channel or ""))
     # rattler documents subclassing its reporter protocol; mypy takes the docstring-only hooks for abstract ones.
     reporter = _Reporter(progress, len(records))  # type: ignore[abstract]
+    # The staging folder was filled and checked by this run a moment ago: hashing every file again adds nothing.
+    cache = PackageCache.new_layered([staging], validation_mode=ValidationMode.skip())
     try:
         asyncio.run(
             install(
                 records,
                 target_prefix=prefix,
-                cache_dir=cache_dir(),
+                package_cache=cache,
                 platform=Subdir(platform),
                 execute_link_scripts=False,
                 show_progress=False,
                 reporter=reporter,
-                client=Client.default_client(max_retries=3),
             )
         )
     except Exception as error:  # rattler's exceptions carry the package and the cause in their text
-        reason = _reason(error)
-        urls = [str(r.url) for r in records if r.file_name in reason and str(r.url) not in reason]
-        raise Tfm1Error(
-            f"installing the conda packages failed: {reason}" + (f" (from {urls[0]})." if urls else "."),
-            "check the network and re-run; if a package's sha256 does not match, the channel or the lock changed: "
-            "re-lock with tfm1 lock",
-        ) from None
-    write_history(prefix, records, command)
+        raise _link_error(error, prefix) from None
+    try:
+        write_history(prefix, records, command)
+    except OSError as error:
+        raise storage_error(error) from None
 
 
-def _reason(error: Exception) -> str:
+def _link_error(error: Exception, prefix: Path) -> Tfm1Error:
+    found = storage_error_in(error, prefix)
+    if found is not None:
+        return found
+    return Tfm1Error(
+        f"linking the conda packages into {prefix} failed: {redact(_reason(error))}",
+        "re-run tfm1 setup; if it fails again, report it with this message",
+    )
+
+
+def _reason(error: BaseException) -> str:
     text = " ".join(str(error).split())
     return text[:600] if text else type(error).__name__
 

@@ -27,17 +27,17 @@ class Events:
     @property
     def out(self) -> Console:
         if self._out is None:
-            from rich.console import Console
+            from tfm1.terminal import console
 
-            self._out = Console(highlight=False, soft_wrap=True)
+            self._out = console(soft_wrap=True)
         return self._out
 
     @property
     def err(self) -> Console:
         if self._err is None:
-            from rich.console import Console
+            from tfm1.terminal import console
 
-            self._err = Console(stderr=True, highlight=False, soft_wrap=True)
+            self._err = console(stderr=True, soft_wrap=True)
         return self._err
 
     def step(self, step: str, status: str, message: str = "", **fields: Any) -> None:
@@ -46,11 +46,17 @@ class Events:
             record = {"step": step, "status": status, **({"message": message} if message else {}), **fields}
             self._write(json.dumps(record, default=str) + "\n")
             return
-        if not message or (step == "setup" and status == "failed"):
-            return  # the error line on stderr says it for people
+        if not message:
+            return
         style = {"ok": "green", "warning": "yellow", "failed": "red", "skipped": "dim"}.get(status, "bold")
         marker = {"ok": "✓", "warning": "!", "failed": "✗", "skipped": "·"}.get(status, "==>")
         self._print(f"[{style}]{marker}[/{style}] {message}")
+
+    def failure(self, step: str, message: str, **fields: Any) -> None:
+        """A step that failed with an error about to be raised: a `failed` step object for JSON readers; people
+        read it once, from the error on stderr, not also as a line on stdout."""
+        if self.json_mode:
+            self.step(step, "failed", message, **fields)
 
     def say(self, text: str) -> None:
         """Plain text for people (plans, next steps); nothing in JSON mode, where `step` carries the data."""

@@ -1,7 +1,8 @@
 """The part of setup that changes the disk, as one transaction: Miniforge, conda layer, pip layer, receipt.
 
 Any failure or interrupt rolls back what this run made (see `transaction`) and the error says what was
-undone; the receipt is written last, so an environment with a receipt is always a finished one.
+undone; the receipt is written last, so an environment with a receipt is always a finished one. The journal
+(`journal`) is written before each destructive step, for the run after a SIGKILL.
 """
 
 from __future__ import annotations
@@ -11,43 +12,58 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tfm1.errors import ExitCode, Tfm1Error
-from tfm1.receipt import Receipt, now, write_receipt
+from tfm1.lockfile import LockedEnvironment
+from tfm1.receipt import Receipt, distrust, now, read_receipt, real_prefix, write_receipt
 from tfm1.setup.events import Events
-from tfm1.setup.lock import LockedEnvironment
+from tfm1.setup.journal import BUILDING, Journal
+from tfm1.setup.protected import refuse_protected
 from tfm1.setup.transaction import Transaction
 
 if TYPE_CHECKING:
     from rich.progress import Progress
 
-    from tfm1.setup.runner import SetupOptions, Target
+    from tfm1.setup.runner import SetupOptions, SetupTarget
+    from tfm1.setup.store import Wanted
 
 
-def install(target: Target, locked: LockedEnvironment, profile: str, options: SetupOptions, events: Events) -> None:
-    transaction = Transaction()
+def install(
+    target: SetupTarget, locked: LockedEnvironment, profile: str, options: SetupOptions, events: Events
+) -> None:
+    from tfm1.setup.conda_layer import staging_area
+
+    journal = Journal.start("setup", target.prefix)
+    transaction = Transaction(journal)
     step = "start"
     try:
-        with transaction, events.progress() as progress:
+        with transaction, events.progress() as progress, staging_area() as staging:
             if target.install_root and target.root is not None:
                 step = "miniforge"
                 _install_miniforge(target.root, locked.platform, transaction, events, progress)
+            journal.write("replace")
             if target.prefix.exists() and any(target.prefix.iterdir()):
+                _recheck_owner(target.prefix, options.force)
                 aside = transaction.move_aside(target.prefix)
                 events.step("replace", "ok", f"moved the old environment aside to {aside} until setup finishes")
             transaction.create_dir(target.prefix)
+            journal.mark_building()
 
             step = "conda"
+            journal.write(step)
             from tfm1.setup.conda_layer import install_conda_layer
 
             events.step("conda", "started", f"installing {len(locked.conda)} conda packages into {target.prefix}")
-            install_conda_layer(locked.conda, target.prefix, locked.platform, progress, _command_line(options))
+            _download_and_check(locked, staging, progress)
+            install_conda_layer(locked.conda, target.prefix, locked.platform, staging, progress, _command_line(options))
             events.step("conda", "ok", f"conda layer: {len(locked.conda)} packages", packages=len(locked.conda))
 
             if locked.pip:
                 step = "pip"
-                from tfm1.setup.pip_layer import install_pip_layer
+                journal.write(step)
+                from tfm1.setup.pip_layer import install_pip_layer, wheels_wanted
 
+                wheels = _fetch(wheels_wanted(locked.pip), f"wheels ({len(locked.pip)})", progress)
                 task = progress.add_task(f"pip packages ({len(locked.pip)})", total=None)
-                installer = install_pip_layer(locked.pip, target.python)
+                installer = install_pip_layer(locked.pip, wheels, target.python, staging)
                 progress.remove_task(task)
                 events.step(
                     "pip",
@@ -58,12 +74,22 @@ def install(target: Target, locked: LockedEnvironment, profile: str, options: Se
                 )
 
             step = "receipt"
-            receipt = Receipt(profile, str(locked.path), locked.sha256, locked.platform, locked.packages(), now())
+            journal.write(step)
+            receipt = Receipt(
+                profile,
+                str(locked.path),
+                locked.sha256,
+                locked.platform,
+                locked.packages(),
+                now(),
+                prefix=real_prefix(target.prefix),
+            )
             path = write_receipt(target.prefix, receipt)
+            (target.prefix / BUILDING).unlink(missing_ok=True)
             events.step("receipt", "ok", f"receipt written: {path}", path=str(path))
     except KeyboardInterrupt:
         undone = _undone(transaction)
-        events.step(step, "failed", f"interrupted; {undone}", **_rollback_fields(transaction))
+        events.failure(step, f"interrupted; {undone}", **_rollback_fields(transaction))
         raise Tfm1Error(
             f"setup interrupted during the {step} step; {undone}.",
             _fix("re-run tfm1 setup", transaction),
@@ -71,20 +97,51 @@ def install(target: Target, locked: LockedEnvironment, profile: str, options: Se
         ) from None
     except Tfm1Error as error:
         undone = _undone(transaction)
-        events.step(step, "failed", error.message, **_rollback_fields(transaction))
+        events.failure(step, error.message, **_rollback_fields(transaction))
         error.message = f"{error.message.rstrip('.')}. {undone[0].upper()}{undone[1:]}."
         error.fix = _fix(error.fix, transaction)
         raise
     except Exception as error:  # an unforeseen failure still gets the rollback and a one-line message
         undone = _undone(transaction)
-        events.step(step, "failed", str(error), **_rollback_fields(transaction))
+        events.failure(step, str(error), **_rollback_fields(transaction))
         raise Tfm1Error(
             f"setup failed during the {step} step: {type(error).__name__}: {error}. {undone}.",
             _fix("re-run tfm1 setup; if it fails again, report it with this message", transaction),
         ) from None
+    if transaction.cleanup_interrupted is not None:
+        left = transaction.cleanup_interrupted
+        events.step("cleanup", "failed", f"interrupted while deleting the replaced environment {left}", path=str(left))
+        raise Tfm1Error(
+            f"setup finished: {target.prefix} is complete, but it was interrupted while deleting the environment it "
+            f"replaced; what is left of that is at {left}",
+            f"the next tfm1 setup or remove of {shlex.quote(str(target.prefix))} finishes deleting it "
+            f"(or delete {shlex.quote(str(left))} yourself)",
+            ExitCode.INTERRUPTED,
+        )
+    if transaction.interrupted_late:
+        raise Tfm1Error(
+            f"setup finished: {target.prefix} is complete; it was interrupted only while tidying up",
+            f"nothing to undo; tfm1 verify --prefix {shlex.quote(str(target.prefix))} checks it",
+            ExitCode.INTERRUPTED,
+        )
     for failure, leftover in zip(transaction.failures, transaction.leftovers, strict=False):
         # The new environment is complete; only the old one stayed behind.
         events.step("replace", "warning", f"{failure}; delete it yourself", path=str(leftover))
+
+
+def _recheck_owner(prefix: Path, force: bool) -> None:
+    """Right before the prefix is moved aside: it must still be what was checked (this run holds its lock, but a
+    user or another tool does not take it)."""
+    refuse_protected(prefix, "replace")
+    if force:
+        return
+    receipt = read_receipt(prefix)
+    reason = "it has no receipt" if receipt is None else distrust(receipt, prefix)
+    if reason is not None:
+        raise Tfm1Error(
+            f"{prefix} changed while setup was preparing and is no longer one tfm1 made ({reason})",
+            "check what is there; pass --force to replace it anyway (it is put back if setup fails)",
+        )
 
 
 def _undone(transaction: Transaction) -> str:
@@ -109,7 +166,27 @@ def _fix(fix: str, transaction: Transaction) -> str:
     if not transaction.leftovers:
         return fix
     paths = " ".join(shlex.quote(str(p)) for p in transaction.leftovers)
-    return f"delete {paths} yourself (check permissions and immutable flags with lsattr -R), then {fix}"
+    from tfm1.host import live_host
+    from tfm1.setup.hints import undeletable_hint
+
+    return f"delete {paths} yourself ({undeletable_hint(live_host())}), then {fix}"
+
+
+def _download_and_check(locked: LockedEnvironment, staging: Path, progress: Progress) -> None:
+    """Every conda archive verified, extracted into `staging` and checked, before rattler links any of them."""
+    from tfm1.setup.conda_layer import archives_wanted, extract_and_check
+
+    archives = _fetch(archives_wanted(locked.conda), f"conda packages ({len(locked.conda)})", progress)
+    extract_and_check(locked.conda, archives, locked.platform, staging)
+
+
+def _fetch(wanted: list[Wanted], label: str, progress: Progress) -> list[Path]:
+    from tfm1.setup.store import fetch_all
+
+    task = progress.add_task(label, total=None)
+    files = fetch_all(wanted, lambda done, total: progress.update(task, completed=done, total=total))
+    progress.remove_task(task)
+    return files
 
 
 def _install_miniforge(root: Path, platform: str, transaction: Transaction, events: Events, progress: Progress) -> None:

@@ -16,10 +16,11 @@ from pathlib import Path
 
 from tfm1 import miniforge_release
 from tfm1.cache import cache_root
-from tfm1.download import Progress, download
+from tfm1.download import DownloadProgress, download
 from tfm1.errors import Tfm1Error, UsageError
 from tfm1.host.base import Host
 from tfm1.inspect.conda import CondaRoot, find_conda_roots
+from tfm1.setup.children import child_options
 
 NATIVE_ARCH = {"osx-arm64": "arm64", "osx-64": "x86_64", "linux-64": "x86_64", "linux-aarch64": "aarch64"}
 
@@ -108,7 +109,7 @@ def installer_for(platform_name: str) -> Installer:
     return Installer(url, sha256 or str(pinned))
 
 
-def download_installer(installer: Installer, progress: Progress | None = None) -> Path:
+def download_installer(installer: Installer, progress: DownloadProgress | None = None) -> Path:
     cache = cache_root() / "miniforge"
     return download(installer.url, cache / installer.sha256 / installer.filename, installer.sha256, progress=progress)
 
@@ -127,6 +128,7 @@ def run_installer(script: Path, root: Path) -> None:
             env=environment,
             timeout=1800,
             check=False,
+            **child_options(),  # the child dies with tfm1, even by SIGKILL
         )
     except subprocess.TimeoutExpired:
         raise Tfm1Error("the Miniforge installer did not finish in 30 minutes", "re-run tfm1 setup") from None

@@ -23,6 +23,9 @@ def is_conda_root(prefix: Path) -> bool:
     """A conda installation rather than one of its environments.
 
     `tfm1.inspect.conda.is_conda_prefix` (a `conda-meta/` folder) is true of every environment, tfm1's own
-    included; a root is what holds `condabin/` or `envs/`, even one whose `conda-meta/` is gone.
+    included; a root is what holds `condabin/` or `envs/`, even one whose `conda-meta/` is gone, or a
+    `conda-meta/` with its own `bin/conda` (how `tfm1.inspect.conda` finds a root from `CONDA_EXE`).
     """
-    return (prefix / "condabin").exists() or (prefix / "envs").is_dir()
+    if (prefix / "condabin").exists() or (prefix / "envs").is_dir():
+        return True
+    return (prefix / "conda-meta").is_dir() and (prefix / "bin" / "conda").exists()

@@ -2,9 +2,11 @@
 
 uv does it (it is a dependency of tfm1, so its binary is always there, and it installs several times faster
 than pip); pip inside the environment is the fallback when the uv binary is missing, or when
-`TFM1_PIP_INSTALLER=pip` asks for it. Both get the same requirements file: one `name @ url --hash=sha256:...`
-line per wheel, with dependency resolution off (the lock already holds the full set) and source builds off
-(a wheel or nothing).
+`TFM1_PIP_INSTALLER=pip` asks for it. Both install the wheel files tfm1 downloaded and verified a moment
+before (`store.py`), never a URL: one `name==version --hash=sha256:...` line per wheel found only in those
+files' folders, hashes required, no index, dependency resolution off (the lock already holds the full set)
+and source builds off. uv gets a fresh cache folder of this run, pip none: an unpacked wheel in a cache
+kept between runs could have been edited, and uv would install the edit (issue 11, item 5).
 """
 
 from __future__ import annotations
@@ -15,13 +17,29 @@ import tempfile
 from pathlib import Path
 
 from tfm1.errors import Tfm1Error, UsageError
-from tfm1.setup.lock import PipWheel
+from tfm1.lockfile import PipWheel
+from tfm1.setup.children import child_options
+from tfm1.setup.store import Wanted, check_file_name, file_name_of
 
 INSTALLERS = ("uv", "pip")
 
 
+def wheels_wanted(wheels: list[PipWheel]) -> list[Wanted]:
+    return [Wanted(w.url, w.sha256, check_file_name(file_name_of(w.url), (".whl",))) for w in wheels]
+
+
 def requirements(wheels: list[PipWheel]) -> str:
-    return "".join(f"{w.name} @ {w.url} --hash=sha256:{w.sha256}\n" for w in wheels)
+    """`name==version --hash=...` lines, found in the verified files' folders (`--find-links`), not by URL.
+
+    An installer records a URL requirement in the wheel's `direct_url.json` (PEP 610): that would put the
+    cache path (or the lock's URL, credentials included) into `pip freeze` instead of `name==version`.
+    """
+    return "".join(f"{w.name}=={w.version} --hash=sha256:{w.sha256}\n" for w in wheels)
+
+
+def _find_links(files: list[Path]) -> list[str]:
+    folders = dict.fromkeys(str(f.parent.absolute()) for f in files)  # one folder per sha256, in order
+    return [argument for folder in folders for argument in ("--find-links", folder)]
 
 
 def choose_installer() -> str:
@@ -45,7 +63,7 @@ def _uv_binary() -> str:
     return uv_binary()
 
 
-def command(installer: str, python: Path, requirements_file: Path) -> list[str]:
+def command(installer: str, python: Path, requirements_file: Path, scratch: Path, files: list[Path]) -> list[str]:
     if installer == "uv":
         return [
             _uv_binary(),
@@ -53,11 +71,14 @@ def command(installer: str, python: Path, requirements_file: Path) -> list[str]:
             "install",
             "--python",
             str(python),
+            "--cache-dir",
+            str(scratch / "uv-cache"),
             "--require-hashes",
             "--no-deps",
             "--no-build",
             "--no-config",
             "--no-index",
+            *_find_links(files),
             "--quiet",
             "-r",
             str(requirements_file),
@@ -71,6 +92,8 @@ def command(installer: str, python: Path, requirements_file: Path) -> list[str]:
         "--no-deps",
         "--only-binary=:all:",
         "--no-index",
+        *_find_links(files),
+        "--no-cache-dir",
         "--disable-pip-version-check",
         "--no-input",
         "--quiet",
@@ -79,8 +102,13 @@ def command(installer: str, python: Path, requirements_file: Path) -> list[str]:
     ]
 
 
-def install_pip_layer(wheels: list[PipWheel], python: Path, installer: str | None = None) -> str:
-    """Install `wheels` into `python`'s environment; return the installer used."""
+def install_pip_layer(
+    wheels: list[PipWheel], files: list[Path], python: Path, scratch: Path, installer: str | None = None
+) -> str:
+    """Install `wheels` from their verified `files` into `python`'s environment; return the installer used.
+
+    `scratch` is a folder of this run (on the prefix's disk, so that uv can hardlink from its cache there).
+    """
     installer = installer or choose_installer()
     if installer == "pip" and not _has_pip(python):
         raise Tfm1Error(
@@ -88,23 +116,31 @@ def install_pip_layer(wheels: list[PipWheel], python: Path, installer: str | Non
             "add pip to the environment's conda packages and re-lock, or reinstall tfm1 so that uv is present",
         )
     environment = {**os.environ, "UV_PYTHON_DOWNLOADS": "never", "PIP_NO_INPUT": "1"}
-    for variable in ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "UV_INDEX_URL", "UV_EXTRA_INDEX_URL", "PYTHONPATH"):
+    for variable in (
+        "PIP_INDEX_URL",
+        "PIP_EXTRA_INDEX_URL",
+        "UV_INDEX_URL",
+        "UV_EXTRA_INDEX_URL",
+        "PYTHONPATH",
+        "UV_CACHE_DIR",
+    ):
         environment.pop(variable, None)  # the lock names every URL; nothing else may be consulted
-    with tempfile.TemporaryDirectory(prefix="tfm1-pip-") as scratch:
-        requirements_file = Path(scratch) / "requirements.txt"
+    with tempfile.TemporaryDirectory(prefix="tfm1-pip-", dir=scratch) as folder:
+        requirements_file = Path(folder) / "requirements.txt"
         requirements_file.write_text(requirements(wheels), encoding="utf-8")
         result = subprocess.run(
-            command(installer, python, requirements_file),
+            command(installer, python, requirements_file, Path(folder), files),
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
             env=environment,
             check=False,
+            **child_options(),  # the child dies with tfm1, even by SIGKILL
         )
     if result.returncode != 0:
         raise Tfm1Error(
             f"installing the pip packages with {installer} failed: {_summary(result.stderr or result.stdout)}",
-            "check the network and re-run; a hash mismatch means the file at the locked URL changed: re-lock",
+            "re-run tfm1 setup; if it fails again, report it with this message",
         )
     return installer
 

@@ -1,4 +1,8 @@
-"""Removal of a tfm1-made environment: only a prefix with a receipt, and never a conda root."""
+"""Removal of a tfm1-made environment: only a prefix whose receipt was written for it, and never a protected folder.
+
+`--prefix` given as a symbolic link means the folder it points to: that folder is what is checked and removed
+(and named in every message); the link itself is left alone, since tfm1 did not make it.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,8 @@ import os
 import shlex
 from pathlib import Path
 
-from tfm1.errors import ExitCode, Tfm1Error
-from tfm1.receipt import read_receipt
+from tfm1.errors import ExitCode, Tfm1Error, UsageError
+from tfm1.receipt import distrust, read_receipt
 from tfm1.setup.events import Events
 from tfm1.setup.names import check_env_name, is_conda_root
 
@@ -24,16 +28,36 @@ def find_named(name: str) -> Path:
         return with_receipt[0]
     if matches:
         return matches[0]
-    raise Tfm1Error(f"no conda environment named {name!r} was found", "give its path with --prefix PATH")
+    # Exit 2, as for `tfm1 verify --name`: a name that matches nothing is unusable input, not a failed removal.
+    raise UsageError(
+        f"--name {name}: no conda environment of that name was found",
+        "list them with `conda env list`, or give --prefix PATH",
+    )
 
 
 def remove(name: str | None, prefix: Path | None, yes: bool, events: Events) -> int:
+    from tfm1.setup.prefix_lock import lock_prefix
+    from tfm1.setup.protected import refuse_protected
+    from tfm1.setup.recover import recover
+
+    given = find_named(check_env_name(name)) if name is not None else (prefix or Path()).expanduser().absolute()
+    refuse_protected(given, "remove")
+    target = Path(os.path.realpath(given))
+    if target != given and given.exists():
+        events.step("remove", "started", f"{given} leads to {target}: that is what is checked and removed")
+    with lock_prefix(target, "remove"):
+        if recover(target, events) == "remove" and not target.exists():
+            return ExitCode.OK  # the interrupted remove it finished was this one's job
+        return _remove(target, yes, events)
+
+
+def _remove(target: Path, yes: bool, events: Events) -> int:
+    from tfm1.setup.journal import Journal
     from tfm1.setup.runner import SetupOptions, interactive
     from tfm1.setup.transaction import remove_tree
 
-    target = find_named(check_env_name(name)) if name is not None else (prefix or Path()).expanduser().absolute()
     if not target.exists():
-        raise Tfm1Error(f"{target} does not exist", "check the path (tfm1 setup prints it)")
+        raise UsageError(f"{target} does not exist", "check the path (tfm1 setup prints it)")
     if is_conda_root(target):
         raise Tfm1Error(
             f"{target} is a conda installation, not an environment: tfm1 never removes one",
@@ -44,6 +68,13 @@ def remove(name: str | None, prefix: Path | None, yes: bool, events: Events) -> 
         raise Tfm1Error(
             f"{target} was not made by tfm1 (it has no receipt), so it is left alone",
             "remove it with the tool that made it (conda env remove -p PATH)",
+        )
+    reason = distrust(receipt, target)
+    if reason is not None:
+        raise Tfm1Error(
+            f"{target} is left alone: {reason}",
+            f"if it is an environment you want gone, delete it yourself (rm -rf {shlex.quote(str(target))}); "
+            f"tfm1 setup --force --prefix {shlex.quote(str(target))} rebuilds it with a current receipt",
         )
     events.step(
         "remove",
@@ -59,17 +90,27 @@ def remove(name: str | None, prefix: Path | None, yes: bool, events: Events) -> 
             return ExitCode.FAILED
     # Rename first: a half-deleted prefix would still look like an environment to conda; a renamed one does not.
     doomed = target.with_name(f"{target.name}.tfm1-removing-{os.getpid()}")
+    journal = Journal.start("remove", target)
+    journal.write("remove", aside=doomed)  # a kill -9 from here on: the next setup or remove finishes the job
     try:
         target.rename(doomed)
     except OSError as error:
+        journal.discard()
         raise Tfm1Error(f"cannot remove {target}: {error.strerror or error}", "check its permissions") from None
+    from tfm1.setup.kernel import unregister_kernel
+
+    unregister_kernel(receipt.kernel, events)  # the environment is going: its kernel would start nothing
     try:
         remove_tree(doomed)
     except OSError as error:
+        from tfm1.host import live_host
+        from tfm1.setup.hints import undeletable_hint
+
         where = f" ({error.filename})" if error.filename else ""
         raise Tfm1Error(
             f"could not delete all of {target}: {error.strerror or error}{where}; what is left is at {doomed}",
-            f"delete {shlex.quote(str(doomed))} yourself (check its permissions and immutable flags: lsattr -R)",
+            f"delete {shlex.quote(str(doomed))} yourself ({undeletable_hint(live_host())})",
         ) from None
+    journal.discard()
     events.step("remove", "ok", f"removed {target}", prefix=str(target))
     return ExitCode.OK

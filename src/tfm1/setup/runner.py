@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tfm1.errors import ExitCode, Tfm1Error, UsageError
-from tfm1.receipt import Receipt, read_receipt
+from tfm1.receipt import Receipt, distrust, read_receipt
 from tfm1.setup.events import Events
 from tfm1.setup.names import check_env_name, is_conda_root
 
@@ -33,24 +33,19 @@ class SetupOptions:
     force: bool = False
     update: bool = False
     init_shell: bool = False
+    kernel: bool = True  # register the environment as a Jupyter kernel
     command_line: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
-class Target:
+class SetupTarget:
     prefix: Path
     root: Path | None  # the conda root the environment goes into; None with --prefix
     install_root: bool  # Miniforge must be installed at `root` first
-    skipped_roots: list[str]
 
     @property
     def python(self) -> Path:
         return self.prefix / "bin" / "python"
-
-    def activate(self) -> str:
-        if self.root is not None and self.prefix.parent == self.root / "envs":
-            return f"conda activate {self.prefix.name}"
-        return f"conda activate {shlex.quote(str(self.prefix))}"
 
 
 def resolve_lockfile(options: SetupOptions) -> tuple[Path, str]:
@@ -66,12 +61,12 @@ def resolve_lockfile(options: SetupOptions) -> tuple[Path, str]:
     return Path(get_profile(profile).lockfile).absolute(), profile
 
 
-def resolve_target(options: SetupOptions, host: Any, platform_name: str, events: Events) -> Target:
+def resolve_target(options: SetupOptions, host: Any, platform_name: str, events: Events) -> SetupTarget:
     from tfm1.setup.miniforge import choose_root, default_root, foreign_root_error
 
     if options.prefix is not None:
         prefix = options.prefix.expanduser().absolute()
-        return Target(prefix, None, False, [])
+        return SetupTarget(prefix, None, False)
     name = check_env_name(options.name or DEFAULT_NAME)
     choice = choose_root(host, platform_name)
     root = default_root(host)
@@ -86,16 +81,16 @@ def resolve_target(options: SetupOptions, host: Any, platform_name: str, events:
             prefix=skipped,
         )
     if choice.root is not None:
-        return Target(choice.root / "envs" / name, choice.root, False, choice.skipped)
+        return SetupTarget(choice.root / "envs" / name, choice.root, False)
     if root.exists():
         raise Tfm1Error(
             f"{root} exists but is not a conda installation, so Miniforge cannot be installed there",
             "move it away, or pass --prefix PATH to put the environment elsewhere",
         )
-    return Target(root / "envs" / name, root, True, choice.skipped)
+    return SetupTarget(root / "envs" / name, root, True)
 
 
-def check_existing(target: Target, options: SetupOptions, lock_sha256: str) -> Receipt | None:
+def check_existing(target: SetupTarget, options: SetupOptions, lock_sha256: str) -> Receipt | None:
     """The receipt when the environment is already up to date; raises when it may not be replaced."""
     prefix = target.prefix
     if is_conda_root(prefix):
@@ -106,12 +101,15 @@ def check_existing(target: Target, options: SetupOptions, lock_sha256: str) -> R
     if not prefix.exists() and not prefix.is_symlink():
         return None
     receipt = read_receipt(prefix)
-    if receipt is None:
+    reason = "it has no receipt" if receipt is None else distrust(receipt, prefix)
+    if receipt is not None and not receipt.prefix and receipt.lockfile_sha256 == lock_sha256 and not options.force:
+        return receipt  # an older tfm1's receipt: trusted to say "up to date", which changes nothing
+    if reason is not None or receipt is None:
         if prefix.is_dir() and not any(prefix.iterdir()):
             return None
         if not options.force:
             raise Tfm1Error(
-                f"{prefix} already exists and was not made by tfm1 (it has no receipt)",
+                f"{prefix} already exists and was not made by tfm1 ({reason})",
                 "choose another --name or --prefix, or pass --force to replace it (it is put back if setup fails)",
             )
         return None
@@ -136,25 +134,73 @@ def interactive(options: SetupOptions) -> bool:
 
 
 def run_setup(options: SetupOptions, events: Events) -> int:
+    from tfm1.setup.open_files import raise_open_files_limit
+
+    raise_open_files_limit()  # before rattler runs: it reads the lock and links packages with many files open
     try:
         return _run(options, events)
     except Tfm1Error as error:
         # The last JSON line says how the run ended, for tools that read only stdout.
-        events.step("setup", "failed", error.message, fix=error.fix, exit_code=int(error.exit_code))
+        events.failure("setup", error.message, fix=error.fix, exit_code=int(error.exit_code))
         raise
 
 
 def _run(options: SetupOptions, events: Events) -> int:
     from tfm1.host import live_host
-    from tfm1.setup.lock import file_sha256, read_lock
+    from tfm1.lockfile import file_sha256
     from tfm1.setup.miniforge import host_platform
+    from tfm1.setup.protected import refuse_protected
 
     lockfile, profile = resolve_lockfile(options)
-    lock_sha256 = file_sha256(lockfile)
     host = live_host()
     platform_name = host_platform(host)
+    if options.lockfile is None:
+        from tfm1.profiles import check_platform, get_profile
+
+        # Before the lock is read: "the lock has no packages for linux-64" would send people to re-lock
+        # a profile that cannot exist for this machine (metal has no Linux wheels).
+        check_platform(get_profile(profile), platform_name)
+    lock_sha256 = file_sha256(lockfile)
     target = resolve_target(options, host, platform_name, events)
+    refuse_protected(target.prefix, "replace")
+    if options.dry_run:
+        return _prepare(options, events, lockfile, profile, lock_sha256, host, platform_name, target)
+    from tfm1.setup.prefix_lock import lock_prefix
+    from tfm1.setup.recover import recover
+
+    # Held from the first look at the prefix to the last change: a second run on it stops at once.
+    with lock_prefix(target.prefix, "setup", target.root, target.install_root):
+        recover(target.prefix, events)
+        return _prepare(options, events, lockfile, profile, lock_sha256, host, platform_name, target)
+
+
+def _prepare(
+    options: SetupOptions,
+    events: Events,
+    lockfile: Path,
+    profile: str,
+    lock_sha256: str,
+    host: Any,
+    platform_name: str,
+    target: SetupTarget,
+) -> int:
+    from tfm1.lockfile import read_lock
+
+    if options.dry_run:
+        from tfm1.setup.journal import read_journal
+
+        if read_journal(target.prefix) is not None:
+            events.step(
+                "recover",
+                "warning",
+                f"an interrupted tfm1 run left a journal beside {target.prefix}: a real run repairs it first",
+            )
     done = check_existing(target, options, lock_sha256)
+    if done is not None and options.kernel and done.kernel is None:
+        from tfm1.setup.kernel import finish_kernel, plan_kernel
+
+        # Up to date, but without its kernel (--no-kernel before, or a Jupyter folder that was not writable).
+        finish_kernel(plan_kernel(host, target.prefix, options.force), target.prefix, events)
     if done is not None:
         events.step(
             "setup",
@@ -176,7 +222,11 @@ def _run(options: SetupOptions, events: Events) -> int:
         platform=platform_name,
     )
     _preflight(host, target, options, profile, "tensorflow-metal" in locked.packages(), events)
+    from tfm1.setup.kernel import finish_kernel, plan_kernel
+
+    kernel = plan_kernel(host, target.prefix, options.force, options.kernel)
     plan = _plan(target, locked, profile, options)
+    plan["kernel"] = str(kernel.spec) if kernel.register else None
     events.step("plan", "ok", **plan)
     _show_plan(plan, events)
     if options.dry_run:
@@ -189,14 +239,16 @@ def _run(options: SetupOptions, events: Events) -> int:
     from tfm1.setup.install import install
 
     install(target, locked, profile, options, events)
-    code = _verify(target, options, events)
-    if options.init_shell and target.root is not None:
-        _init_shell(target.root, events)
-    _next_steps(target, events)
+    registered = finish_kernel(kernel, target.prefix, events)
+    code = _verify(target, options, events, host if registered else None)
+    initialised = options.init_shell and target.root is not None and _init_shell(target.root, events)
+    _next_steps(target, events, initialised)
     return code
 
 
-def _preflight(host: Any, target: Target, options: SetupOptions, profile: str, metal: bool, events: Events) -> None:
+def _preflight(
+    host: Any, target: SetupTarget, options: SetupOptions, profile: str, metal: bool, events: Events
+) -> None:
     from tfm1.setup.preflight import preflight
 
     python = target.root / "bin" / "python" if target.root is not None and not target.install_root else None
@@ -212,7 +264,7 @@ def _preflight(host: Any, target: Target, options: SetupOptions, profile: str, m
     events.step("preflight", "ok", "preflight: nothing blocks the install")
 
 
-def _plan(target: Target, locked: Any, profile: str, options: SetupOptions) -> dict[str, Any]:
+def _plan(target: SetupTarget, locked: Any, profile: str, options: SetupOptions) -> dict[str, Any]:
     root: dict[str, Any] | None = None
     if target.root is not None:
         root = {"path": str(target.root), "action": "install" if target.install_root else "use"}
@@ -221,11 +273,12 @@ def _plan(target: Target, locked: Any, profile: str, options: SetupOptions) -> d
 
             installer = installer_for(locked.platform)
             root.update(url=installer.url, sha256=installer.sha256)
-    from tfm1.setup.sizes import total_size
+    from tfm1.redact import redact
+    from tfm1.setup.sizes import asked_hosts, total_size
 
     existing = target.prefix.exists() and any(target.prefix.iterdir()) if target.prefix.is_dir() else False
     downloads = [str(r.url) for r in locked.conda] + [w.url for w in locked.pip]
-    known, unknown = total_size(downloads)
+    sizes = total_size(downloads, asked_hosts(locked.channels))
     return {
         "profile": profile,
         "lockfile": str(locked.path),
@@ -236,9 +289,11 @@ def _plan(target: Target, locked: Any, profile: str, options: SetupOptions) -> d
         "replaces": str(target.prefix) if existing else None,
         "conda_packages": len(locked.conda),
         "pip_packages": len(locked.pip),
-        "downloads": downloads,
-        "download_bytes": known,
-        "unknown_sizes": unknown,
+        "downloads": [redact(url) for url in downloads],
+        "download_bytes": sizes.known,
+        "unknown_sizes": sizes.unknown,
+        "unreachable": sizes.unreachable,
+        "sizes_not_asked_of": sizes.not_asked,
         "verify": options.verify,
     }
 
@@ -258,6 +313,7 @@ def _show_plan(plan: dict[str, Any], events: Events) -> None:
     lines += [
         f"  environment   {plan['prefix']}{replaces}",
         f"  lockfile      {plan['lockfile']} ({plan['platform']}, profile {plan['profile']})",
+        f"  kernel        {plan['kernel'] or 'none (--no-kernel)'}",
         f"  downloads     {plan['conda_packages']} conda packages and {plan['pip_packages']} wheels, "
         + (
             f"{size / 1e6:.1f} MB"
@@ -265,8 +321,16 @@ def _show_plan(plan: dict[str, Any], events: Events) -> None:
             else f"{size / 1e6:.1f} MB + {plan['unknown_sizes']} files of unknown size"
         )
         + " (files already in the package caches are not fetched again)",
+        *(
+            [f"                sizes not asked of {', '.join(plan['sizes_not_asked_of'])}: not a channel of the lock"]
+            if plan["sizes_not_asked_of"]
+            else []
+        ),
         f"  then          {then}",
     ]
+    if plan["unreachable"]:
+        hosts = ", ".join(plan["unreachable"])
+        lines.append(f"[yellow]  could not reach {hosts}: the install downloads from there (offline, or a proxy?)[/]")
     events.say("\n".join(lines))
 
 
@@ -276,7 +340,7 @@ def _confirm(events: Events) -> bool:
     return Confirm.ask("Proceed?", default=True, console=events.err)
 
 
-def _verify(target: Target, options: SetupOptions, events: Events) -> int:
+def _verify(target: SetupTarget, options: SetupOptions, events: Events, kernel_host: Any = None) -> int:
     if not options.verify:
         events.step(
             "verify",
@@ -286,7 +350,14 @@ def _verify(target: Target, options: SetupOptions, events: Events) -> int:
         return ExitCode.OK
     from tfm1.verify import render, run_checks
 
-    result = run_checks(str(target.python))
+    if kernel_host is not None:
+        from tfm1.setup.kernel import kernel_launch
+
+        # Through the kernelspec Jupyter would find by that name: the interpreter and environment a notebook gets.
+        started = kernel_launch(kernel_host, target.prefix, events)
+        result = run_checks(started.python, environ=started.env)
+    else:
+        result = run_checks(str(target.python))
     if events.json_mode:
         events.step("verify", "ok" if result.ok else "failed", result=result.to_json())
     else:
@@ -302,26 +373,31 @@ def _verify(target: Target, options: SetupOptions, events: Events) -> int:
     return ExitCode.FAILED
 
 
-def _init_shell(root: Path, events: Events) -> None:
+def _init_shell(root: Path, events: Events) -> bool:
     import subprocess
 
     shell = Path(os.environ.get("SHELL", "zsh")).name
     conda = root / "condabin" / "conda"
     if not conda.exists():
         events.step("init-shell", "warning", f"no {conda}: shell not initialised")
-        return
+        return False
     result = subprocess.run([str(conda), "init", shell], stdin=subprocess.DEVNULL, capture_output=True, check=False)
     status = "ok" if result.returncode == 0 else "warning"
     events.step("init-shell", status, f"conda init {shell}: exit {result.returncode}")
+    return result.returncode == 0
 
 
-def _next_steps(target: Target, events: Events) -> None:
-    events.step("done", "ok", prefix=str(target.prefix), python=str(target.python), activate=target.activate())
+def _next_steps(target: SetupTarget, events: Events, shell_initialised: bool = False) -> None:
+    from tfm1.setup.hints import activation, conda_shell_ready
+
+    ready = shell_initialised or conda_shell_ready(target.root)
+    command, note = activation(target.prefix, target.root, ready)
+    events.step("done", "ok", prefix=str(target.prefix), python=str(target.python), activate=command, shell_hint=note)
     events.say(
         "\nTo start using it:\n"
-        f"  {target.activate()}\n"
+        f"  {command}" + (f"\n  ({note})" if note else "") + "\n"
         f"  {shlex.quote(str(target.python))} -c 'import tensorflow as tf; print(tf.config.list_physical_devices())'"
     )
 
 
-__all__ = ["SetupOptions", "Target", "run_setup"]
+__all__ = ["SetupOptions", "SetupTarget", "run_setup"]

@@ -8,7 +8,12 @@ aside first and renamed back on failure: a rename inside one directory is atomic
 back to its own path is intact again.
 
 SIGTERM and SIGHUP are turned into KeyboardInterrupt (SIGINT already is) so that every way a run can be
-stopped, short of SIGKILL, goes through the rollback; signals are ignored while the rollback runs.
+stopped, short of SIGKILL, goes through the rollback; signals are ignored while the rollback runs. For SIGKILL
+there is the journal (`tfm1.setup.journal`), written before each destructive step, which the next run reads.
+
+Once the new environment is complete, deleting the one it replaced is not part of the all-or-nothing: an
+interrupt then stops the deletion, the journal keeps what is left, and the next run finishes it
+(`cleanup_interrupted` says so, for a truthful message).
 """
 
 from __future__ import annotations
@@ -19,7 +24,10 @@ import signal
 import time
 from pathlib import Path
 from types import FrameType, TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tfm1.setup.journal import Journal
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
@@ -46,7 +54,11 @@ def _reason(error: OSError) -> str:
 
 
 class Transaction:
-    def __init__(self) -> None:
+    def __init__(self, journal: Journal | None = None) -> None:
+        self.journal = journal
+        self.committed = False  # the body finished: what is left to do is only deleting what it replaced
+        self.cleanup_interrupted: Path | None = None  # the replaced environment, partly deleted
+        self.interrupted_late = False  # an interrupt came after the body finished
         self.created: list[tuple[Path, Path]] = []  # (path, outermost new parent): removed on rollback, newest first
         self.emptied: list[Path] = []  # existed empty before: emptied again on rollback
         self.moved: list[tuple[Path, Path]] = []  # (original, aside): renamed back on rollback
@@ -74,6 +86,8 @@ class Transaction:
 
     def move_aside(self, path: Path) -> Path:
         aside = path.with_name(f"{path.name}.tfm1-old-{os.getpid()}")
+        if self.journal is not None:
+            self.journal.write(aside=aside)  # before the rename: a kill right after it must still find the old one
         path.rename(aside)
         self.moved.append((path, aside))
         return aside
@@ -88,18 +102,34 @@ class Transaction:
     ) -> None:
         try:
             if kind is None:
-                # The new environment is complete: an old one that cannot be deleted is a leftover, not a failure.
-                for _, aside in self.moved:
-                    try:
-                        remove_tree(aside)
-                    except OSError as error:
-                        self.failures.append(f"could not delete the old environment at {aside}: {_reason(error)}")
-                        self.leftovers.append(aside)
+                self.committed = True
+                self._delete_replaced()
             else:
                 self.rollback()
+            if self.journal is not None and self.cleanup_interrupted is None:
+                self.journal.discard()
+        except KeyboardInterrupt:
+            if not self.committed:
+                raise
+            # After success, an interrupt is not a failure: the journal (if still there) lets the next run finish.
+            self.interrupted_late = True
         finally:
             for signum, handler in self._saved.items():
                 signal.signal(signum, handler)
+
+    def _delete_replaced(self) -> None:
+        """The new environment is complete: an old one that cannot be deleted is a leftover, not a failure."""
+        for _, aside in self.moved:
+            try:
+                if self.journal is not None:
+                    self.journal.write("cleanup")
+                remove_tree(aside)
+            except OSError as error:
+                self.failures.append(f"could not delete the old environment at {aside}: {_reason(error)}")
+                self.leftovers.append(aside)
+            except KeyboardInterrupt:
+                self.cleanup_interrupted = aside
+                return
 
     def rollback(self) -> None:
         """Undo everything that can be undone; a step that fails is recorded and the next ones still run.

@@ -122,6 +122,8 @@ def build_facts() -> Json:
         "macos": platform.mac_ver()[0],
         "hw_optional_arm64": sysctl("hw.optional.arm64") if darwin else None,
         "proc_translated": sysctl("sysctl.proc_translated") if darwin else None,
+        # 1 inside a virtual machine (macOS 11.3+), e.g. GitHub's hosted Mac runners; absent on older systems.
+        "hv_vmm_present": sysctl("kern.hv_vmm_present") if darwin else None,
         "distributions": versions,
     }
 
@@ -141,11 +143,14 @@ def import_tensorflow() -> Json:
     return {"ok": True, "tensorflow": tf.__version__, "module": os.path.dirname(tf.__file__)}  # noqa: PTH120
 
 
-def devices(tf: Any) -> Json:
-    return {
-        "cpu": [d.name for d in tf.config.list_physical_devices("CPU")],
-        "gpu": [d.name for d in tf.config.list_physical_devices("GPU")],
-    }
+def devices(tf: Any, hide_gpu: bool) -> Json:
+    gpus = tf.config.list_physical_devices("GPU")
+    out: Json = {"cpu": [d.name for d in tf.config.list_physical_devices("CPU")], "gpu": [d.name for d in gpus]}
+    if hide_gpu and gpus:
+        # Before any op runs: the later checks then place everything on the CPU, which is what they prove.
+        tf.config.set_visible_devices([], "GPU")
+        out["gpu_hidden"] = True
+    return out
 
 
 def tensor_math(tf: Any) -> Json:
@@ -307,6 +312,7 @@ def main(argv: List[str]) -> int:  # noqa: UP006
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--dataset", choices=("synthetic", "mnist"), default="synthetic")
     parser.add_argument("--accelerator", default="/GPU:0")
+    parser.add_argument("--hide-gpu", action="store_true", help="list the GPUs, then run every check on the CPU")
     args = parser.parse_args(argv)
     record = Recorder(args.out)
 
@@ -322,12 +328,12 @@ def main(argv: List[str]) -> int:  # noqa: UP006
     import tensorflow as tf  # type: ignore[import-not-found,import-untyped,unused-ignore]
 
     stages: list[tuple[str, Callable[[], Json]]] = [
-        ("devices", lambda: devices(tf)),
+        ("devices", lambda: devices(tf, args.hide_gpu)),
         ("math", lambda: tensor_math(tf)),
     ]
     if not args.quick:
         stages.append(("keras", lambda: keras_training(tf, args.dataset)))
-        if args.accelerator != "/GPU:0" or tf.config.list_physical_devices("GPU"):
+        if args.accelerator != "/GPU:0" or (not args.hide_gpu and tf.config.list_physical_devices("GPU")):
             stages.append(("gpu", lambda: accelerator_checks(tf, args.accelerator)))
     for name, function in stages:
         record.stage(name)

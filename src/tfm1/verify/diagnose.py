@@ -7,7 +7,7 @@ from typing import Any
 
 from tfm1.verify.evaluate import TITLES, metal_version, tensorflow_version
 from tfm1.verify.result import Diagnosis, DoctorFinding
-from tfm1.verify.runner import ScriptRun
+from tfm1.verify.script_runner import ScriptRun
 
 AVX_MESSAGE = "compiled to use AVX instructions"
 SHOWN_LINES = 12
@@ -27,6 +27,8 @@ def diagnose_run(python: str, run: ScriptRun, timeout: float) -> Diagnosis | Non
             f"run again with a longer --timeout, or diagnose the environment with: tfm1 doctor --python {python}",
             output=output,
         )
+    if _crashed_after_finishing(run):
+        return None  # judged from its results; exit_warnings reports the signal
     if run.signal == signal.SIGILL or any(AVX_MESSAGE in line for line in run.stderr):
         return illegal_instruction(python, during, output)
     error = data.get("import", {}).get("error")
@@ -51,6 +53,22 @@ def diagnose_run(python: str, run: ScriptRun, timeout: float) -> Diagnosis | Non
             output=output,
         )
     return None
+
+
+def _crashed_after_finishing(run: ScriptRun) -> bool:
+    """A signal after the script wrote `finished: true`: the interpreter died at exit (e.g. while a plugin's
+    destructors ran), after every result was measured and saved."""
+    return not run.timed_out and run.signal is not None and bool((run.data or {}).get("finished"))
+
+
+def exit_warnings(run: ScriptRun) -> list[str]:
+    if not _crashed_after_finishing(run):
+        return []
+    assert run.signal is not None
+    return [
+        f"the interpreter was killed by {_signal_name(run.signal)} after finishing every check "
+        "(a crash at exit); the results above are complete"
+    ]
 
 
 def _signal_name(number: int) -> str:

@@ -36,6 +36,8 @@ def render_result(result: VerifyResult, console: Console) -> None:
             for text in diagnosis.output:
                 console.print(f"  [dim]{escape(text)}[/]")
         console.print(f"[bold]Fix:[/] {escape(diagnosis.fix)}")
+    for warning in result.warnings:
+        console.print(f"[yellow]Warning:[/] {escape(warning)}")
     style = "bold green" if result.ok else "bold red"
     # One line whatever the terminal width: scripts and logs grep for the verdict.
     console.print(f"[{style}]{escape(result.verdict())}[/] [dim]({result.seconds:.1f} s)[/]", soft_wrap=True)

@@ -72,6 +72,7 @@ class VerifyResult:
     dataset: str = "synthetic"
     seconds: float = 0.0
     returncode: int | None = None
+    warnings: list[str] = field(default_factory=list)  # e.g. a crash after every result was written
 
     @property
     def ok(self) -> bool:
@@ -108,4 +109,5 @@ class VerifyResult:
             "returncode": self.returncode,
             "checks": [c.to_json() for c in self.checks],
             "diagnosis": self.diagnosis.to_json() if self.diagnosis else None,
+            "warnings": self.warnings,
         }

@@ -14,18 +14,20 @@ DEFAULT_ENV = "tfm1"
 
 
 @dataclass(frozen=True)
-class Target:
+class VerifyTarget:
     python: str
     source: str  # --python, --prefix, --name, the tfm1 env, VIRTUAL_ENV, CONDA_PREFIX
 
 
-def choose_target(host: Host, *, python: str | None, prefix: str | None, name: str | None) -> Target:
+def choose_target(host: Host, *, python: str | None, prefix: str | None, name: str | None) -> VerifyTarget:
     if python:
         # A bare name (`--python python3.12`) means the one a shell would run.
         found_on_path = shutil.which(python) if os.sep not in python else None
-        return _checked(Target(found_on_path or python, "--python"), "give the path of a Python interpreter")
+        return _checked(VerifyTarget(found_on_path or python, "--python"), "give the path of a Python interpreter")
     if prefix:
-        return _checked(Target(_python_in(prefix), "--prefix"), "give the prefix of an environment (it has bin/python)")
+        return _checked(
+            VerifyTarget(_python_in(prefix), "--prefix"), "give the prefix of an environment (it has bin/python)"
+        )
     if name:
         from tfm1.inspect.conda import find_env
 
@@ -35,16 +37,18 @@ def choose_target(host: Host, *, python: str | None, prefix: str | None, name: s
                 f"--name {name}: no conda environment of that name was found",
                 "list them with `conda env list`, or give --prefix PATH",
             )
-        return _checked(Target(_python_in(found), "--name"), "recreate the environment, or give --python PATH")
+        return _checked(VerifyTarget(_python_in(found), "--name"), "recreate the environment, or give --python PATH")
     from tfm1.inspect.conda import find_env
 
     found = find_env(host, DEFAULT_ENV)
     if found is not None:
-        return _checked(Target(_python_in(found), f"the {DEFAULT_ENV} env"), "recreate it with tfm1 setup")
+        return _checked(VerifyTarget(_python_in(found), f"the {DEFAULT_ENV} env"), "recreate it with tfm1 setup")
     for variable in ("VIRTUAL_ENV", "CONDA_PREFIX"):
         value = host.env(variable)
         if value:
-            return _checked(Target(_python_in(value), variable), f"deactivate the broken environment in ${variable}")
+            return _checked(
+                VerifyTarget(_python_in(value), variable), f"deactivate the broken environment in ${variable}"
+            )
     raise UsageError(
         f"no environment to verify: no conda env named {DEFAULT_ENV}, and none is active",
         "run tfm1 setup, or pass --python PATH",
@@ -55,7 +59,7 @@ def _python_in(prefix: str) -> str:
     return posixpath.join(prefix, "bin", "python")
 
 
-def _checked(target: Target, fix: str) -> Target:
+def _checked(target: VerifyTarget, fix: str) -> VerifyTarget:
     if not os.path.isfile(target.python):  # noqa: PTH113 - follows the venv's symlink, as running it would
         raise UsageError(f"{target.source}: no Python interpreter at {target.python}", fix)
     if not os.access(target.python, os.X_OK):

@@ -3,7 +3,7 @@
 A wheel is a zip file, so `zipfile` does the parsing over a file object whose reads become range requests. A server
 that ignores `Range` gets the whole wheel downloaded once instead, checked against its sha256. Members read in full
 are checked against the sha256 in the wheel's RECORD, besides the zip CRC. Failed requests are retried by the
-session given (`tfm1.pypi.new_session` retries connection errors and 429/5xx answers with backoff).
+session given (`tfm1.pypi.index.new_session` retries connection errors and 429/5xx answers with backoff).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from tfm1.errors import Tfm1Error
-from tfm1.linkage.cache import member_path, try_write_atomic
+from tfm1.pypi.wheel_cache import member_path, try_write_atomic
 
 if TYPE_CHECKING:
     import requests
@@ -34,7 +34,7 @@ LOCAL_HEADER_SLACK = 1024  # the local extra field may differ from the central o
 CHUNK = 1 << 20
 CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 
-Progress = Callable[[str, int, int], None]  # (what, bytes done, bytes total)
+ReadProgress = Callable[[str, int, int], None]  # (what, bytes done, bytes total)
 
 
 class RemoteWheelError(Tfm1Error):
@@ -63,7 +63,7 @@ class _RangeNotHonoured(Exception):
 class HttpRangeFile(io.RawIOBase):
     """A read-only, seekable view of a remote file; reads outside what was fetched become range requests."""
 
-    def __init__(self, session: requests.Session, url: str, size: int | None, progress: Progress | None) -> None:
+    def __init__(self, session: requests.Session, url: str, size: int | None, progress: ReadProgress | None) -> None:
         super().__init__()
         self.session = session
         self.url = url
@@ -211,7 +211,7 @@ class RemoteWheel:
         session: requests.Session,
         wheel: WheelRef,
         cache: Path,
-        progress: Progress | None = None,
+        progress: ReadProgress | None = None,
     ) -> None:
         self.session = session
         self.wheel = wheel

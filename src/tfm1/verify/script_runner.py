@@ -15,7 +15,7 @@ import tempfile
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -63,13 +63,19 @@ def run_script(
     *,
     timeout: float = 300,
     progress: Callable[[str], None] | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> ScriptRun:
-    """Run the check script with `python`; kill its whole process group at `timeout` seconds."""
+    """Run the check script with `python` in `environ` (default: ours); kill its process group at `timeout` seconds."""
     with tempfile.TemporaryDirectory(prefix="tfm1-verify-") as tmp:
         script = Path(tmp) / "tfm1_check.py"
         script.write_text(script_text(), encoding="utf-8")
         out = Path(tmp) / "result.json"
-        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1")
+        env = dict(
+            os.environ if environ is None else environ,
+            TF_CPP_MIN_LOG_LEVEL="2",
+            PYTHONUNBUFFERED="1",
+            PYTHONDONTWRITEBYTECODE="1",
+        )
         start = time.monotonic()
         try:
             process = subprocess.Popen(

@@ -1,4 +1,4 @@
-"""Find the macOS arm64 wheel of a release on PyPI, through tfm1's simple-index client (`tfm1.pypi`).
+"""Find the macOS arm64 wheel of a release on PyPI, through tfm1's simple-index client (`tfm1.pypi.index`).
 
 The per-version JSON API (`/pypi/<p>/<v>/json`) and PEP 658 metadata files are not available everywhere
 tfm1 runs, so only the simple index is used: it names every file with its URL, size and sha256.
@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from tfm1.errors import UsageError
-from tfm1.pypi import Index, IndexWheel
+from tfm1.pypi.index import Index, IndexWheel
 
 
 @dataclass(frozen=True)

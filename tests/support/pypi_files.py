@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 import requests
 
-CACHE = Path(os.environ.get("TFM1_TEST_CACHE", Path.home() / ".cache" / "tfm1-tests")) / "wheels"
+from tests.support.caches import TEST_CACHE
+
+CACHE = TEST_CACHE / "wheels"
 SIMPLE = "https://pypi.org/simple/{project}/"
 
 

@@ -1,4 +1,4 @@
-"""Where fetched wheel members and image summaries live between runs."""
+"""Where members read out of PyPI wheels, and what is derived from them, live between runs."""
 
 from __future__ import annotations
 
@@ -10,11 +10,6 @@ from tfm1.atomic import write_atomic
 
 def cache_root() -> Path:
     return cache.cache_root() / "wheels"
-
-
-def installed_root() -> Path:
-    """Summaries of installed images (`doctor --deep`), named by the sha256 of the file they describe."""
-    return cache.cache_root() / "installed"
 
 
 def try_write_atomic(path: Path, data: bytes) -> bool:

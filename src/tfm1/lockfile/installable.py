@@ -7,7 +7,10 @@ install unchecked. The pip layer installs wheels only, so an sdist URL is refuse
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import os
+import stat
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +20,9 @@ if TYPE_CHECKING:
     from rattler import RepoDataRecord
 
 FIX_LOCK = "regenerate the lockfile with tfm1 lock, or pass a conda-lock v1 file with --lockfile"
+# envs/cpu/conda-lock.yml is about 40 KB, and conda-lock files of thousands of packages for several platforms a few
+# MB (~600 bytes per entry): 64 MiB leaves a wide margin while bounding what hashing and parsing may cost.
+MAX_LOCKFILE_BYTES = 64 * 2**20
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,7 @@ class LockedEnvironment:
     platform: str
     conda: list[RepoDataRecord]
     pip: list[PipWheel]
+    channels: list[str] = field(default_factory=list)  # the lock metadata's channels: names or URLs
 
     def packages(self) -> dict[str, str]:
         """name -> version of everything the lock installs, conda then pip (a pip name wins a clash)."""
@@ -43,12 +50,31 @@ class LockedEnvironment:
 
 
 def file_sha256(path: Path) -> str:
-    from tfm1.download import sha256_of
+    """The lockfile's sha256, read only from a regular file of at most MAX_LOCKFILE_BYTES.
 
+    A device (`/dev/zero`), a FIFO or a runaway file would hang or exhaust the machine while hashing and parsing.
+    """
     try:
-        return sha256_of(path)
+        # O_NONBLOCK: opening a FIFO with no writer must not wait forever (it is refused just below).
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as error:
         raise UsageError(f"cannot read lockfile {path}: {error.strerror or error}", FIX_LOCK) from None
+    with os.fdopen(descriptor, "rb") as handle:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise UsageError(f"lockfile {path} is not a regular file", FIX_LOCK)
+        if info.st_size > MAX_LOCKFILE_BYTES:
+            raise UsageError(
+                f"lockfile {path} is {info.st_size / 2**20:.0f} MiB; a lockfile is at most "
+                f"{MAX_LOCKFILE_BYTES // 2**20} MiB",
+                FIX_LOCK,
+            )
+        digest = hashlib.sha256()
+        try:
+            digest.update(handle.read(MAX_LOCKFILE_BYTES + 1))
+        except OSError as error:
+            raise UsageError(f"cannot read lockfile {path}: {error.strerror or error}", FIX_LOCK) from None
+        return digest.hexdigest()
 
 
 def read_lock(path: Path, platform: str, sha256: str | None = None) -> LockedEnvironment:
@@ -76,7 +102,8 @@ def read_lock(path: Path, platform: str, sha256: str | None = None) -> LockedEnv
         if not record.sha256:
             raise UsageError(f"{path}: conda package {record.file_name} has no sha256", FIX_LOCK)
     wheels = [_wheel(path, p) for p in environment.pypi_packages_for_platform(platforms[platform]) or []]
-    return LockedEnvironment(path, sha256, platform, list(records), wheels)
+    channels = [str(channel) for channel in environment.channels()]
+    return LockedEnvironment(path, sha256, platform, list(records), wheels, channels)
 
 
 def _wheel(path: Path, package: Any) -> PipWheel:

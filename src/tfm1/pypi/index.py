@@ -2,7 +2,7 @@
 
 Each project page is fetched once per `Index` (the tensorflow page is several megabytes), from any number of
 threads. Requests go through a session that retries failed connections and 429/5xx answers with exponential
-backoff, which also serves the range requests that read members out of wheels (`tfm1.linkage.remote`).
+backoff, which also serves the range requests that read members out of wheels (`tfm1.pypi.remote_wheel`).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The dependencies come from the wheel's own METADATA: the file served beside the wheel (PEP 658), checked against
 the sha256 the index gives for it, or, where the index serves none, the member read from the wheel with range
-requests (`tfm1.linkage.remote`), checked against the wheel's RECORD.
+requests (`tfm1.pypi.remote_wheel`), checked against the wheel's RECORD.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from tfm1.errors import Tfm1Error
-from tfm1.pypi import Index, IndexWheel
+from tfm1.pypi.index import Index, IndexWheel
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ def _metadata(index: Index, wheel: IndexWheel) -> bytes:
     """The wheel's METADATA: the PEP 658 file checked against the index's sha256 for it, or, from an index
     that serves none, the member read out of the wheel with range requests and checked against the wheel's
     RECORD. Cached by the wheel's sha256, so it is read once."""
-    from tfm1.linkage.cache import cache_root, member_path, try_write_atomic
+    from tfm1.pypi.wheel_cache import cache_root, member_path, try_write_atomic
 
     cached = member_path(cache_root(), wheel.sha256, "metadata", "METADATA")
     if cached.is_file():
@@ -102,7 +102,7 @@ def _metadata(index: Index, wheel: IndexWheel) -> bytes:
         if hashlib.sha256(body).hexdigest() != wheel.metadata_sha256:
             raise Tfm1Error(f"the metadata of {wheel.filename} does not match its sha256", "retry later")
     else:
-        from tfm1.linkage.remote import RemoteWheel, WheelRef
+        from tfm1.pypi.remote_wheel import RemoteWheel, WheelRef
 
         remote = RemoteWheel(index.session, WheelRef(wheel.filename, wheel.url, wheel.sha256, wheel.size), cache_root())
         try:

@@ -1,0 +1,128 @@
+"""What every command shares, and the only place for it: option types, JSON output, the console, errors.
+
+A command module holds its option signature and the call into its domain package; everything the commands
+have in common is here, so a new option is one `Annotated` line and a new command one function.
+Importing this module must stay cheap (typer only): `tfm1 doctor` starts through it.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+
+from tfm1.errors import ExitCode, Tfm1Error
+
+if TYPE_CHECKING:
+    pass
+
+# --- shared option types -------------------------------------------------------------------------------------
+
+
+def complete_env_names(incomplete: str) -> Iterator[str]:
+    """`--name` candidates: the conda environments doctor can see (every arm64 or x86 root's envs)."""
+    from tfm1.host import live_host
+    from tfm1.inspect.conda import find_conda_roots
+
+    seen = set()
+    for root in find_conda_roots(live_host()):
+        for env in root.envs:
+            name = Path(env.prefix).name
+            if name.startswith(incomplete) and name not in seen:
+                seen.add(name)
+                yield name
+
+
+def complete_profiles(incomplete: str) -> Iterator[str]:
+    """`--profile` candidates: the profiles in the envs/ folder tfm1 would read."""
+    from tfm1.profiles import profile_names
+
+    try:
+        names = profile_names(None)
+    except Tfm1Error:
+        return
+    yield from (name for name in names if name.startswith(incomplete))
+
+
+Yes = Annotated[bool, typer.Option("--yes", "-y", help="do not ask for confirmation")]
+JsonFlag = Annotated[bool, typer.Option("--json", help="print the result as JSON on stdout")]
+EnvName = Annotated[
+    str | None,
+    typer.Option("--name", metavar="N", help="the conda environment named N", autocompletion=complete_env_names),
+]
+EnvPrefix = Annotated[Path | None, typer.Option("--prefix", metavar="PATH", help="the environment at PATH")]
+ProfileName = Annotated[
+    str | None,
+    typer.Option(
+        "--profile", metavar="P", help="the profile to install (default: metal)", autocompletion=complete_profiles
+    ),
+]
+ProfileNames = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--profile",
+        metavar="P",
+        help="only this profile (repeatable; default: every profile)",
+        autocompletion=complete_profiles,
+    ),
+]
+EnvsFolder = Annotated[
+    Path | None,
+    typer.Option(
+        "--envs",
+        metavar="DIR",
+        file_okay=False,
+        help="the profiles folder (default: ./envs when it holds profiles, else envs/ of the checkout tfm1 runs "
+        "from, else the copy inside the installed package)",
+    ),
+]
+
+
+def exclusive(ctx: typer.Context, **given: object) -> None:
+    """Fail as a usage error (exit 2, with the command's usage) when more than one of these options is given.
+
+    Keys are option names without the dashes (`save_snapshot` for `--save-snapshot`).
+    """
+    used = ["--" + name.replace("_", "-") for name, value in given.items() if value not in (None, False)]
+    if len(used) > 1:
+        ctx.fail(f"{used[0]} and {used[1]} cannot be used together: give one of them")
+
+
+# --- output --------------------------------------------------------------------------------------------------
+
+
+# JSON output and the console live in tfm1.terminal, where the domain packages that render reach them too.
+
+
+# --- errors --------------------------------------------------------------------------------------------------
+
+
+def print_error(error: Tfm1Error) -> None:
+    """The two-part error on stderr: what went wrong, then the exact fix on its own line."""
+    message = error.message.rstrip()
+    if not message.endswith((".", "!", "?")):
+        message += "."
+    print(f"tfm1: error: {message}", file=sys.stderr)
+    if error.fix:
+        print(f"  fix: {error.fix}", file=sys.stderr)
+
+
+def run(call: Callable[[], int]) -> NoReturn:
+    """Run a command's domain call and end the command with its exit status; a Tfm1Error becomes the two-part
+    error and its exit code, Ctrl-C exit 130. Raises typer.Exit, which typer turns into the process's status."""
+    raise typer.Exit(outcome(call))
+
+
+def outcome(call: Callable[[], int]) -> int:
+    """The exit status of a command's domain call, with its Tfm1Error or Ctrl-C reported on stderr."""
+    try:
+        return int(call())
+    except Tfm1Error as error:
+        print_error(error)
+        return int(error.exit_code)
+    except KeyboardInterrupt:
+        print("tfm1: interrupted", file=sys.stderr)
+        return int(ExitCode.INTERRUPTED)

@@ -1,0 +1,146 @@
+"""`tfm1 doctor` end to end: choose the host (live, recorded or a snapshot), the interpreter, diagnose, print."""
+
+from __future__ import annotations
+
+import posixpath
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tfm1.errors import ExitCode, UsageError
+
+if TYPE_CHECKING:
+    from tfm1.host.base import Host
+    from tfm1.host.recorder import RecordingHost
+    from tfm1.host.snapshot import SnapshotHost
+
+
+def _read_snapshot(path: Path) -> SnapshotHost:
+    from tfm1.host.snapshot import SnapshotError, SnapshotHost, load_snapshot
+
+    try:
+        with path.open(encoding="utf-8") as handle:
+            text = handle.read(64 << 20)
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(
+            f"cannot read snapshot {path}: {error}", "pass a snapshot saved by tfm1 doctor --save-snapshot"
+        ) from None
+    try:
+        return SnapshotHost(load_snapshot(text))
+    except SnapshotError as error:
+        raise UsageError(
+            f"{path} is not a usable tfm1 snapshot: {error}",
+            "save it again with tfm1 doctor --save-snapshot FILE",
+        ) from None
+
+
+def run_doctor(
+    python_given: str | None,
+    snapshot: Path | None,
+    save_snapshot: Path | None,
+    *,
+    as_json: bool,
+    deep: bool,
+    kernel: str | None = None,
+) -> int:
+    """`tfm1 doctor` end to end: read this machine (recording it) or replay a snapshot, diagnose, print."""
+    from tfm1.doctor import diagnose
+    from tfm1.host import live_host
+    from tfm1.terminal import print_json
+
+    host: Host
+    recorder: RecordingHost | None = None
+    snapshot_python = None
+    if snapshot:
+        replay = _read_snapshot(snapshot)
+        host, snapshot_python = replay, replay.snapshot.python
+    elif save_snapshot:
+        from tfm1.host.recorder import RecordingHost
+
+        host = recorder = RecordingHost(live_host())
+    else:
+        host = live_host()
+    python = _python_argument(host, python_given, live=not snapshot) if python_given else None
+    if kernel:
+        python = _kernel_argument(host, kernel)
+    if deep and snapshot:
+        raise UsageError("--deep reads the installed binaries, which a snapshot does not hold", "drop --deep")
+    report = diagnose(host, python, snapshot_python)
+    if deep:
+        from tfm1.doctor.deep import add_linkage_findings
+
+        report = add_linkage_findings(report)
+    if recorder is not None and save_snapshot is not None:
+        # Only an explicit --python is recorded: otherwise the replay finds the interpreter the same
+        # way the live run did, from the recorded environment variables.
+        recorder.snapshot.python = python
+        _save_snapshot(recorder, save_snapshot)
+    if as_json:
+        print_json(report.to_json())
+    else:
+        from tfm1.doctor.render import render_report
+
+        if hasattr(sys.stdout, "reconfigure"):
+            # A terminal that cannot show a character (a Latin-1 locale, a lone surrogate from a snapshot)
+            # gets an escape, not a traceback.
+            sys.stdout.reconfigure(errors="backslashreplace")
+        render_report(report, sys.stdout)
+    return ExitCode.FAILED if report.has_errors else ExitCode.OK
+
+
+def _python_argument(host: Host, given: str, *, live: bool) -> str:
+    """The interpreter `--python` names, as an absolute path on the host being diagnosed."""
+    fix = "give the path of a Python interpreter, its name on PATH, or an environment's folder"
+    if "/" not in given:  # a bare name means the one a shell would run, as in `tfm1 verify --python`
+        found = host.which(given) or _env_python(host, given)
+        if found is None:
+            raise UsageError(f"--python {given}: not found on PATH, nor an environment of that name", fix)
+        return found
+    path = given
+    if not path.startswith("/"):
+        if not live:
+            raise UsageError(f"--python {given}: a snapshot's paths are absolute", "give the path as recorded")
+        path = str(Path(path).absolute())  # not resolved: a venv's bin/python is a symlink to keep
+    if host.is_dir(path):
+        inside = posixpath.join(path, "bin", "python")
+        if not host.exists(inside):
+            raise UsageError(f"--python {given} is a folder without bin/python", fix)
+        return inside
+    if not host.exists(path):
+        raise UsageError(f"--python {given}: no such file", fix)
+    return path
+
+
+def _env_python(host: Host, name: str) -> str | None:
+    """bin/python of the environment `name` (conda, mamba, pixi, environments.txt), as `conda activate NAME` means."""
+    from tfm1.inspect.conda import find_conda_roots
+    from tfm1.inspect.places import env_named, find_other_envs
+
+    roots = find_conda_roots(host)
+    prefix = env_named(host, name, roots, find_other_envs(host, roots))
+    python = posixpath.join(prefix, "bin", "python") if prefix else None
+    return python if python and host.exists(python) else None
+
+
+def _kernel_argument(host: Host, name: str) -> str:
+    from tfm1.inspect.conda import find_conda_roots
+    from tfm1.inspect.kernels import find_kernels
+
+    prefixes = [env.prefix for root in find_conda_roots(host) for env in (root.env, *root.envs)]
+    kernels = find_kernels(host, prefixes)
+    found = next((k.python for k in kernels if k.name == name), None)
+    if found is None:
+        known = ", ".join(k.name for k in kernels) or "none"
+        raise UsageError(f"--kernel {name}: no such Jupyter kernel (found: {known})", "jupyter kernelspec list")
+    return found
+
+
+def _save_snapshot(host: RecordingHost, path: Path) -> None:
+    import json
+
+    try:
+        with path.open("w", encoding="utf-8") as handle:
+            json.dump(host.snapshot.to_json(), handle, indent=1)
+            handle.write("\n")
+    except OSError as error:
+        raise UsageError(f"cannot write snapshot {path}: {error}", "choose a writable path") from None

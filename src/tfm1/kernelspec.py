@@ -1,0 +1,137 @@
+"""Jupyter kernelspecs: where Jupyter looks for them, and what tfm1 writes into one.
+
+A kernelspec is a folder `<data dir>/kernels/<name>/` holding `kernel.json`: the `argv` that starts the kernel,
+a `display_name`, `language`, an optional `env` added to the launching environment, and `metadata` namespaced per
+tool (https://jupyter-client.readthedocs.io/en/latest/kernels.html#kernel-specs). The user data dir is
+`$JUPYTER_DATA_DIR`, else `~/Library/Jupyter` on macOS and `$XDG_DATA_HOME/jupyter` (default
+`~/.local/share/jupyter`) on Linux (https://docs.jupyter.org/en/latest/use/jupyter-directories.html).
+Every OS fact is read through a `Host`, so a test can ask for the macOS answer on Linux.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from string import Template
+from typing import Any
+
+from tfm1.errors import UsageError
+from tfm1.host.base import Host
+
+KERNEL_FILE = "kernel.json"
+# Jupyter lists a kernel under its folder's name, lower-cased, and allows only these characters in it
+# (`_is_valid_kernel_name`, `_list_kernels_in` in
+# https://github.com/jupyter/jupyter_client/blob/main/jupyter_client/kernelspec.py).
+_UNSAFE = re.compile(r"[^a-z0-9._-]+")
+# jupyter_core's defaults when JUPYTER_PLATFORM_DIRS is not set (`SYSTEM_JUPYTER_PATH`), and the values it reads
+# as false (`envset`): https://github.com/jupyter/jupyter_core/blob/main/jupyter_core/paths.py
+SYSTEM_DIRS = ("/usr/local/share/jupyter", "/usr/share/jupyter")
+_FALSE = ("no", "n", "false", "off", "0", "0.0")
+
+
+def data_dir(host: Host) -> str:
+    """The user's Jupyter data dir, where `jupyter kernelspec install --user` (and tfm1) put kernels."""
+    configured = host.env("JUPYTER_DATA_DIR")
+    if configured:
+        return configured
+    home = host.home()
+    platform_dirs = (host.env("JUPYTER_PLATFORM_DIRS") or "0").lower() not in _FALSE
+    if host.system() == "Darwin":
+        # With JUPYTER_PLATFORM_DIRS set, jupyter_core asks platformdirs, which answers Application Support.
+        if platform_dirs:
+            return posixpath.join(home, "Library", "Application Support", "jupyter")
+        return posixpath.join(home, "Library", "Jupyter")
+    return posixpath.join(host.env("XDG_DATA_HOME") or posixpath.join(home, ".local", "share"), "jupyter")
+
+
+def kernel_dirs(host: Host) -> list[str]:
+    """The folders Jupyter searches for kernelspecs, in its order: $JUPYTER_PATH, the user's, then the system's.
+
+    Jupyter also searches `<sys.prefix>/share/jupyter/kernels` of the Python that runs the Jupyter server (between
+    the user's and the system's, before the user's with JUPYTER_PREFER_ENV_PATH): tfm1 cannot know that Python,
+    so a kernelspec there is named by its folder instead (`tfm1 verify --kernel PATH`).
+    """
+    paths = [p.rstrip("/") for p in (host.env("JUPYTER_PATH") or "").split(os.pathsep) if p]
+    paths += [data_dir(host), *SYSTEM_DIRS]
+    return [posixpath.join(p, "kernels") for p in dict.fromkeys(paths)]
+
+
+def kernel_name(prefix: Path) -> str:
+    """`tfm1-<environment name>`: the prefix's folder name, made into a name Jupyter accepts."""
+    return "tfm1-" + (_UNSAFE.sub("-", prefix.name.lower()).strip("-.") or "env")
+
+
+def display_name(packages: dict[str, str], profile: str) -> str:
+    for distribution in ("tensorflow", "tensorflow-macos", "tensorflow-cpu"):
+        if distribution in packages:
+            return f"TensorFlow {packages[distribution]} (tfm1 {profile})"
+    return f"Python {packages.get('python', '3')} (tfm1 {profile})"
+
+
+def spec_document(python: Path, display: str, prefix: Path) -> bytes:
+    """kernel.json for the environment's own interpreter, by absolute path: never a `python` found on PATH.
+
+    TensorFlow on Metal needs no environment variable, so there is no `env`. The `tfm1` metadata names the
+    environment: for people reading the file, and for setup when the environment's receipt is gone (deleted by
+    hand); otherwise whether the file is tfm1's is decided by the sha256 recorded in the receipt.
+    """
+    document = {
+        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": display,
+        "language": "python",
+        "metadata": {"debugger": True, "tfm1": {"prefix": str(prefix)}},
+    }
+    return (json.dumps(document, indent=1) + "\n").encode()
+
+
+@dataclass(frozen=True)
+class KernelLaunch:
+    """What Jupyter would start for a kernelspec: its interpreter and the environment it runs in."""
+
+    spec: Path  # the kernel.json
+    python: str
+    env: dict[str, str]
+
+
+def find_spec(host: Host, name: str) -> Path:
+    """The kernel.json of the kernelspec `name` (the first in Jupyter's search order), or at the path `name`."""
+    if os.sep in name:
+        given = Path(name).expanduser()
+        spec = given / KERNEL_FILE if given.is_dir() else given
+        if spec.is_file():
+            return spec.absolute()
+        raise UsageError(f"--kernel {name}: no {KERNEL_FILE} there", "give a kernelspec's name or its folder's path")
+    for folder in kernel_dirs(host):
+        for entry in host.list_dir(folder):
+            found = posixpath.join(folder, entry, KERNEL_FILE)
+            if entry.lower() == name.lower() and host.is_file(found):
+                return Path(found)
+    searched = ", ".join(kernel_dirs(host))
+    raise UsageError(
+        f"--kernel {name}: no kernelspec of that name in {searched}", "list them with `jupyter kernelspec list`"
+    )
+
+
+def launch(spec: Path, environ: dict[str, str]) -> KernelLaunch:
+    """argv[0] and the environment of kernelspec `spec`, as jupyter_client starts it.
+
+    jupyter_client adds the spec's `env` to its own environment, filling `${VAR}` from it (`__apply_env_substitutions`
+    in https://github.com/jupyter/jupyter_client/blob/main/jupyter_client/provisioning/provisioner_base.py).
+    """
+    try:
+        document: Any = json.loads(spec.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise UsageError(f"cannot read the kernelspec {spec}: {error}", "reinstall the kernel") from None
+    argv = document.get("argv") if isinstance(document, dict) else None
+    extra = document.get("env", {}) if isinstance(document, dict) else None
+    if not isinstance(argv, list) or not argv or not all(isinstance(a, str) for a in argv):
+        raise UsageError(f"the kernelspec {spec} has no argv", "reinstall the kernel")
+    if not isinstance(extra, dict) or not all(isinstance(v, str) for v in extra.values()):
+        raise UsageError(f"the kernelspec {spec} has an env that is not a map of strings", "fix or reinstall it")
+    env = dict(environ)
+    env.update({key: Template(value).safe_substitute(environ) for key, value in extra.items()})
+    return KernelLaunch(spec, argv[0], env)

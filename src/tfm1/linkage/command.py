@@ -1,0 +1,101 @@
+"""`tfm1 matrix` as a library: which TensorFlow loads with which tensorflow-metal, from the data or the binaries."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from tfm1.errors import ExitCode, UsageError
+from tfm1.linkage.render import render_data_grid, render_verified
+from tfm1.terminal import console, print_json
+
+if TYPE_CHECKING:
+    from tfm1.linkage.result import PairResult
+
+
+def _versions(text: str | None, option: str) -> list[str] | None:
+    if text is None:
+        return None
+    from packaging.version import InvalidVersion, Version
+
+    versions = [v.strip() for v in text.split(",") if v.strip()]
+    for version in versions:
+        try:
+            Version(version)
+        except InvalidVersion:
+            raise UsageError(f"{option} {text}: {version!r} is not a version", f"e.g. {option} 2.18.1,2.19.1") from None
+    if not versions:
+        raise UsageError(f"{option}: no versions given", f"e.g. {option} 2.18.1,2.19.1")
+    return versions
+
+
+def matrix(tf: str | None, metal_given: str | None, python: str, *, verify: bool, as_json: bool) -> int:
+    """`tfm1 matrix`: the grid from tfm1's data, or (`verify`) proven pair by pair from the wheels."""
+    from tfm1.linkage.arm64_wheels import python_tag
+    from tfm1.linkage.grid import DEFAULT_METAL, DEFAULT_TENSORFLOW
+
+    tensorflow = _versions(tf, "--tf")
+    metal = _versions(metal_given, "--metal") or list(DEFAULT_METAL)
+    python_tag(python)  # a bad --python is a usage error before any network access
+    if not verify:
+        return _from_data(tensorflow or list(DEFAULT_TENSORFLOW), metal, as_json)
+    return _verify(tensorflow, metal, python, as_json)
+
+
+def _from_data(tensorflow: list[str], metal: list[str], as_json: bool) -> int:
+    from tfm1.compat import load
+
+    compat = load()
+    rows = []
+    for tf in tensorflow:
+        for m in metal:
+            verdict = compat.pair(tf, m)
+            rows.append({"tensorflow": tf, "tensorflow_metal": m, "status": verdict.status, "reason": verdict.reason})
+    if as_json:
+        print_json(rows)
+    else:
+        render_data_grid(rows, tensorflow, metal, console())
+    return ExitCode.OK
+
+
+def _verify(tensorflow: list[str] | None, metal: list[str], python: str, as_json: bool) -> int:
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from tfm1.compat import load
+    from tfm1.linkage.grid import default_tensorflow
+    from tfm1.linkage.pairs import LinkageSession
+
+    stderr = console(stderr=True)
+    results: list[PairResult] = []
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=True,
+    ) as progress:
+        overall = progress.add_task("pairs", total=None)
+        step = progress.add_task("", total=None)
+
+        def report(what: str, done: int, total: int) -> None:
+            progress.update(step, description=f"  {what}", completed=done, total=total or None)
+
+        with LinkageSession(progress=report) as session:
+            tensorflow = tensorflow or default_tensorflow(session.index)
+            pairs = [(tf, m) for tf in tensorflow for m in metal]
+            progress.update(overall, total=len(pairs))
+            for number, (tf, m) in enumerate(pairs, 1):
+                progress.update(overall, description=f"TensorFlow {tf} × tensorflow-metal {m} ({number}/{len(pairs)})")
+                results.append(session.check_pair(tf, m, python))
+                progress.advance(overall)
+    compat = load()
+    if as_json:
+        print_json([_with_data(r.to_json(), compat.pair(r.tensorflow, r.tensorflow_metal).status) for r in results])
+        return ExitCode.OK
+    render_verified(results, tensorflow, metal, python, console())
+    return ExitCode.OK
+
+
+def _with_data(row: dict[str, Any], status: str) -> dict[str, Any]:
+    row["data_status"] = status
+    return row

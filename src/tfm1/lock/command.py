@@ -1,0 +1,99 @@
+"""`tfm1 lock` end to end: choose the profiles, lock them in parallel with progress on stderr, report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tfm1.errors import ExitCode
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from tfm1.lock.run import ProfileResult
+    from tfm1.profiles import Profile
+
+
+def _profiles(names: list[str] | None, envs: Path | None, *, check: bool) -> tuple[Path, list[Profile]]:
+    """The profiles folder and the chosen profiles in it."""
+    from tfm1.profiles import envs_dir, get_profile, list_profiles, writable_envs
+
+    root = envs if check else writable_envs(envs)  # an installed tfm1's own copy is read-only to `tfm1 lock`
+    folder = (root or envs_dir()).absolute()
+    if names:
+        return folder, [get_profile(name, root) for name in dict.fromkeys(names)]
+    return folder, list_profiles(root)
+
+
+def lock_command(
+    names: list[str] | None, envs: Path | None, *, check: bool, pip_only: bool, linkage: bool, as_json: bool
+) -> int:
+    """`tfm1 lock` end to end: re-lock the chosen profiles (or `check` them offline) and report on each."""
+    from tfm1.lock.render import render_checks, render_results
+    from tfm1.terminal import console, print_json
+
+    folder, profiles = _profiles(names, envs, check=check)
+    out = console(stderr=as_json, soft_wrap=True)  # long paths and diffs stay one line
+    # Which envs/ was read is never left to guess: an installed tfm1 run from a checkout may read either.
+    out.print(f"[dim]profiles: {folder}[/]")
+    if check:
+        from tfm1.lock.check import check_profile
+
+        checks = [check_profile(profile) for profile in profiles]
+        if as_json:
+            print_json(
+                {"envs": str(folder), "ok": all(c.ok for c in checks), "profiles": [c.to_json() for c in checks]}
+            )
+        else:
+            render_checks(checks, out)
+        return ExitCode.OK if all(c.ok for c in checks) else ExitCode.FAILED
+    results = _lock_all(profiles, console(stderr=True, soft_wrap=True), pip_only=pip_only, linkage=linkage)
+    if as_json:
+        print_json({"envs": str(folder), "ok": all(r.ok for r in results), "profiles": [r.to_json() for r in results]})
+    else:
+        render_results(results, out)
+    return ExitCode.OK if all(r.ok for r in results) else ExitCode.FAILED
+
+
+def _lock_all(profiles: list[Profile], console: Console, *, pip_only: bool, linkage: bool) -> list[ProfileResult]:
+    """Lock every profile, with progress on `console` (stderr): a live bar on a terminal, one line per step in a log."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+
+    from tfm1.lock.run import lock_profile
+    from tfm1.pypi.index import Index
+
+    index = Index()  # shared by every profile and its linkage check: each project page is fetched once
+    total = sum(3 * len(p.platforms) for p in profiles)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    ) as progress:
+        task = progress.add_task("locking", total=total)
+
+        def one(profile: Profile) -> ProfileResult:
+            done = 0
+
+            def step(description: str) -> None:
+                nonlocal done
+                done += 1
+                progress.update(task, description=description, advance=1)
+                if progress.disable:
+                    console.print(f"==> {description}")
+
+            result = lock_profile(profile, pip_only=pip_only, check_linkage=linkage, index=index, step=step)
+            # A refused or failed profile stops early: count the steps it skipped, so the bar ends full.
+            progress.update(task, advance=max(3 * len(profile.platforms) - done, 0))
+            return result
+
+        # Profiles are independent and their time is spent waiting on the network and on uv: lock them in parallel
+        # (the linkage checks, which can take gigabytes each, still run one at a time: see tfm1.lock.gate).
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            results = list(pool.map(one, profiles))
+    return results

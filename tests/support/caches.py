@@ -1,0 +1,28 @@
+"""The one cache root the tests use: `$TFM1_TEST_CACHE`, else `~/.cache/tfm1-tests`; never the user's caches.
+
+It is kept between sessions on purpose: the linkage tests read about 1 GB of real wheel members from PyPI, the
+TensorFlow test venv is built once, and both are verified by sha256 whenever they are read back.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+TEST_CACHE = Path(os.environ.get("TFM1_TEST_CACHE") or Path.home() / ".cache" / "tfm1-tests")
+
+
+# Unset: tfm1's cache is then `$XDG_CACHE_HOME/tfm1`, so a test that sets XDG_CACHE_HOME alone gets its own cache.
+UNSET = ("TFM1_CACHE_DIR",)
+
+
+def cache_environment() -> dict[str, str]:
+    """Every cache tfm1 or a tool it runs may write, pointed into TEST_CACHE."""
+    return {
+        "XDG_CACHE_HOME": str(TEST_CACHE / "xdg"),  # tfm1's own cache: TEST_CACHE/xdg/tfm1
+        # rattler's default cache honours RATTLER_CACHE_DIR first (rattler_cache::default_cache_dir,
+        # https://github.com/conda/rattler/blob/main/crates/rattler_cache/src/lib.rs), else ~/.cache/rattler.
+        "RATTLER_CACHE_DIR": str(TEST_CACHE / "rattler"),
+        "UV_CACHE_DIR": str(TEST_CACHE / "uv"),
+        "PIP_CACHE_DIR": str(TEST_CACHE / "pip"),
+    }

@@ -1,0 +1,81 @@
+"""Jupyter kernels: found in Jupyter's data dirs, judged by their own interpreter, and `--kernel NAME`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.support.cli import tfm1, tfm1_json
+from tfm1.doctor import diagnose
+from tfm1.host import LinuxHost
+from tfm1.host.recorder import RecordingHost
+from tfm1.host.snapshot import SnapshotHost, load_snapshot
+from tfm1.inspect.kernels import data_dirs, find_kernels
+
+SCENARIO = Path(__file__).parent / "scenarios" / "m1-notebook-kernel-x86-anaconda.json"
+
+
+def test_kernel_option_makes_the_kernels_interpreter_the_target() -> None:
+    code, report = tfm1_json("doctor", "--snapshot", str(SCENARIO), "--kernel", "py39-intel")
+    assert code == 1
+    assert report["facts"]["python"]["path"] == "/Users/ana/anaconda3/envs/py39/bin/python"
+    assert [f["code"] for f in report["findings"]][:2] == ["x86-python", "x86-tensorflow"]
+
+
+def test_an_unknown_kernel_is_a_usage_error_naming_the_known_ones() -> None:
+    result = tfm1("doctor", "--snapshot", str(SCENARIO), "--kernel", "nope")
+    assert result.returncode == 2
+    assert "no such Jupyter kernel (found: py39-intel, tf-old)" in result.stderr  # the R kernel is no Python
+
+
+def test_kernel_facts_and_the_x86_tensorflow_evidence() -> None:
+    _, report = tfm1_json("doctor", "--snapshot", str(SCENARIO))
+    kernels = {k["name"]: k for k in report["facts"]["kernels"]}
+    assert (kernels["py39-intel"]["archs"], kernels["tf-old"]["exists"]) == (["x86_64"], False)
+    (x86,) = [f for f in report["findings"] if f["code"] == "kernel-x86"]
+    assert x86["evidence"]["tensorflow"] == ["tensorflow 2.13.0"]
+
+
+def _kernel(root: Path, data_dir: str, name: str, python: str) -> None:
+    spec = root / data_dir.lstrip("/") / "kernels" / name
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({"argv": [python, "-m", "ipykernel_launcher"], "language": "python"}))
+
+
+def test_search_order_first_kernel_of_a_name_wins(tmp_path: Path) -> None:
+    environ = {"HOME": "/home/ana", "JUPYTER_PATH": "/extra:relative", "PATH": "/usr/bin"}
+    _kernel(tmp_path, "/extra", "py", "/from-jupyter-path/python")
+    _kernel(tmp_path, "/home/ana/.local/share/jupyter", "py", "/from-user-dir/python")
+    _kernel(tmp_path, "/home/ana/.local/share/jupyter", "user", "/u/python")
+    _kernel(tmp_path, "/env/share/jupyter", "env", "/e/python")
+    _kernel(tmp_path, "/usr/share/jupyter", "system", "/s/python")
+    host = LinuxHost(root=str(tmp_path), environ=environ)
+    assert data_dirs(host, ["/env"]) == [
+        "/extra",
+        "/home/ana/.local/share/jupyter",
+        "/env/share/jupyter",
+        "/usr/local/share/jupyter",
+        "/usr/share/jupyter",
+    ]
+    found = {k.name: k.python for k in find_kernels(host, ["/env"])}
+    assert found == {"py": "/from-jupyter-path/python", "user": "/u/python", "env": "/e/python", "system": "/s/python"}
+    data_dir = LinuxHost(root=str(tmp_path), environ={**environ, "JUPYTER_DATA_DIR": "/jd"})
+    assert "/jd" in data_dirs(data_dir, []) and "/home/ana/.local/share/jupyter" not in data_dirs(data_dir, [])
+
+
+def test_damaged_kernelspecs_are_skipped(tmp_path: Path) -> None:
+    spec = tmp_path / "home/.local/share/jupyter/kernels"
+    for name, text in {"a": "[" * 5000, "b": '{"argv": []}', "c": '{"argv": [7]}', "d": "null"}.items():
+        (spec / name).mkdir(parents=True)
+        (spec / name / "kernel.json").write_text(text)
+    host = LinuxHost(root=str(tmp_path), environ={"HOME": "/home", "PATH": ""})
+    assert find_kernels(host, []) == []
+
+
+def test_kernels_are_recorded_and_replay_the_same() -> None:
+    source = SnapshotHost(load_snapshot(SCENARIO.read_text()))
+    recorder = RecordingHost(source)
+    live = diagnose(recorder)
+    replay = SnapshotHost(load_snapshot(json.dumps(recorder.snapshot.to_json())))
+    assert diagnose(replay).to_json() == live.to_json()
+    assert "kernel-x86" in live.codes

@@ -1,0 +1,126 @@
+"""The layout ARCHITECTURE.md describes: imports point down the layers, no import cycle at run time, one class per
+name and one job per module file name."""
+
+from __future__ import annotations
+
+import ast
+from collections import Counter
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+
+# Higher layers import lower ones, never the reverse. Base modules (the last rank) may import each other.
+RANK = {
+    "__main__": 0,
+    "cli": 1,
+    "commands": 2,
+    "setup": 3,
+    "lock": 4,
+    "verify": 5,
+    "doctor": 6,
+    "linkage": 7,
+    "profiles_render": 7,  # `tfm1 profiles` output: reads profiles and their locks
+    "profiles": 8,
+    "compat": 9,
+    "lockfile": 9,
+    "pypi": 9,
+    "receipt": 9,
+    "kernelspec": 9,
+    "inspect": 10,
+    "host": 11,
+}
+BASE = 12  # errors, atomic, cache, download, macho, compat_data, version_range, miniforge_release, terminal
+UPWARD_ALLOWED: set[tuple[str, str]] = set()  # none: the command layer imports nothing from cli
+
+# The same file name in two packages, each doing that job for its own package.
+SHARED_FILE_NAMES = {
+    "__init__.py",
+    "conda_layer.py",  # lock/ solves the conda layer, setup/ installs it
+    "pip_layer.py",  # lock/ resolves the pip layer, setup/ installs it
+    "render.py",  # doctor's report, verify's result
+    "result.py",  # linkage's verdict, verify's result
+    "remove.py",  # commands/ is `tfm1 remove`, setup/ does the removal
+    "profiles.py",  # commands/ is `tfm1 profiles`, tfm1/profiles.py reads them
+    "command.py",  # doctor/, lock/, linkage/, verify/: that command end to end, below its typer signature
+    "kernel.py",  # setup/ registers the Jupyter kernel, verify/ runs the checks through one
+}
+
+
+def modules() -> dict[str, ast.Module]:
+    found = {}
+    for path in sorted((SRC / "tfm1").rglob("*.py")):
+        name = ".".join(path.relative_to(SRC).with_suffix("").parts).removesuffix(".__init__")
+        found[name] = ast.parse(path.read_text(encoding="utf-8"))
+    return found
+
+
+def _type_checking(node: ast.AST) -> bool:
+    return isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+
+
+def imports(tree: ast.Module, known: set[str], *, runtime_only: bool) -> set[str]:
+    found: set[str] = set()
+    skipped = {id(n) for b in ast.walk(tree) if runtime_only and _type_checking(b) for n in ast.walk(b)}
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("tfm1."):
+            found.add(node.module)
+            found.update(f"{node.module}.{a.name}" for a in node.names if f"{node.module}.{a.name}" in known)
+        elif isinstance(node, ast.ImportFrom) and node.module == "tfm1":
+            found.update(f"tfm1.{a.name}" for a in node.names if f"tfm1.{a.name}" in known)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("tfm1."))
+    return found & known
+
+
+def rank(module: str) -> tuple[str, int]:
+    top = module.split(".")[1] if "." in module else "__init__"  # tfm1/__init__.py: the version, a base module
+    return top, RANK.get(top, BASE)
+
+
+def test_imports_point_down_the_layers() -> None:
+    trees = modules()
+    upward = []
+    for name, tree in trees.items():
+        (top, level) = rank(name)
+        for target in imports(tree, set(trees), runtime_only=False):
+            (other, other_level) = rank(target)
+            if other == top or (level == other_level == BASE) or (top, other) in UPWARD_ALLOWED:
+                continue
+            if other_level <= level:
+                upward.append(f"{name} -> {target}")
+    assert upward == []
+
+
+def test_no_import_cycle_at_run_time() -> None:
+    trees = modules()
+    graph = {name: imports(tree, set(trees), runtime_only=True) - {name} for name, tree in trees.items()}
+    state: dict[str, int] = {}
+    cycles: list[list[str]] = []
+
+    def visit(module: str, path: list[str]) -> None:
+        state[module] = 1
+        for target in sorted(graph[module]):
+            if state.get(target) == 1:
+                cycles.append([*path[path.index(target) :], target] if target in path else [module, target])
+            elif target not in state:
+                visit(target, [*path, target])
+        state[module] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    assert cycles == []
+
+
+def test_every_class_name_is_defined_once() -> None:
+    names = Counter(
+        node.name for tree in modules().values() for node in ast.walk(tree) if isinstance(node, ast.ClassDef)
+    )
+    assert [name for name, count in names.items() if count > 1] == []
+
+
+def test_a_module_file_name_means_one_job() -> None:
+    names = Counter(path.name for path in (SRC / "tfm1").rglob("*.py"))
+    assert sorted(name for name, count in names.items() if count > 1 and name not in SHARED_FILE_NAMES) == []

@@ -1,0 +1,311 @@
+"""What no flag, receipt, second run or kill may make setup and remove do: real runs, real signals, real files.
+
+Concurrent setups on one prefix, a receipt copied into another folder, protected folders, SIGKILL in the middle
+of an `--update`, and Ctrl-C while the replaced environment is being deleted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.support.pypi_index import make_wheel
+from tests.support.setup_world import World, can_hold, hold, release, tfm1
+
+
+def _slow_wheel(world: World) -> str:
+    """Make the wheel big and slow to serve (~10 s): the run stays in its pip step. Returns its URL path."""
+    make_wheel(world.tmp / "big", "tfm1-probe", "1.0", value="x" * 400_000).replace(world.index.wheels[0])
+    world.write_lock()
+    path = world.wheel_path()
+    world.pypi_server.fault(path, "slow")
+    return path
+
+
+def _wait_for(condition: object, what: str, timeout: float = 60, every: float = 0.05) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():  # type: ignore[operator]
+            return
+        time.sleep(every)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+def _installers_of(prefix: Path) -> list[int]:
+    """Processes whose command line names `<prefix>/bin/python`: uv or pip installing into that prefix."""
+    python = str(prefix / "bin" / "python").encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if python in argv and int(entry.name) != os.getpid():
+            found.append(int(entry.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (a killed orphan stays a zombie until whoever adopted it reaps it)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
+def _names(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def _receipt(world: World, prefix: Path) -> Path:
+    """A copy of a genuine receipt (from a real setup into `world.prefix`) placed in `prefix`."""
+    copy = prefix / "etc" / "tfm1" / "receipt.json"
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    copy.write_text((world.prefix / "etc/tfm1/receipt.json").read_text())
+    return copy
+
+
+# --- item: two runs on one prefix ----------------------------------------------------------------------------
+
+
+def test_a_second_setup_or_remove_on_a_busy_prefix_stops_and_touches_nothing(world: World) -> None:
+    world.prefix.mkdir(parents=True)
+    (world.prefix / "precious.txt").write_text("mine")
+    path = _slow_wheel(world)
+    first = world.start_setup("--force")
+    try:
+        _wait_for(lambda: path in world.pypi_server.requests, "the first run's pip step")
+        aside = world.prefix.with_name(f"tf.tfm1-old-{first.pid}")
+        second = world.setup("--force")
+        removal = tfm1("remove", "--prefix", str(world.prefix), "--yes", env=world.env)
+        for refused in (second, removal):
+            assert refused.returncode == 1, refused.stderr
+            assert f"another tfm1 setup is running on {world.prefix} (pid {first.pid})" in refused.stderr
+            assert "Traceback" not in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
+        assert (aside / "precious.txt").read_text() == "mine"  # the user's environment, untouched by the others
+        _, stderr = first.communicate(timeout=120)
+    finally:
+        first.kill()
+    assert first.returncode == 0, stderr
+    assert (world.prefix / "etc/tfm1/receipt.json").is_file()  # the first run's environment, complete
+    assert _names(world.prefix.parent) == ["tf"]  # no lock, journal or aside left beside it
+
+
+# --- item: receipts and protected folders ---------------------------------------------------------------------
+
+
+def test_a_copied_receipt_makes_no_folder_tfm1s(world: World) -> None:
+    assert world.setup().returncode == 0
+    home = world.tmp / "home"
+    documents = home / "Documents"
+    (documents / "thesis.txt").parent.mkdir(parents=True)
+    (documents / "thesis.txt").write_text("mine")
+    env = {**world.env, "HOME": str(home)}
+    _receipt(world, home)
+    _receipt(world, documents)
+
+    at_home = tfm1("remove", "--prefix", str(home), "--yes", env=env)
+    assert at_home.returncode == 2, at_home.stderr
+    assert f"tfm1 never removes {home}: it is your home folder" in at_home.stderr
+    copied = tfm1("remove", "--prefix", str(documents), "--yes", env=env)
+    assert copied.returncode == 1, copied.stderr
+    assert f"its receipt was written for {world.prefix}, not for this folder (a copied receipt)" in copied.stderr
+    replaced = world.setup("--prefix", str(documents), "--update", HOME=str(home))
+    assert replaced.returncode == 1 and "a copied receipt" in replaced.stderr and "--force" in replaced.stderr
+    assert (documents / "thesis.txt").read_text() == "mine"
+
+    # A receipt from before the path was recorded authorises no deletion either.
+    legacy = json.loads((documents / "etc/tfm1/receipt.json").read_text())
+    del legacy["prefix"]
+    (documents / "etc/tfm1/receipt.json").write_text(json.dumps(legacy))
+    old = tfm1("remove", "--prefix", str(documents), "--yes", env=env)
+    assert old.returncode == 1 and "written by an older tfm1" in old.stderr and "rm -rf" in old.stderr
+    assert (documents / "thesis.txt").read_text() == "mine"
+    assert json.loads((world.prefix / "etc/tfm1/receipt.json").read_text())["prefix"] == str(world.prefix)
+
+
+@pytest.mark.parametrize("where", ["home", "parent-of-home", "cwd", "parent-of-cwd", "/", "/usr", "/opt", "conda-root"])
+def test_protected_folders_are_refused_whatever_the_flags(world: World, where: str) -> None:
+    home, cwd = world.tmp / "people" / "ana", world.tmp / "work" / "project"
+    for folder in (home, cwd):
+        folder.mkdir(parents=True)
+        (folder / "mine.txt").write_text("mine")
+    root = world.tmp / "miniforge3"
+    (root / "conda-meta").mkdir(parents=True)
+    (root / "bin").mkdir()
+    (root / "bin" / "conda").write_text("#!/bin/sh\n")
+    target = {
+        "home": home,
+        "parent-of-home": home.parent,
+        "cwd": cwd,
+        "parent-of-cwd": cwd.parent,
+        "/": Path("/"),
+        "/usr": Path("/usr"),
+        "/opt": Path("/opt"),
+        "conda-root": root,
+    }[where]
+    env = {**world.env, "HOME": str(home)}
+    # The machine's own folders only ever see a dry run: should the refusal ever break, this test must fail
+    # without moving /usr aside. Folders under the test's tmp get the real thing.
+    real = target.is_relative_to(world.tmp)
+    flags = ["--yes", "--no-verify"] if real else ["--dry-run"]
+    command = ["setup", "--lockfile", str(world.lock), "--prefix", str(target), *flags, "--force"]
+    setup = subprocess.run(
+        [sys.executable, "-m", "tfm1", *command], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
+    remove = subprocess.run(
+        [sys.executable, "-m", "tfm1", "remove", "--prefix", str(target), "--yes"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    for result, verb in ((setup, "replaces"), (remove, "removes")):
+        assert result.returncode == 2, (verb, result.stderr)
+        assert f"tfm1 never {verb} {target}" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    for folder in (home, cwd):
+        assert _names(folder) == ["mine.txt"]
+    assert _names(root) == ["bin", "conda-meta"]
+
+
+def test_remove_through_a_symlink_removes_the_folder_it_names_and_says_so(world: World) -> None:
+    assert world.setup().returncode == 0
+    link = world.tmp / "current-env"
+    link.symlink_to(world.prefix)
+    result = tfm1("remove", "--prefix", str(link), "--yes", env=world.env)
+    assert result.returncode == 0, result.stderr
+    assert f"{link} leads to {world.prefix}: that is what is checked and removed" in result.stdout
+    assert f"removed {world.prefix}" in result.stdout
+    assert not world.prefix.exists() and link.is_symlink()  # the link is the user's: left, now dangling
+    assert _names(world.prefix.parent) == []
+
+
+# --- item: kill -9 --------------------------------------------------------------------------------------------
+
+
+def test_after_kill_9_during_an_update_the_next_run_restores_the_old_environment(world: World) -> None:
+    assert world.setup().returncode == 0
+    (world.prefix / "old-marker.txt").write_text("the environment before the update")
+    old_lock = world.lock.read_text()
+    path = _slow_wheel(world)  # a new lock: the update rebuilds
+    update = world.start_setup("--update")
+    _wait_for(lambda: path in world.pypi_server.requests, "the update's pip step")
+    _wait_for(lambda: _installers_of(world.prefix), "uv installing into the new prefix")
+    (installer,) = _installers_of(world.prefix)
+    update.send_signal(signal.SIGKILL)
+    update.communicate(timeout=30)
+    _wait_for(lambda: not _installers_of(world.prefix), "uv to stop with tfm1", timeout=10)
+    assert not _running(installer)
+    aside = world.prefix.with_name(f"tf.tfm1-old-{update.pid}")
+    assert (aside / "old-marker.txt").is_file()  # what SIGKILL left: the old one aside, a half-built one in place
+    journal = json.loads((world.prefix.parent / ".tf.tfm1-journal").read_text())
+    assert journal["step"] == "pip" and journal["aside"] == str(aside)
+
+    doctor = tfm1("doctor", "--python", str(world.prefix / "bin" / "python"), env=world.env)
+    assert "interrupted-setup" in doctor.stdout and str(aside) in doctor.stdout
+    assert aside.is_dir()  # doctor only reports
+
+    world.lock.write_text(old_lock)  # the user re-runs the setup they had
+    again = world.setup()
+    assert again.returncode == 0, again.stderr
+    assert f"removed the half-built environment at {world.prefix}" in again.stdout
+    assert f"restored {world.prefix}, which a tfm1 setup (pid {update.pid}) stopped during its pip step" in again.stdout
+    assert "already set up from this lockfile" in again.stdout
+    assert (world.prefix / "old-marker.txt").is_file()
+    assert _names(world.prefix.parent) == ["tf"]
+
+
+def test_after_kill_9_of_a_first_setup_a_rerun_needs_no_force(world: World) -> None:
+    path = _slow_wheel(world)
+    first = world.start_setup()
+    _wait_for(lambda: path in world.pypi_server.requests, "the pip step")
+    first.send_signal(signal.SIGKILL)
+    first.communicate(timeout=30)
+    assert world.prefix.is_dir() and not (world.prefix / "etc/tfm1/receipt.json").exists()
+    world.pypi_server._faults.clear()
+    again = world.setup()
+    assert again.returncode == 0, again.stderr
+    assert f"removed the half-built environment at {world.prefix}, left by a tfm1 setup (pid {first.pid})" in (
+        again.stdout
+    )
+    assert (world.prefix / "etc/tfm1/receipt.json").is_file()
+    assert not (world.prefix / "etc/tfm1/building").exists()
+
+
+def test_a_forged_journal_deletes_nothing(world: World) -> None:
+    assert world.setup().returncode == 0
+    victim = world.tmp / "victim"
+    victim.mkdir()
+    (victim / "data.txt").write_text("mine")
+    mine = world.prefix.with_name("mine")
+    mine.mkdir()
+    (mine / "data.txt").write_text("mine")
+    forged = {"tfm1_journal": 1, "action": "setup", "pid": 999_999_999, "token": "0" * 32, "step": "pip"}
+    journal = world.prefix.parent / ".mine.tfm1-journal"
+    journal.write_text(json.dumps({**forged, "prefix": str(mine), "aside": str(victim)}))
+    pointing_away = world.setup("--prefix", str(mine))
+    assert "which is not a place tfm1 moves" in pointing_away.stdout and journal.exists()
+    # Without the run's token inside it, `mine` is not taken for a half-built environment.
+    journal.write_text(json.dumps({**forged, "prefix": str(mine), "aside": None}))
+    unsigned = world.setup("--prefix", str(mine))
+    for result in (pointing_away, unsigned):
+        assert result.returncode == 1 and "not made by tfm1" in result.stderr
+        assert "half-built" not in result.stdout
+    assert (victim / "data.txt").read_text() == "mine" and (mine / "data.txt").read_text() == "mine"
+
+
+# --- item: Ctrl-C after success --------------------------------------------------------------------------------
+
+
+def test_ctrl_c_while_the_replaced_environment_is_deleted_says_what_is_true(world: World) -> None:
+    can_hold(world.tmp)
+    assert world.setup().returncode == 0
+    bulk = world.prefix / "lib" / "bulk"  # a large old environment: its deletion takes a while
+    for folder in range(40):
+        (bulk / str(folder)).mkdir(parents=True)
+        for name in range(100):
+            (bulk / str(folder) / str(name)).touch()
+    (bulk / "held" / "file").parent.mkdir()
+    (bulk / "held" / "file").write_text("x")
+    hold(bulk / "held" / "file")  # and a file that resists (deletion is retried): the window is wide
+    make_wheel(world.tmp / "v2", "tfm1-probe", "1.0", value="2").replace(world.index.wheels[0])
+    world.write_lock()
+    journal = world.prefix.parent / ".tf.tfm1-journal"
+
+    def cleaning() -> bool:
+        try:
+            return json.loads(journal.read_text())["step"] == "cleanup"
+        except (OSError, ValueError):
+            return False
+
+    update = world.start_setup("--update")
+    try:
+        _wait_for(cleaning, "the deletion of the replaced environment", timeout=120, every=0.002)
+        update.send_signal(signal.SIGINT)
+        _, stderr = update.communicate(timeout=60)
+        aside = world.prefix.with_name(f"tf.tfm1-old-{update.pid}")
+        assert update.returncode == 130, stderr
+        assert stderr.startswith(f"tfm1: error: setup finished: {world.prefix} is complete, but it was interrupted")
+        assert f"what is left of that is at {aside}" in stderr and "nothing was changed" not in stderr
+        assert (world.prefix / "etc/tfm1/receipt.json").is_file()
+        assert journal.is_file() and aside.is_dir()
+    finally:
+        update.kill()
+        release(world.prefix.parent)
+    again = world.setup()
+    assert again.returncode == 0, again.stderr
+    assert f"finished deleting the environment it replaced ({aside})" in again.stdout
+    assert "already set up from this lockfile" in again.stdout
+    assert _names(world.prefix.parent) == ["tf"]
