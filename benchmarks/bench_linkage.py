@@ -3,10 +3,12 @@
 Usage: .venv/bin/python benchmarks/bench_linkage.py [TF] [METAL] [PYTHON]   (default 2.19.1 1.2.0 3.11)
 
 Each mode starts from an empty cache (a temporary directory), then runs again on the cache it filled.
+The last line is the peak resident set of the whole run: its largest step is the cold check that follows re-exports.
 """
 
 from __future__ import annotations
 
+import resource
 import sys
 import tempfile
 import time
@@ -52,6 +54,8 @@ def main() -> None:
     for mode, run_name, seconds, fetched, requests, loads in rows:
         share = 100 * fetched / total
         print(f"{mode:<24}{run_name:<8}{seconds:>9.1f}{fetched / 1e6:>12.1f}{share:>12.1f}%{requests:>10}  {loads}")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (1 << 20 if sys.platform == "darwin" else 1 << 10)
+    print(f"\npeak RSS: {peak:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -121,6 +121,9 @@ def run(work: Path, runs: int, linkage: bool) -> None:
 
     tfm1_times = [timed(tfm1, tfm1_env) for _ in range(runs + 1)]
     pip_times = [sum(timed([*pip, *job], pip_env) for _, _, job in jobs) for _ in range(runs + 1)]
+    # `--check` must stay offline and instant: no cache, and a proxy that refuses every connection.
+    offline = {**base, "XDG_CACHE_HOME": str(work / "cache-none"), "HTTPS_PROXY": "http://127.0.0.1:9", "NO_PROXY": ""}
+    check_times = [timed([*tfm1[:3], "lock", "--check", "--envs", str(work / "envs")], offline) for _ in range(runs)]
 
     same = compare(work, jobs)
     rows = [
@@ -136,6 +139,7 @@ def run(work: Path, runs: int, linkage: bool) -> None:
         f"warm {statistics.median(pip_times[1:]) / statistics.median(tfm1_times[1:]):.1f}x"
     )
     print(f"same versions chosen: {same}")
+    print(f"tfm1 lock --check (offline, median of {runs}): {statistics.median(check_times):.2f} s")
 
 
 def compare(work: Path, jobs: list[tuple[str, str, list[str]]]) -> str:

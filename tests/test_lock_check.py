@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.support.cli import tfm1, tfm1_json
@@ -26,7 +29,8 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 
 def _check(envs: Path, *extra: str) -> tuple[int, str]:
-    result = tfm1("lock", "--check", "--envs", str(envs), *extra)
+    env = {**os.environ, "TFM1_CACHE_DIR": str(envs.parent / "cache")}
+    result = tfm1("lock", "--check", "--envs", str(envs), *extra, env=env)
     assert "Traceback" not in result.stderr
     return result.returncode, result.stdout + result.stderr
 
@@ -162,3 +166,26 @@ def test_a_malformed_environment_file_is_one_error_line(tmp_path: Path) -> None:
         "version, e.g. `python=3.12`.",
         "  fix: see envs/metal/environment.yml for the expected shape",
     ]
+
+
+def test_a_lock_conda_lock_accepted_is_not_parsed_again_until_it_changes(tmp_path: Path) -> None:
+    """conda-lock takes seconds to import: `--check` of an unchanged lock stays instant."""
+    envs = _copy(tmp_path, "keras2")
+    env = {**os.environ, "TFM1_CACHE_DIR": str(tmp_path / "cache")}
+    code = (
+        "import sys\nfrom pathlib import Path\nfrom tfm1.lock.check import check_profile\n"
+        "from tfm1.profiles import get_profile\n"
+        f"result = check_profile(get_profile('keras2', Path({str(envs)!r})))\n"
+        "print(result.ok, 'conda_lock' in sys.modules)"
+    )
+
+    def run() -> str:
+        return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+
+    assert run().split() == ["True", "True"]  # parsed by conda-lock, and remembered
+    assert run().split() == ["True", "False"]  # the same content: conda-lock is not even imported
+    lock = envs / "keras2" / "conda-lock.yml"
+    text = lock.read_text(encoding="utf-8")
+    lock.write_text(re.sub(r"\n    md5: [0-9a-f]{32}", "", text, count=1), encoding="utf-8")
+    status, out = _check(envs)
+    assert status == 1 and "conda-lock cannot parse the lock" in out  # new content, parsed again

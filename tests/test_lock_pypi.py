@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from packaging.version import Version
 from pytest_httpserver import HTTPServer
 
 from tfm1.errors import Tfm1Error
@@ -225,3 +226,33 @@ def test_an_unreadable_requirement_in_a_wheels_metadata_is_one_error_line(
         pick_wheels([("odd", "1.0")], ["py3-none-any"], {}, Index(httpserver.url_for("/simple/")))
     assert raised.value.message.startswith(f"{wheel} has a requirement tfm1 cannot read ('numpy >=< 2'): ")
     assert "\n" not in raised.value.message
+
+
+def test_a_release_is_found_among_thousands_of_files_by_its_version(httpserver: HTTPServer) -> None:
+    """`wheels()` picks one release's files out of a big page (tensorflow's lists thousands) by the version in their
+    name, compared as a version; build tags, yanked files, sdists and odd names behave as in `all_wheels()`."""
+    others = [
+        entry(f"tensorflow-2.{minor}.{patch}-cp311-cp311-macosx_12_0_arm64.whl")
+        for minor in range(60)
+        if minor != 19
+        for patch in range(40)
+    ]
+    wanted = [
+        entry("tensorflow-2.19.0-cp311-cp311-macosx_12_0_arm64.whl"),
+        entry("tensorflow-2.19.0-1-cp312-cp312-macosx_12_0_arm64.whl"),  # a build tag
+        entry("tensorflow-2.19-cp310-cp310-manylinux_2_28_x86_64.whl"),  # 2.19 is 2.19.0
+    ]
+    skipped = [
+        entry("tensorflow-2.19.0-cp39-cp39-macosx_12_0_arm64.whl", yanked="broken"),
+        entry("tensorflow-2.19.0.tar.gz"),
+        entry("tensorflow-macos-2.19.0-cp311-cp311-macosx_12_0_arm64.whl"),  # not a valid wheel name
+    ]
+    serve_page(httpserver, "tensorflow", page(*others, *skipped, *wanted))
+    index = Index(httpserver.url_for("/simple/"))
+    found = index.wheels("tensorflow", "2.19")
+    assert [w.filename for w in found] == [e["filename"] for e in wanted]
+    assert found == [w for w in index.all_wheels("tensorflow") if w.version == Version("2.19.0")]
+    assert [w.filename for w in index.wheels("tensorflow", "2.7.3")] == [
+        "tensorflow-2.7.3-cp311-cp311-macosx_12_0_arm64.whl"
+    ]
+    assert index.wheels("tensorflow", "9.9") == []

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import tfm1.linkage.exports as exports
 from tfm1.errors import Tfm1Error
 
 if TYPE_CHECKING:
@@ -140,37 +141,51 @@ def _dependencies(binary: lief.MachO.Binary) -> list[Dependency]:
     ]
 
 
+def _commands(data: bytes) -> exports.LoadCommands:
+    try:
+        offset = exports.arm64_slice(data)
+        return exports.parse_load_commands(data[offset:], offset)
+    except exports.MachOError as error:
+        raise NotMachO(f"{len(data)} bytes: {error}") from None
+
+
 def sizeof_load_commands(data: bytes) -> int:
     """How many leading bytes hold the header and load commands (so a head read knows if it got them all)."""
-    binary = _parse(data, bindings=False)
-    return 32 + int(binary.header.sizeof_cmds)
+    try:
+        offset = exports.arm64_slice(data)
+        if len(data) < offset + exports.MACH_HEADER_64:
+            return offset + exports.MACH_HEADER_64  # the slice's header first; it tells how much more
+        return offset + exports.load_commands_size(data[offset : offset + exports.MACH_HEADER_64])
+    except exports.MachOError as error:
+        raise NotMachO(f"{len(data)} bytes: {error}") from None
 
 
 def read_head(data: bytes) -> tuple[str | None, list[Dependency]]:
     """Install name and dependencies from the first bytes of an image (load commands only)."""
-    binary = _parse(data, bindings=False)
-    return _install_name(binary), _dependencies(binary)
+    commands = _commands(data)
+    return commands.install_name, [Dependency(n, k) for n, k in commands.dependencies]
 
 
 def read_image(source: Path | bytes) -> ImageInfo:
-    binary = _parse(source, bindings=False)
-    lief = _lief()
-    info = ImageInfo(_install_name(binary), _dependencies(binary))
+    """Load commands and export trie only, read without LIEF (see `tfm1.linkage.exports`)."""
+    what = str(source) if isinstance(source, Path) else f"{len(source)} bytes"
+    try:
+        commands, trie = exports.read_file(source) if isinstance(source, Path) else exports.read_bytes(source)
+        entries = list(exports.walk_trie(trie)) if trie else []
+    except exports.MachOError as error:
+        raise NotMachO(f"{what}: {error}") from None
+    except OSError as error:
+        raise NotMachO(f"cannot read {what}: {error.strerror or error}") from None
+    libraries = [name for name, _ in commands.dependencies]
+    info = ImageInfo(commands.install_name, [Dependency(n, k) for n, k in commands.dependencies])
     # The export trie, not the symbol table: re-exported names are only in the trie.
-    trie = binary.dyld_info if binary.has_dyld_info else binary.dyld_exports_trie
-    entries = list(trie.exports) if trie is not None else []
-    reexport_flag = lief.MachO.ExportInfo.FLAGS.REEXPORT
     for entry in entries:
-        symbol = entry.symbol
-        if symbol is None:
+        if entry.reexport_ordinal is None:
+            info.exports.add(entry.name)
             continue
-        name = str(symbol.name)
-        if entry.has(reexport_flag):
-            library, alias = entry.alias_library, entry.alias
-            imported = str(alias.name) if alias is not None and alias.name else name
-            info.reexports[name] = (str(library.name) if library is not None else "?", imported)
-        else:
-            info.exports.add(name)
+        ordinal = entry.reexport_ordinal
+        library = libraries[ordinal - 1] if 0 < ordinal <= len(libraries) else exports.UNKNOWN_LIBRARY
+        info.reexports[entry.name] = (library, entry.imported or entry.name)
     return info
 
 

@@ -79,16 +79,37 @@ def parser_problems(path: Path, notes: list[str]) -> list[str]:
         rattler.LockFile.from_path(path)
     except Exception as error:  # rattler raises its own exception types for unreadable files
         problems.append(f"py-rattler cannot parse the lock: {' '.join(str(error).split())}")
+    return problems + _conda_lock_problems(path, notes)
+
+
+def _conda_lock_problems(path: Path, notes: list[str]) -> list[str]:
+    """conda-lock's verdict on the lockfile. Importing conda-lock takes seconds (it vendors poetry), so a lockfile
+    it accepted is remembered by the sha256 of its content and conda-lock's version: an unchanged lock is not
+    parsed again, a changed one is a new key."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from tfm1.cache import cache_root
+    from tfm1.download import sha256_of
+    from tfm1.pypi.wheel_cache import try_write_atomic
+
+    try:
+        accepted = cache_root() / "conda-lock-accepted" / f"{sha256_of(path)}-{version('conda-lock')}"
+    except PackageNotFoundError:
+        notes.append("conda-lock is not installed: its parser was not run")
+        return []
+    if accepted.is_file():
+        return []
     try:
         from conda_lock.lockfile import parse_conda_lock_file  # type: ignore[import-untyped]
     except ImportError:
         notes.append("conda-lock is not installed: its parser was not run")
-        return problems
+        return []
     try:
         parse_conda_lock_file(path)
     except Exception as error:  # pydantic validation errors and YAML errors alike
-        problems.append(f"conda-lock cannot parse the lock: {' '.join(str(error).split())}")
-    return problems
+        return [f"conda-lock cannot parse the lock: {' '.join(str(error).split())}"]
+    try_write_atomic(accepted, b"")
+    return []
 
 
 def _check_inputs(profile: Profile, lock: Lockfile, result: CheckResult) -> None:

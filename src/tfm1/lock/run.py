@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -119,33 +120,16 @@ def _lock(
     ]
     if any(f.severity == "error" for f in early):
         return ProfileResult(profile, "refused", findings=_unique(early))
-    findings: list[gate.GateFinding] = []
-    packages: list[LockedPackage] = []
-    pythons: dict[str, str] = {}
-    for platform in profile.platforms:
-        tgt = target(platform)
-        step(f"{profile.name} {platform}: conda layer")
-        conda = (
-            conda_layer.keep(existing, platform)
-            if pip_only
-            else conda_layer.solve(profile.channels, profile.conda_specs, tgt)
-        )
-        python = conda_layer.python_version(conda)
-        if minor(python) != profile.python:
-            raise Tfm1Error(
-                f"the locked conda layer for {platform} has Python {python}, environment.yml asks for {profile.python}",
-                "re-solve the conda layer: run `tfm1 lock` without --pip-only",
+    # Platforms are independent and their time is spent waiting on uv and the index: resolve them at once.
+    with ThreadPoolExecutor(max_workers=len(profile.platforms) or 1) as pool:
+        layers = list(
+            pool.map(
+                lambda p: _lock_platform(profile, p, existing, pip_only, check_linkage, index, step), profile.platforms
             )
-        pythons[platform] = python
-        step(f"{profile.name} {platform}: pip layer (Python {python})")
-        provided = conda_layer.python_distributions(conda)
-        pip = pip_layer.lock_pip_layer(profile.pip_specs, tgt, python, provided, index)
-        versions = {**{p.name: p.version for p in conda}, **{p.name: p.version for p in pip}}
-        step(f"{profile.name} {platform}: gate")
-        findings += gate.check(versions, platform, python)
-        if check_linkage and platform == "osx-arm64":
-            findings += gate.linkage(versions, platform, python, index=index)
-        packages += conda + pip
+        )
+    findings = [f for layer in layers for f in layer.findings]
+    packages = [p for layer in layers for p in layer.packages]
+    pythons = {platform: layer.python for platform, layer in zip(profile.platforms, layers, strict=True)}
     findings = _unique(findings)
     if any(f.severity == "error" for f in findings):
         return ProfileResult(profile, "refused", findings=findings, pythons=pythons)
@@ -163,6 +147,46 @@ def _lock(
     written = write_lockfile(lock, profile.lockfile)
     status: Status = "created" if existing is None else "updated" if written else "unchanged"
     return ProfileResult(profile, status, findings=findings, changes=changes, pythons=pythons)
+
+
+@dataclass
+class _Layers:
+    python: str
+    packages: list[LockedPackage]
+    findings: list[gate.GateFinding]
+
+
+def _lock_platform(
+    profile: Profile,
+    platform: str,
+    existing: Lockfile | None,
+    pip_only: bool,
+    check_linkage: bool,
+    index: Index,
+    step: Callable[[str], None],
+) -> _Layers:
+    tgt = target(platform)
+    step(f"{profile.name} {platform}: conda layer")
+    conda = (
+        conda_layer.keep(existing, platform)
+        if pip_only
+        else conda_layer.solve(profile.channels, profile.conda_specs, tgt)
+    )
+    python = conda_layer.python_version(conda)
+    if minor(python) != profile.python:
+        raise Tfm1Error(
+            f"the locked conda layer for {platform} has Python {python}, environment.yml asks for {profile.python}",
+            "re-solve the conda layer: run `tfm1 lock` without --pip-only",
+        )
+    step(f"{profile.name} {platform}: pip layer (Python {python})")
+    provided = conda_layer.python_distributions(conda)
+    pip = pip_layer.lock_pip_layer(profile.pip_specs, tgt, python, provided, index)
+    versions = {**{p.name: p.version for p in conda}, **{p.name: p.version for p in pip}}
+    step(f"{profile.name} {platform}: gate")
+    findings = gate.check(versions, platform, python)
+    if check_linkage and platform == "osx-arm64":
+        findings += gate.linkage(versions, platform, python, index=index)
+    return _Layers(python, conda + pip, findings)
 
 
 def _unique(findings: list[gate.GateFinding]) -> list[gate.GateFinding]:

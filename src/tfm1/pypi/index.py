@@ -7,6 +7,7 @@ backoff, which also serves the range requests that read members out of wheels (`
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -72,6 +73,7 @@ class Index:
         self._pages: dict[str, list[dict[str, Any]]] = {}
         self._guard = threading.Lock()
         self._page_locks: dict[str, threading.Lock] = {}
+        self._by_release: dict[str, dict[Version | None, list[dict[str, Any]]]] = {}
 
     @property
     def session(self) -> requests.Session:
@@ -125,46 +127,84 @@ class Index:
 
     def all_wheels(self, project: str) -> list[IndexWheel]:
         """Every wheel on the project's page that is not yanked and whose file name is a valid wheel name."""
-        from urllib.parse import urljoin
-
-        from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
-
         base = self.page_url(project)
-        wheels = []
-        for entry in self.files(project):
-            filename = entry.get("filename")
-            url = entry.get("url")
-            if not isinstance(filename, str) or not isinstance(url, str) or entry.get("yanked"):
-                continue
-            try:
-                _, version, _, tags = parse_wheel_filename(filename)
-            except InvalidWheelFilename:
-                continue  # sdists and oddly named files
-            hashes = entry.get("hashes")
-            sha256 = hashes.get("sha256") if isinstance(hashes, dict) else None
-            size = entry.get("size")
-            metadata = entry.get("core-metadata") or entry.get("data-dist-info-metadata")
-            metadata_sha256 = metadata.get("sha256") if isinstance(metadata, dict) else None
-            wheels.append(
-                IndexWheel(
-                    project=str(canonicalize_name(project)),
-                    version=version,
-                    filename=filename,
-                    url=urljoin(base, url).split("#", 1)[0],  # PEP 691 allows URLs relative to the page
-                    sha256=sha256 if isinstance(sha256, str) else "",
-                    size=size if isinstance(size, int) and not isinstance(size, bool) else None,
-                    tags=tags,
-                    metadata_sha256=metadata_sha256 if isinstance(metadata_sha256, str) else None,
-                )
-            )
-        return wheels
+        return [w for w in (_wheel(project, base, entry) for entry in self.files(project)) if w is not None]
 
     def wheels(self, project: str, version: str) -> list[IndexWheel]:
-        """The wheels of one release; versions compare as versions (`2.19` is `2.19.0`)."""
+        """The wheels of one release; versions compare as versions (`2.19` is `2.19.0`).
+
+        The tensorflow page lists thousands of files: only those whose file name carries the version are parsed.
+        """
         from packaging.version import InvalidVersion, Version
 
         try:
             wanted = Version(version)
         except InvalidVersion:
             raise Tfm1Error(f"{project} {version}: not a version", "pass a version such as 2.19.1") from None
-        return [wheel for wheel in self.all_wheels(project) if wheel.version == wanted]
+        base = self.page_url(project)
+        found = [_wheel(project, base, entry) for entry in self._releases(project).get(wanted, [])]
+        return [wheel for wheel in found if wheel is not None and wheel.version == wanted]
+
+    def _releases(self, project: str) -> dict[Version | None, list[dict[str, Any]]]:
+        """The page's entries grouped by the version in their file name, grouped once per project."""
+        files = self.files(project)
+        url = self.page_url(project)
+        with self._page_locks[url]:
+            if url not in self._by_release:
+                grouped: dict[Version | None, list[dict[str, Any]]] = {}
+                for entry in files:
+                    filename = entry.get("filename")
+                    grouped.setdefault(_release(filename) if isinstance(filename, str) else None, []).append(entry)
+                self._by_release[url] = grouped
+        return self._by_release[url]
+
+
+def _release(filename: str) -> Version | None:
+    """The version field of a wheel's file name (as `parse_wheel_filename` splits it), or None.
+
+    `{name}-{version}-...`: a name holds no `-` (PEP 427), so the version is the second field."""
+    parts = filename.split("-")
+    if len(parts) < 5 or not filename.endswith(".whl"):
+        return None
+    return _parse_version(parts[1])
+
+
+@functools.lru_cache(maxsize=65536)  # a page repeats each version in dozens of file names
+def _parse_version(text: str) -> Version | None:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
+
+
+def _wheel(project: str, base: str, entry: dict[str, Any]) -> IndexWheel | None:
+    """One page entry as a wheel, or None for a yanked file, an sdist or an oddly named file."""
+    from urllib.parse import urljoin
+
+    from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
+
+    filename = entry.get("filename")
+    url = entry.get("url")
+    if not isinstance(filename, str) or not isinstance(url, str) or entry.get("yanked"):
+        return None
+    try:
+        _, version, _, tags = parse_wheel_filename(filename)
+    except InvalidWheelFilename:
+        return None
+    hashes = entry.get("hashes")
+    sha256 = hashes.get("sha256") if isinstance(hashes, dict) else None
+    size = entry.get("size")
+    metadata = entry.get("core-metadata") or entry.get("data-dist-info-metadata")
+    metadata_sha256 = metadata.get("sha256") if isinstance(metadata, dict) else None
+    return IndexWheel(
+        project=str(canonicalize_name(project)),
+        version=version,
+        filename=filename,
+        url=urljoin(base, url).split("#", 1)[0],  # PEP 691 allows URLs relative to the page
+        sha256=sha256 if isinstance(sha256, str) else "",
+        size=size if isinstance(size, int) and not isinstance(size, bool) else None,
+        tags=tags,
+        metadata_sha256=metadata_sha256 if isinstance(metadata_sha256, str) else None,
+    )
