@@ -1,5 +1,5 @@
-"""The layout ARCHITECTURE.md describes: imports point down the layers, no import cycle (type-only imports count), one class per
-name and one job per module file name."""
+"""The layout ARCHITECTURE.md describes: imports point down the layers, no import cycle (type-only imports
+count), one class per name and one job per module file name."""
 
 from __future__ import annotations
 
