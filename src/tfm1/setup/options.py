@@ -1,7 +1,10 @@
-"""What `tfm1 setup` was asked to do (`SetupOptions`) and where the environment goes (`SetupTarget`)."""
+"""What `tfm1 setup` was asked to do (`SetupOptions`, and whether it may ask before changing anything) and where
+the environment goes (`SetupTarget`)."""
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,3 +36,12 @@ class SetupTarget:
     @property
     def python(self) -> Path:
         return self.prefix / "bin" / "python"
+
+
+def interactive(options: SetupOptions) -> bool:
+    if options.yes or os.environ.get("CI") or os.environ.get("NONINTERACTIVE"):
+        return False
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False

@@ -14,17 +14,8 @@ from pathlib import Path
 from tfm1.errors import ExitCode, Tfm1Error
 from tfm1.host.base import Host
 from tfm1.setup.events import Events
-from tfm1.setup.options import SetupOptions, SetupTarget
+from tfm1.setup.options import SetupOptions, SetupTarget, interactive
 from tfm1.setup.resolve import check_existing, resolve_lockfile, resolve_target
-
-
-def interactive(options: SetupOptions) -> bool:
-    if options.yes or os.environ.get("CI") or os.environ.get("NONINTERACTIVE"):
-        return False
-    try:
-        return sys.stdin.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 def run_setup(options: SetupOptions, events: Events) -> int:
@@ -224,4 +215,4 @@ def _next_steps(target: SetupTarget, events: Events, shell_initialised: bool = F
     )
 
 
-__all__ = ["interactive", "run_setup"]
+__all__ = ["run_setup"]
