@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import posixpath
 from pathlib import Path
 
 from tests.support.cli import tfm1, tfm1_json
@@ -11,6 +12,7 @@ from tfm1.host import LinuxHost
 from tfm1.host.recorder import RecordingHost
 from tfm1.host.snapshot import SnapshotHost, load_snapshot
 from tfm1.inspect.kernels import data_dirs, find_kernels
+from tfm1.kernelspec import kernel_dirs
 
 SCENARIO = Path(__file__).parent / "scenarios" / "m1-notebook-kernel-x86-anaconda.json"
 
@@ -79,3 +81,13 @@ def test_kernels_are_recorded_and_replay_the_same() -> None:
     replay = SnapshotHost(load_snapshot(json.dumps(recorder.snapshot.to_json())))
     assert diagnose(replay).to_json() == live.to_json()
     assert "kernel-x86" in live.codes
+
+
+def test_doctor_and_setup_search_the_same_user_dir(tmp_path: Path) -> None:
+    # One reading of Jupyter's directories: doctor finds the kernel where setup would register one.
+    environ = {"HOME": "/home/ana", "XDG_DATA_HOME": "/xdg", "JUPYTER_PATH": "relative:/extra/", "PATH": "/usr/bin"}
+    _kernel(tmp_path, "/xdg/jupyter", "mine", "/m/python")
+    host = LinuxHost(root=str(tmp_path), environ=environ)
+    assert data_dirs(host, []) == ["/extra", "/xdg/jupyter", "/usr/local/share/jupyter", "/usr/share/jupyter"]
+    assert [posixpath.join(d, "kernels") for d in data_dirs(host, [])] == kernel_dirs(host)
+    assert {k.name: k.python for k in find_kernels(host, [])} == {"mine": "/m/python"}

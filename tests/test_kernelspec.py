@@ -11,7 +11,8 @@ import pytest
 
 from tfm1.host import live_host
 from tfm1.host.snapshot import Snapshot, SnapshotHost
-from tfm1.kernelspec import data_dir, find_spec, kernel_dirs, kernel_name, launch
+from tfm1.inspect.jupyter_dirs import data_dir
+from tfm1.kernelspec import find_spec, kernel_dirs, kernel_name, launch
 
 
 def host(system: str, **env: str) -> SnapshotHost:

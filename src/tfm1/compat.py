@@ -69,7 +69,6 @@ class Compat:
             )
             for row in data["tensorflow"]
         ]
-        self.other_tensorflow: tuple[str, ...] = tuple(data["other_tensorflow"]["names"])
 
     def metal(self, version: str) -> MetalRelease | None:
         wanted = parse_version(version)

@@ -2,7 +2,8 @@
 
 A Python literal rather than TOML so that doctor reads it from the bytecode cache instead of importing a
 parser at every start (tomllib costs ~6 ms, half the interpreter's own start-up). Edit it like a data file:
-every row cites its source in a comment; `tfm1.compat` is the only reader.
+every row cites its source in a comment; `tfm1.compat` reads the rows, and the TensorFlow distribution names
+at the end are the one list every other module derives its own from.
 """
 # Rows keep their source on the same line, so some lines are long.
 # ruff: noqa: E501
@@ -302,15 +303,23 @@ DATA: dict[str, Any] = {
             "macos_min": "11.0",  # PyPI: macosx_11_0, the last that install on macOS 11
         },
     ],
-    # Distributions that also provide the `tensorflow` package; two of them in one environment clash.
-    "other_tensorflow": {
-        "names": [
-            "tensorflow-cpu",
-            "tensorflow-intel",
-            "tensorflow-cpu-aws",
-            "tf-nightly",
-            "tf-nightly-macos",
-            "tf-nightly-cpu",
-        ],
+    # Every distribution that installs the `tensorflow` import package, and what it is; two of them in one
+    # environment write over each other's files. The first two are the ones a profile pins (TENSORFLOW_FAMILY).
+    "tensorflow_distributions": {
+        "tensorflow": "TensorFlow; on macOS arm64 a meta package requiring tensorflow-macos for 2.13.0-2.15.0, the real build from 2.15.1",  # PyPI
+        "tensorflow-macos": "Apple's macOS build: real up to 2.15.0, empty at 2.15.1, a shim requiring tensorflow at 2.16.x",  # PyPI
+        "tensorflow-cpu": "the CPU-only build for Linux and Windows",  # PyPI
+        "tensorflow-intel": "the Windows x86_64 build",  # PyPI
+        "tensorflow-cpu-aws": "the Linux aarch64 build",  # PyPI
+        "tf-nightly": "nightly builds of tensorflow",  # PyPI
+        "tf-nightly-macos": "nightly builds of tensorflow-macos",  # PyPI
+        "tf-nightly-cpu": "nightly builds of tensorflow-cpu",  # PyPI
     },
 }
+
+# Derived from DATA, for the modules that list TensorFlow distributions (verify/check_script.py keeps a copy,
+# pinned to these by tests/test_compat_names.py).
+TENSORFLOW_DISTRIBUTIONS: dict[str, str] = DATA["tensorflow_distributions"]
+TENSORFLOW_NAMES: tuple[str, ...] = tuple(TENSORFLOW_DISTRIBUTIONS)
+TENSORFLOW_FAMILY: tuple[str, ...] = TENSORFLOW_NAMES[:2]  # what profiles pin; the rest only clash with them
+OTHER_TENSORFLOW: tuple[str, ...] = TENSORFLOW_NAMES[2:]

@@ -2,10 +2,8 @@
 
 A kernelspec is a folder `<data dir>/kernels/<name>/` holding `kernel.json`: the `argv` that starts the kernel,
 a `display_name`, `language`, an optional `env` added to the launching environment, and `metadata` namespaced per
-tool (https://jupyter-client.readthedocs.io/en/latest/kernels.html#kernel-specs). The user data dir is
-`$JUPYTER_DATA_DIR`, else `~/Library/Jupyter` on macOS and `$XDG_DATA_HOME/jupyter` (default
-`~/.local/share/jupyter`) on Linux (https://docs.jupyter.org/en/latest/use/jupyter-directories.html).
-Every OS fact is read through a `Host`, so a test can ask for the macOS answer on Linux.
+tool (https://jupyter-client.readthedocs.io/en/latest/kernels.html#kernel-specs). Where those folders are is
+`tfm1.inspect.jupyter_dirs`. Every OS fact is read through a `Host`, so a test can ask for the macOS answer on Linux.
 """
 
 from __future__ import annotations
@@ -19,33 +17,16 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
+from tfm1.compat_data import TENSORFLOW_NAMES
 from tfm1.errors import UsageError
 from tfm1.host.base import Host
+from tfm1.inspect.jupyter_dirs import data_dirs
 
 KERNEL_FILE = "kernel.json"
 # Jupyter lists a kernel under its folder's name, lower-cased, and allows only these characters in it
 # (`_is_valid_kernel_name`, `_list_kernels_in` in
 # https://github.com/jupyter/jupyter_client/blob/main/jupyter_client/kernelspec.py).
 _UNSAFE = re.compile(r"[^a-z0-9._-]+")
-# jupyter_core's defaults when JUPYTER_PLATFORM_DIRS is not set (`SYSTEM_JUPYTER_PATH`), and the values it reads
-# as false (`envset`): https://github.com/jupyter/jupyter_core/blob/main/jupyter_core/paths.py
-SYSTEM_DIRS = ("/usr/local/share/jupyter", "/usr/share/jupyter")
-_FALSE = ("no", "n", "false", "off", "0", "0.0")
-
-
-def data_dir(host: Host) -> str:
-    """The user's Jupyter data dir, where `jupyter kernelspec install --user` (and tfm1) put kernels."""
-    configured = host.env("JUPYTER_DATA_DIR")
-    if configured:
-        return configured
-    home = host.home()
-    platform_dirs = (host.env("JUPYTER_PLATFORM_DIRS") or "0").lower() not in _FALSE
-    if host.system() == "Darwin":
-        # With JUPYTER_PLATFORM_DIRS set, jupyter_core asks platformdirs, which answers Application Support.
-        if platform_dirs:
-            return posixpath.join(home, "Library", "Application Support", "jupyter")
-        return posixpath.join(home, "Library", "Jupyter")
-    return posixpath.join(host.env("XDG_DATA_HOME") or posixpath.join(home, ".local", "share"), "jupyter")
 
 
 def kernel_dirs(host: Host) -> list[str]:
@@ -55,9 +36,7 @@ def kernel_dirs(host: Host) -> list[str]:
     the user's and the system's, before the user's with JUPYTER_PREFER_ENV_PATH): tfm1 cannot know that Python,
     so a kernelspec there is named by its folder instead (`tfm1 verify --kernel PATH`).
     """
-    paths = [p.rstrip("/") for p in (host.env("JUPYTER_PATH") or "").split(os.pathsep) if p]
-    paths += [data_dir(host), *SYSTEM_DIRS]
-    return [posixpath.join(p, "kernels") for p in dict.fromkeys(paths)]
+    return [posixpath.join(p, "kernels") for p in data_dirs(host)]
 
 
 def kernel_name(prefix: Path) -> str:
@@ -66,7 +45,7 @@ def kernel_name(prefix: Path) -> str:
 
 
 def display_name(packages: dict[str, str], profile: str) -> str:
-    for distribution in ("tensorflow", "tensorflow-macos", "tensorflow-cpu"):
+    for distribution in TENSORFLOW_NAMES:
         if distribution in packages:
             return f"TensorFlow {packages[distribution]} (tfm1 {profile})"
     return f"Python {packages.get('python', '3')} (tfm1 {profile})"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from tfm1.compat_data import TENSORFLOW_FAMILY
+
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -43,7 +45,7 @@ def profile_row(profile: Profile) -> dict[str, Any]:
     row["locked"] = bool(locked)
     row["python_locked"] = versions.get("python", "")
     # tensorflow-macos up to 2.15.0 is TensorFlow itself; 2.16 is a shim beside `tensorflow`.
-    row["tensorflow_package"] = next((n for n in ("tensorflow", "tensorflow-macos") if n in versions), "")
+    row["tensorflow_package"] = next((n for n in TENSORFLOW_FAMILY if n in versions), "")
     row["tensorflow"] = versions.get(row["tensorflow_package"], "")
     row["tensorflow_macos"] = versions.get("tensorflow-macos", "")
     row["tensorflow_metal"] = versions.get("tensorflow-metal", "")

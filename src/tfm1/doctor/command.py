@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -90,36 +89,19 @@ def run_doctor(
 
 def _python_argument(host: Host, given: str, *, live: bool) -> str:
     """The interpreter `--python` names, as an absolute path on the host being diagnosed."""
+    from tfm1.inspect.python_argument import resolve_python
+
+    found = resolve_python(host, given, live=live)
     fix = "give the path of a Python interpreter, its name on PATH, or an environment's folder"
-    if "/" not in given:  # a bare name means the one a shell would run, as in `tfm1 verify --python`
-        found = host.which(given) or _env_python(host, given)
-        if found is None:
-            raise UsageError(f"--python {given}: not found on PATH, nor an environment of that name", fix)
-        return found
-    path = given
-    if not path.startswith("/"):
-        if not live:
-            raise UsageError(f"--python {given}: a snapshot's paths are absolute", "give the path as recorded")
-        path = str(Path(path).absolute())  # not resolved: a venv's bin/python is a symlink to keep
-    if host.is_dir(path):
-        inside = posixpath.join(path, "bin", "python")
-        if not host.exists(inside):
-            raise UsageError(f"--python {given} is a folder without bin/python", fix)
-        return inside
-    if not host.exists(path):
+    if found.problem == "not absolute":
+        raise UsageError(f"--python {given}: a snapshot's paths are absolute", "give the path as recorded")
+    if found.problem == "not found":
+        raise UsageError(f"--python {given}: not found on PATH, nor an environment of that name", fix)
+    if found.problem == "folder without bin/python":
+        raise UsageError(f"--python {given} is a folder without bin/python", fix)
+    if found.problem == "no such file":
         raise UsageError(f"--python {given}: no such file", fix)
-    return path
-
-
-def _env_python(host: Host, name: str) -> str | None:
-    """bin/python of the environment `name` (conda, mamba, pixi, environments.txt), as `conda activate NAME` means."""
-    from tfm1.inspect.conda import find_conda_roots
-    from tfm1.inspect.places import env_named, find_other_envs
-
-    roots = find_conda_roots(host)
-    prefix = env_named(host, name, roots, find_other_envs(host, roots))
-    python = posixpath.join(prefix, "bin", "python") if prefix else None
-    return python if python and host.exists(python) else None
+    return found.path
 
 
 def _kernel_argument(host: Host, name: str) -> str:

@@ -13,6 +13,7 @@ import textwrap
 from collections.abc import Mapping
 from typing import Any, TextIO
 
+from tfm1.compat_data import TENSORFLOW_NAMES
 from tfm1.doctor.report import Report
 
 # SGR parameters (ECMA-48).
@@ -91,7 +92,7 @@ def _summary(facts: dict[str, Any]) -> list[str]:
             f"from {python['source']})"
         )
         dists = python["distributions"]
-        wanted = ["tensorflow", "tensorflow-macos", "tensorflow-metal", "numpy", "keras"]
+        wanted = [*TENSORFLOW_NAMES, "tensorflow-metal", "numpy", "keras"]
         installed = [f"{n} {dists[n]['version']}" for n in wanted if n in dists]
         lines.append("Installed: " + (", ".join(installed) if installed else "no TensorFlow packages"))
     for root in facts["conda_roots"]:

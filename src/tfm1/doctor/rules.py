@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 from tfm1.compat import Compat
+from tfm1.compat_data import TENSORFLOW_NAMES
 from tfm1.doctor.codes import Severity
 from tfm1.doctor.report import Finding
 from tfm1.inspect import Picture
@@ -19,7 +20,6 @@ from tfm1.inspect.interpreter import Interpreter
 from tfm1.macho import MachOInfo, Slice
 from tfm1.version_range import parse_version, version_in
 
-TF_FAMILY = ("tensorflow", "tensorflow-macos")
 SETUP = "tfm1 setup"
 # Off macOS only the cpu profile has the host's platform (linux-64); the default profile is osx-arm64 Metal.
 SETUP_CPU = "tfm1 setup --profile cpu"
@@ -51,7 +51,7 @@ class Context(NamedTuple):
         """Installed distributions that hold TensorFlow itself (not meta packages, shims or the empty one)."""
         if self.python is None:
             return []
-        names = (*TF_FAMILY, *self.compat.other_tensorflow)
+        names = TENSORFLOW_NAMES
         dists = [self.python.distributions[n] for n in names if n in self.python.distributions]
         return [d for d in dists if self.is_real(d)]
 
@@ -465,7 +465,7 @@ def tf_requirement_conflict(ctx: Context) -> Iterator[Finding]:
     it = ctx.python
     if it is None:
         return
-    names = (*TF_FAMILY, *ctx.compat.other_tensorflow, "tensorflow-metal", "keras")
+    names = (*TENSORFLOW_NAMES, "tensorflow-metal", "keras")
     sources = [it.distributions[n] for n in names if n in it.distributions and it.distributions[n].requires]
     if not sources:
         return
@@ -514,7 +514,7 @@ def kernel_x86(ctx: Context) -> Iterator[Finding]:
         x86_tf = [
             f"{d.name} {d.version}"
             for d in it.distributions.values()
-            if d.name in (*TF_FAMILY, *ctx.compat.other_tensorflow)
+            if d.name in TENSORFLOW_NAMES
             and ctx.is_real(d)
             and (archs := d.wheel_archs or set(it.tensorflow_archs))
             and "arm64" not in archs

@@ -6,17 +6,15 @@ import posixpath
 import re
 from typing import NamedTuple
 
-from tfm1.compat_data import DATA
+from tfm1.compat_data import TENSORFLOW_NAMES
 from tfm1.host.base import Host
 from tfm1.macho import MachOInfo
 
 # Distributions whose wheel tags and installer doctor looks at; the rest are listed by name and version.
 WATCHED = frozenset(
     {
-        "tensorflow",
-        "tensorflow-macos",
+        *TENSORFLOW_NAMES,
         "tensorflow-metal",
-        *DATA["other_tensorflow"]["names"],
         "numpy",
         "keras",
         "tf-keras",
@@ -29,9 +27,9 @@ WATCHED = frozenset(
 
 MACOS_PLATFORM = re.compile(r"^macosx_\d+_\d+_(\w+)$")
 # Distributions that may hold TensorFlow itself: their RECORD tells a real build from a meta package.
-TENSORFLOW_NAMES = frozenset({"tensorflow", "tensorflow-macos", *DATA["other_tensorflow"]["names"]})
+TENSORFLOW_DISTRIBUTIONS = frozenset(TENSORFLOW_NAMES)
 # Distributions whose Requires-Dist doctor checks (tf-requirement-conflict).
-REQUIREMENT_SOURCES = TENSORFLOW_NAMES | {"tensorflow-metal", "keras"}
+REQUIREMENT_SOURCES = TENSORFLOW_DISTRIBUTIONS | {"tensorflow-metal", "keras"}
 # pip writes RECORD sorted, so a real build's `tensorflow/...` rows follow its few dist-info rows: the head suffices
 # (TensorFlow's whole RECORD is megabytes).
 RECORD_HEAD = 16 * 1024
@@ -105,7 +103,7 @@ def scan_site_packages(host: Host, site: str) -> dict[str, Distribution]:
         if name in WATCHED:
             tags = _wheel_tags(host.text(posixpath.join(meta, "WHEEL")))
             installer = (host.text(posixpath.join(meta, "INSTALLER")) or "").strip()
-        if name in TENSORFLOW_NAMES:
+        if name in TENSORFLOW_DISTRIBUTIONS:
             ships = ships_tensorflow(host.text(posixpath.join(meta, "RECORD"), RECORD_HEAD))
         if name in REQUIREMENT_SOURCES:
             requires = requires_dist(host.text(posixpath.join(meta, "METADATA")))

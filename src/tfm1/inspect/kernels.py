@@ -1,10 +1,9 @@
 """Jupyter kernels: the interpreter a notebook really runs ("works in Terminal, crashes in the notebook").
 
 A kernelspec is `<data dir>/kernels/<name>/kernel.json`; its `argv[0]` is the interpreter. Data dirs are searched in
-Jupyter's order, the first kernel of a name wins (https://docs.jupyter.org/en/latest/use/jupyter-directories.html):
-`JUPYTER_PATH` entries, then the user dir (`JUPYTER_DATA_DIR`, by default `~/Library/Jupyter` on macOS and
-`~/.local/share/jupyter` elsewhere), then `{sys.prefix}/share/jupyter`, `/usr/local/share/jupyter`,
-`/usr/share/jupyter`. VS Code's Jupyter extension lists the same kernelspecs.
+Jupyter's order (`jupyter_dirs`), each environment's `share/jupyter` standing in for `{sys.prefix}/share/jupyter`;
+the first kernel of a name wins (https://docs.jupyter.org/en/latest/use/jupyter-directories.html).
+VS Code's Jupyter extension lists the same kernelspecs.
 """
 
 from __future__ import annotations
@@ -14,8 +13,9 @@ import posixpath
 from typing import NamedTuple
 
 from tfm1.host.base import Host
+from tfm1.inspect.jupyter_dirs import data_dir
+from tfm1.inspect.jupyter_dirs import data_dirs as jupyter_data_dirs
 
-SYSTEM_DATA_DIRS = ("/usr/local/share/jupyter", "/usr/share/jupyter")
 MAX_KERNELS = 16  # a hostile or cluttered machine must not make doctor inspect hundreds of environments
 
 
@@ -28,18 +28,11 @@ class Kernel(NamedTuple):
 
 
 def data_dirs(host: Host, prefixes: list[str]) -> list[str]:
-    home = host.home()
-    dirs = [d for d in (host.env("JUPYTER_PATH") or "").split(":") if d.startswith("/")]
-    user = host.env("JUPYTER_DATA_DIR")
-    if user:
-        dirs.append(user)
-    else:
-        # The macOS default, then ~/.local/share/jupyter, where tools written for Linux put kernels on a Mac too.
-        dirs += [f"{home}/Library/Jupyter"] if host.system() == "Darwin" else []
-        dirs.append(f"{home}/.local/share/jupyter")
-    dirs += [posixpath.join(prefix, "share", "jupyter") for prefix in prefixes]
-    dirs += SYSTEM_DATA_DIRS
-    return list(dict.fromkeys(posixpath.normpath(d) for d in dirs))
+    dirs = jupyter_data_dirs(host, prefixes)
+    if host.system() == "Darwin" and not host.env("JUPYTER_DATA_DIR"):
+        # Right after the user dir: ~/.local/share/jupyter, where tools written for Linux put kernels on a Mac too.
+        dirs.insert(dirs.index(posixpath.normpath(data_dir(host))) + 1, f"{host.home()}/.local/share/jupyter")
+    return list(dict.fromkeys(dirs))
 
 
 def _read_spec(host: Host, path: str) -> dict[str, object] | None:
@@ -53,8 +46,8 @@ def _read_spec(host: Host, path: str) -> dict[str, object] | None:
 def find_kernels(host: Host, prefixes: list[str]) -> list[Kernel]:
     """Python kernels by name, the first in search order winning, as Jupyter lists them."""
     kernels: dict[str, Kernel] = {}
-    for data_dir in data_dirs(host, prefixes):
-        directory = posixpath.join(data_dir, "kernels")
+    for folder in data_dirs(host, prefixes):
+        directory = posixpath.join(folder, "kernels")
         for name in host.list_dir(directory):
             if name in kernels or len(kernels) >= MAX_KERNELS:
                 continue

@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tfm1.compat_data import TENSORFLOW_FAMILY
 from tfm1.errors import Tfm1Error
 from tfm1.linkage.arm64_wheels import WheelFile, arm64_wheels, best_wheel
 from tfm1.linkage.checker import ImageSource, Verdict, check
@@ -213,7 +214,7 @@ def check_installed(
     source: ImageSource = InstalledImages(package_dir, cache)
     verdict = check(plugin, source, follow_reexports=follow_reexports)
     installed = _installed_versions(site_packages)
-    tensorflow = installed.get("tensorflow") or installed.get("tensorflow-macos") or "unknown"
+    tensorflow = next((installed[n] for n in TENSORFLOW_FAMILY if installed.get(n)), "unknown")
     metal = installed.get("tensorflow-metal", "unknown")
     result = _result(verdict, tensorflow, metal, follow_reexports=follow_reexports, notes=[])
     result.sources = {"tensorflow": str(package_dir), "tensorflow_metal": str(plugin_path)}

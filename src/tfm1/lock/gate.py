@@ -13,6 +13,7 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from tfm1.compat_data import TENSORFLOW_FAMILY, TENSORFLOW_NAMES
 from tfm1.lock.targets import MACOS_TARGET_TEXT, minor
 
 if TYPE_CHECKING:
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
     from tfm1.pypi.index import Index
 
 Severity = Literal["error", "warning"]
-TENSORFLOW_NAMES = ("tensorflow", "tensorflow-macos")
 METAL = "tensorflow-metal"
 _ONE_LINKAGE_CHECK = threading.Semaphore(1)  # profiles are locked in parallel; linkage checks are not
 
@@ -49,7 +49,7 @@ def real_tensorflow(packages: dict[str, str], platform: str) -> list[str]:
     from tfm1.compat import load
 
     compat = load()
-    names = [n for n in (*TENSORFLOW_NAMES, *compat.other_tensorflow) if n in packages]
+    names = [n for n in TENSORFLOW_NAMES if n in packages]
     if not platform.startswith("osx-"):
         return names  # the meta/shim/empty kinds are macOS arm64 facts
     return [n for n in names if compat.kind(n, packages[n]) == "real"]
@@ -68,7 +68,7 @@ def check(
     compat = load()
     found: list[GateFinding] = []
     on_mac = platform.startswith("osx-")
-    for name in TENSORFLOW_NAMES:
+    for name in TENSORFLOW_FAMILY:
         if on_mac and name in packages and compat.kind(name, packages[name]) == "empty":
             found.append(
                 GateFinding(

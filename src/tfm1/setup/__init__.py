@@ -1,6 +1,7 @@
 """`tfm1 setup` as a library: from a lockfile to a complete environment with a receipt, or to nothing at all.
 
-Steps, each its own module: `lock` (read the lockfile for this host's platform), `preflight` (doctor's rules
+`runner` is the order of the steps; `options` what was asked, `resolve` the lockfile, target and existing
+environment, `plan` what the run will do. Steps, each its own module: `preflight` (doctor's rules
 that make an install wrong), `miniforge` (find or install an arm64 conda root), `store` (every locked file
 downloaded and sha256-checked), `package_check` (no conda package may write outside the prefix),
 `conda_layer` (py-rattler), `pip_layer` (uv, pip as the fallback), all inside a `transaction` that removes
@@ -9,6 +10,7 @@ what the run created on any failure or interrupt. `events` reports each step as 
 
 from __future__ import annotations
 
-from tfm1.setup.runner import SetupOptions, run_setup
+from tfm1.setup.options import SetupOptions
+from tfm1.setup.runner import run_setup
 
 __all__ = ["SetupOptions", "run_setup"]

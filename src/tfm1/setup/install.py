@@ -22,7 +22,7 @@ from tfm1.setup.transaction import Transaction
 if TYPE_CHECKING:
     from rich.progress import Progress
 
-    from tfm1.setup.runner import SetupOptions, SetupTarget
+    from tfm1.setup.options import SetupOptions, SetupTarget
     from tfm1.setup.store import Wanted
 
 

@@ -53,7 +53,7 @@ def remove(name: str | None, prefix: Path | None, yes: bool, events: Events) -> 
 
 def _remove(target: Path, yes: bool, events: Events) -> int:
     from tfm1.setup.journal import Journal
-    from tfm1.setup.runner import SetupOptions, interactive
+    from tfm1.setup.options import SetupOptions, interactive
     from tfm1.setup.transaction import remove_tree
 
     if not target.exists():

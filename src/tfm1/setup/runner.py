@@ -9,128 +9,13 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from tfm1.errors import ExitCode, Tfm1Error, UsageError
-from tfm1.receipt import Receipt, distrust, read_receipt
+from tfm1.errors import ExitCode, Tfm1Error
+from tfm1.host.base import Host
 from tfm1.setup.events import Events
-from tfm1.setup.names import check_env_name, is_conda_root
-
-DEFAULT_NAME = "tfm1"
-
-
-@dataclass
-class SetupOptions:
-    profile: str | None = None
-    name: str | None = None
-    prefix: Path | None = None
-    lockfile: Path | None = None
-    yes: bool = False
-    dry_run: bool = False
-    verify: bool = True
-    force: bool = False
-    update: bool = False
-    init_shell: bool = False
-    kernel: bool = True  # register the environment as a Jupyter kernel
-    command_line: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class SetupTarget:
-    prefix: Path
-    root: Path | None  # the conda root the environment goes into; None with --prefix
-    install_root: bool  # Miniforge must be installed at `root` first
-
-    @property
-    def python(self) -> Path:
-        return self.prefix / "bin" / "python"
-
-
-def resolve_lockfile(options: SetupOptions) -> tuple[Path, str]:
-    if options.lockfile is not None:
-        path = options.lockfile.expanduser().absolute()
-        if options.profile:
-            return path, options.profile
-        # envs/<profile>/conda-lock.yml names its profile by its directory
-        return path, path.parent.name if path.parent.parent.name == "envs" else "custom"
-    from tfm1.profiles import DEFAULT_PROFILE, get_profile
-
-    profile = options.profile or DEFAULT_PROFILE
-    return Path(get_profile(profile).lockfile).absolute(), profile
-
-
-def resolve_target(options: SetupOptions, host: Any, platform_name: str, events: Events) -> SetupTarget:
-    from tfm1.setup.miniforge import choose_root, default_root, foreign_root_error
-
-    if options.prefix is not None:
-        prefix = options.prefix.expanduser().absolute()
-        return SetupTarget(prefix, None, False)
-    name = check_env_name(options.name or DEFAULT_NAME)
-    choice = choose_root(host, platform_name)
-    root = default_root(host)
-    if choice.root is None and str(root) in choice.foreign:
-        # Miniforge would have to go where a foreign root already is: one clear refusal, not a warning and then one.
-        raise foreign_root_error(host, root, choice.foreign[str(root)])
-    for skipped in choice.skipped:
-        events.step(
-            "conda-root",
-            "warning",
-            f"leaving {skipped} alone: it is not a {platform_name} conda installation",
-            prefix=skipped,
-        )
-    if choice.root is not None:
-        return SetupTarget(choice.root / "envs" / name, choice.root, False)
-    if root.exists():
-        raise Tfm1Error(
-            f"{root} exists but is not a conda installation, so Miniforge cannot be installed there",
-            "move it away, or pass --prefix PATH to put the environment elsewhere",
-        )
-    return SetupTarget(root / "envs" / name, root, True)
-
-
-def check_existing(target: SetupTarget, options: SetupOptions, lock_sha256: str) -> Receipt | None:
-    """The receipt when the environment is already up to date; raises when it may not be replaced."""
-    prefix = target.prefix
-    if is_conda_root(prefix):
-        raise UsageError(
-            f"{prefix} is a conda installation, not an environment: setup never replaces one",
-            "choose another --name or --prefix",
-        )
-    if not prefix.exists() and not prefix.is_symlink():
-        return None
-    receipt = read_receipt(prefix)
-    reason = "it has no receipt" if receipt is None else distrust(receipt, prefix)
-    if receipt is not None and not receipt.prefix and receipt.lockfile_sha256 == lock_sha256 and not options.force:
-        return receipt  # an older tfm1's receipt: trusted to say "up to date", which changes nothing
-    if reason is not None or receipt is None:
-        if prefix.is_dir() and not any(prefix.iterdir()):
-            return None
-        if not options.force:
-            raise Tfm1Error(
-                f"{prefix} already exists and was not made by tfm1 ({reason})",
-                "choose another --name or --prefix, or pass --force to replace it (it is put back if setup fails)",
-            )
-        return None
-    if receipt.lockfile_sha256 == lock_sha256 and not options.force:
-        return receipt
-    if receipt.lockfile_sha256 != lock_sha256 and not (options.update or options.force):
-        raise Tfm1Error(
-            f"{prefix} was made from a different lockfile ({receipt.lockfile}, sha256 {receipt.lockfile_sha256[:12]}…"
-            f"; this one is {lock_sha256[:12]}…)",
-            "re-run with --update to rebuild it from this lockfile",
-        )
-    return None
-
-
-def interactive(options: SetupOptions) -> bool:
-    if options.yes or os.environ.get("CI") or os.environ.get("NONINTERACTIVE"):
-        return False
-    try:
-        return sys.stdin.isatty()
-    except (AttributeError, ValueError):
-        return False
+from tfm1.setup.options import SetupOptions, SetupTarget, interactive
+from tfm1.setup.resolve import check_existing, resolve_lockfile, resolve_target
 
 
 def run_setup(options: SetupOptions, events: Events) -> int:
@@ -180,7 +65,7 @@ def _prepare(
     lockfile: Path,
     profile: str,
     lock_sha256: str,
-    host: Any,
+    host: Host,
     platform_name: str,
     target: SetupTarget,
 ) -> int:
@@ -223,12 +108,12 @@ def _prepare(
     )
     _preflight(host, target, options, profile, "tensorflow-metal" in locked.packages(), events)
     from tfm1.setup.kernel import finish_kernel, plan_kernel
+    from tfm1.setup.plan import build_plan, show_plan
 
     kernel = plan_kernel(host, target.prefix, options.force, options.kernel)
-    plan = _plan(target, locked, profile, options)
-    plan["kernel"] = str(kernel.spec) if kernel.register else None
-    events.step("plan", "ok", **plan)
-    _show_plan(plan, events)
+    plan = build_plan(target, locked, profile, options, kernel.spec if kernel.register else None)
+    events.step("plan", "ok", **plan.to_json())
+    show_plan(plan, events)
     if options.dry_run:
         events.step("setup", "skipped", "dry run: nothing was changed")
         return ExitCode.OK
@@ -247,7 +132,7 @@ def _prepare(
 
 
 def _preflight(
-    host: Any, target: SetupTarget, options: SetupOptions, profile: str, metal: bool, events: Events
+    host: Host, target: SetupTarget, options: SetupOptions, profile: str, metal: bool, events: Events
 ) -> None:
     from tfm1.setup.preflight import preflight
 
@@ -264,83 +149,13 @@ def _preflight(
     events.step("preflight", "ok", "preflight: nothing blocks the install")
 
 
-def _plan(target: SetupTarget, locked: Any, profile: str, options: SetupOptions) -> dict[str, Any]:
-    root: dict[str, Any] | None = None
-    if target.root is not None:
-        root = {"path": str(target.root), "action": "install" if target.install_root else "use"}
-        if target.install_root:
-            from tfm1.setup.miniforge import installer_for
-
-            installer = installer_for(locked.platform)
-            root.update(url=installer.url, sha256=installer.sha256)
-    from tfm1.redact import redact
-    from tfm1.setup.sizes import asked_hosts, total_size
-
-    existing = target.prefix.exists() and any(target.prefix.iterdir()) if target.prefix.is_dir() else False
-    downloads = [str(r.url) for r in locked.conda] + [w.url for w in locked.pip]
-    sizes = total_size(downloads, asked_hosts(locked.channels))
-    return {
-        "profile": profile,
-        "lockfile": str(locked.path),
-        "lockfile_sha256": locked.sha256,
-        "platform": locked.platform,
-        "conda_root": root,
-        "prefix": str(target.prefix),
-        "replaces": str(target.prefix) if existing else None,
-        "conda_packages": len(locked.conda),
-        "pip_packages": len(locked.pip),
-        "downloads": [redact(url) for url in downloads],
-        "download_bytes": sizes.known,
-        "unknown_sizes": sizes.unknown,
-        "unreachable": sizes.unreachable,
-        "sizes_not_asked_of": sizes.not_asked,
-        "verify": options.verify,
-    }
-
-
-def _show_plan(plan: dict[str, Any], events: Events) -> None:
-    if events.json_mode:
-        return
-    size = plan["download_bytes"]
-    lines = ["[bold]Plan[/bold]"]
-    root = plan["conda_root"]
-    if root and root["action"] == "install":
-        lines.append(f"  Miniforge     install into {root['path']} from {root['url']}")
-    elif root:
-        lines.append(f"  conda root    {root['path']} (existing, left as it is)")
-    replaces = "  [yellow](replaces the existing one)[/yellow]" if plan["replaces"] else ""
-    then = "tfm1 verify on the new environment" if plan["verify"] else "no verification (--no-verify)"
-    lines += [
-        f"  environment   {plan['prefix']}{replaces}",
-        f"  lockfile      {plan['lockfile']} ({plan['platform']}, profile {plan['profile']})",
-        f"  kernel        {plan['kernel'] or 'none (--no-kernel)'}",
-        f"  downloads     {plan['conda_packages']} conda packages and {plan['pip_packages']} wheels, "
-        + (
-            f"{size / 1e6:.1f} MB"
-            if not plan["unknown_sizes"]
-            else f"{size / 1e6:.1f} MB + {plan['unknown_sizes']} files of unknown size"
-        )
-        + " (files already in the package caches are not fetched again)",
-        *(
-            [f"                sizes not asked of {', '.join(plan['sizes_not_asked_of'])}: not a channel of the lock"]
-            if plan["sizes_not_asked_of"]
-            else []
-        ),
-        f"  then          {then}",
-    ]
-    if plan["unreachable"]:
-        hosts = ", ".join(plan["unreachable"])
-        lines.append(f"[yellow]  could not reach {hosts}: the install downloads from there (offline, or a proxy?)[/]")
-    events.say("\n".join(lines))
-
-
 def _confirm(events: Events) -> bool:
     from rich.prompt import Confirm
 
     return Confirm.ask("Proceed?", default=True, console=events.err)
 
 
-def _verify(target: SetupTarget, options: SetupOptions, events: Events, kernel_host: Any = None) -> int:
+def _verify(target: SetupTarget, options: SetupOptions, events: Events, kernel_host: Host | None = None) -> int:
     if not options.verify:
         events.step(
             "verify",
@@ -400,4 +215,4 @@ def _next_steps(target: SetupTarget, events: Events, shell_initialised: bool = F
     )
 
 
-__all__ = ["SetupOptions", "SetupTarget", "run_setup"]
+__all__ = ["run_setup"]

@@ -31,13 +31,18 @@ from typing import Any, Callable, Dict, List  # noqa: UP035 - runs on Python 3.8
 
 FORMAT = 1
 SEED = 42
-# Distributions whose versions tfm1 reports and compares with a receipt.
+# Distributions whose versions tfm1 reports and compares with a receipt. This script runs alone in the target
+# environment, so the TensorFlow names are a copy of tfm1.compat_data.TENSORFLOW_NAMES (tests/test_compat_names.py
+# keeps the two the same).
 DISTRIBUTIONS = (
     "tensorflow",
-    "tensorflow-cpu",
     "tensorflow-macos",
+    "tensorflow-cpu",
     "tensorflow-intel",
+    "tensorflow-cpu-aws",
     "tf-nightly",
+    "tf-nightly-macos",
+    "tf-nightly-cpu",
     "tensorflow-metal",
     "keras",
     "tf-keras",

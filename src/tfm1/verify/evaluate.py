@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from tfm1.compat_data import TENSORFLOW_NAMES
 from tfm1.verify.compare import Comparison, compare, compare_tensors
 from tfm1.verify.result import Check, Status
 
@@ -18,7 +19,6 @@ MATMUL_EXPECTED = [22.0, 28.0, 49.0, 64.0]  # [[1, 2, 3], [4, 5, 6]] · [[1, 2],
 # above always answering the most frequent class. The synthetic run reaches ~0.06 and +0.88; real MNIST ~0.2, +0.8.
 LOSS_RATIO = 0.5
 ACCURACY_MARGIN = 0.5
-TF_DISTRIBUTIONS = ("tensorflow", "tensorflow-macos", "tensorflow-cpu", "tensorflow-intel", "tf-nightly")
 # --expect-gpu: "yes" a GPU must be listed and pass; "no" none is needed (one listed is hidden, the checks run on the
 # CPU, and the Metal plugin must still load); "auto" a listed GPU must pass, and on bare-metal Apple silicon with
 # tensorflow-metal installed one must be listed. GitHub's hosted arm64 Mac runners are VMs where Metal Performance
@@ -82,7 +82,7 @@ def tensorflow_version(data: Json) -> str | None:
     if version:
         return str(version)
     distributions = data.get("build", {}).get("distributions", {})
-    return next((str(distributions[n]) for n in TF_DISTRIBUTIONS if n in distributions), None)
+    return next((str(distributions[n]) for n in TENSORFLOW_NAMES if n in distributions), None)
 
 
 def metal_version(data: Json) -> str | None:

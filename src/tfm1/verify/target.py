@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import posixpath
-import shutil
 from dataclasses import dataclass
 
 from tfm1.errors import UsageError
@@ -21,9 +20,11 @@ class VerifyTarget:
 
 def choose_target(host: Host, *, python: str | None, prefix: str | None, name: str | None) -> VerifyTarget:
     if python:
-        # A bare name (`--python python3.12`) means the one a shell would run.
-        found_on_path = shutil.which(python) if os.sep not in python else None
-        return _checked(VerifyTarget(found_on_path or python, "--python"), "give the path of a Python interpreter")
+        from tfm1.inspect.python_argument import resolve_python
+
+        # Whatever is wrong with it, the check below says so in verify's words.
+        named = resolve_python(host, python, live=True)
+        return _checked(VerifyTarget(named.path, "--python"), "give the path of a Python interpreter")
     if prefix:
         return _checked(
             VerifyTarget(_python_in(prefix), "--prefix"), "give the prefix of an environment (it has bin/python)"
