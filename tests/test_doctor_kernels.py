@@ -91,3 +91,14 @@ def test_doctor_and_setup_search_the_same_user_dir(tmp_path: Path) -> None:
     assert data_dirs(host, []) == ["/extra", "/xdg/jupyter", "/usr/local/share/jupyter", "/usr/share/jupyter"]
     assert [posixpath.join(d, "kernels") for d in data_dirs(host, [])] == kernel_dirs(host)
     assert {k.name: k.python for k in find_kernels(host, [])} == {"mine": "/m/python"}
+
+
+def test_a_tfm1_kernel_without_its_environment_points_at_tfm1_setup(tmp_path: Path) -> None:
+    _kernel(tmp_path, "/home/ana/.local/share/jupyter", "tfm1-tf", "/home/ana/miniforge3/envs/tf/bin/python")
+    _kernel(tmp_path, "/home/ana/.local/share/jupyter", "other", "/gone/bin/python")
+    host = LinuxHost(root=str(tmp_path), environ={"HOME": "/home/ana", "PATH": "/usr/bin"})
+    missing = [f for f in diagnose(host).findings if f.code == "kernel-missing-env"]
+    fixes = {f.evidence["kernel"].split("/")[-2]: list(f.fix) for f in missing}  # .../kernels/NAME/kernel.json
+    tf_prefix = "/home/ana/miniforge3/envs/tf"
+    assert fixes["tfm1-tf"] == [f"tfm1 setup --prefix {tf_prefix}", "jupyter kernelspec uninstall tfm1-tf"]
+    assert fixes["other"][0] == "jupyter kernelspec uninstall other"

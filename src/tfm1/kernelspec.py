@@ -21,6 +21,7 @@ from tfm1.compat_data import TENSORFLOW_NAMES
 from tfm1.errors import UsageError
 from tfm1.host.base import Host
 from tfm1.inspect.jupyter_dirs import data_dirs
+from tfm1.inspect.kernels import TFM1_KERNEL_PREFIX
 
 KERNEL_FILE = "kernel.json"
 # Jupyter lists a kernel under its folder's name, lower-cased, and allows only these characters in it
@@ -41,7 +42,7 @@ def kernel_dirs(host: Host) -> list[str]:
 
 def kernel_name(prefix: Path) -> str:
     """`tfm1-<environment name>`: the prefix's folder name, made into a name Jupyter accepts."""
-    return "tfm1-" + (_UNSAFE.sub("-", prefix.name.lower()).strip("-.") or "env")
+    return TFM1_KERNEL_PREFIX + (_UNSAFE.sub("-", prefix.name.lower()).strip("-.") or "env")
 
 
 def display_name(packages: dict[str, str], profile: str) -> str:

@@ -17,6 +17,7 @@ from tfm1.doctor.report import Finding
 from tfm1.inspect import Picture
 from tfm1.inspect.distributions import Distribution
 from tfm1.inspect.interpreter import Interpreter
+from tfm1.inspect.kernels import TFM1_KERNEL_PREFIX
 from tfm1.macho import MachOInfo, Slice
 from tfm1.version_range import parse_version, version_in
 
@@ -536,12 +537,19 @@ def kernel_x86(ctx: Context) -> Iterator[Finding]:
 def kernel_missing_env(ctx: Context) -> Iterator[Finding]:
     for kernel, _ in ctx.picture.kernels:
         if not kernel.exists:
+            uninstall = f"jupyter kernelspec uninstall {shlex.quote(kernel.name)}"
+            if kernel.name.startswith(TFM1_KERNEL_PREFIX) and kernel.python.endswith("/bin/python"):
+                # A kernel tfm1 setup registered (tfm1-<name>): setup at its prefix builds the environment again
+                # and takes its kernel back; or the kernel goes, as `tfm1 remove` would have removed it.
+                fix = [f"tfm1 setup --prefix {shlex.quote(kernel.python.removesuffix('/bin/python'))}", uninstall]
+            else:
+                fix = [uninstall, ctx.setup]
             yield Finding(
                 "kernel-missing-env",
                 "warning",
                 f"The Jupyter kernel '{kernel.name}' points at a Python that does not exist: {kernel.python}",
                 {"kernel": kernel.spec, "python": kernel.python},
-                [f"jupyter kernelspec uninstall {shlex.quote(kernel.name)}", ctx.setup],
+                fix,
                 "Its environment was removed or moved (conda envs are not relocatable); the notebook cannot start it.",
             )
 

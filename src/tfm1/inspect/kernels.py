@@ -16,6 +16,8 @@ from tfm1.host.base import Host
 from tfm1.inspect.jupyter_dirs import data_dir
 from tfm1.inspect.jupyter_dirs import data_dirs as jupyter_data_dirs
 
+# The name of every kernel `tfm1 setup` registers starts so (tfm1-<environment name>).
+TFM1_KERNEL_PREFIX = "tfm1-"
 MAX_KERNELS = 16  # a hostile or cluttered machine must not make doctor inspect hundreds of environments
 
 
