@@ -22,6 +22,7 @@ pinned() {
     MINIFORGE_URL_DEFAULT="https://github.com/conda-forge/miniforge/releases/download/$MINIFORGE_VERSION/Miniforge3-$MINIFORGE_VERSION-MacOSX-arm64.sh"
     INSTALL_URL="https://raw.githubusercontent.com/tfm1/tfm1/main/bootstrap/install.sh"
     MARKER="# tfm1-bootstrap: install.sh"
+    MINIFORGE_MARK=".tfm1-bootstrap-installed"  # in the root of a Miniforge this script installed
     # A release's copy of this file (made by scripts/stamp-release) names its version here and installs exactly
     # tfm1==RELEASE_VERSION with the dependencies locked in uv.lock, every file checked against release_requirements'
     # sha256. Empty in a checkout, which installs only what TFM1_PACKAGE names.
@@ -581,6 +582,9 @@ install_miniforge() {
     check_conda_root "$miniforge_root" ||
         die "the new Miniforge in $miniforge_root cannot be used: $usable_reason" \
             "report this with the output above"
+    # The mark uninstall.sh asks for before it deletes a Miniforge: a receipt line alone cannot tell this one from a
+    # conda installation the user made at the same path.
+    : >"$miniforge_root/$MINIFORGE_MARK" || die "cannot write $miniforge_root/$MINIFORGE_MARK" "check the permissions of $miniforge_root"
     make_dir "$tfm1_dir"
     rollback_path=""
     receipt_add miniforge "$miniforge_root"

@@ -122,7 +122,14 @@ refusal() {
     esac
     case "$1" in
         venv) [ -f "$2/pyvenv.cfg" ] || printf 'not a virtual environment (no pyvenv.cfg)' ;;
-        miniforge) [ -d "$2/conda-meta" ] || printf 'not a conda installation (no conda-meta)' ;;
+        miniforge)
+            if [ ! -d "$2/conda-meta" ]; then
+                printf 'not a conda installation (no conda-meta)'
+            elif [ -L "$2/.tfm1-bootstrap-installed" ] || [ ! -f "$2/.tfm1-bootstrap-installed" ]; then
+                # install.sh marks the Miniforge it installs; one without the mark is the user's own.
+                printf 'not installed by install.sh (no .tfm1-bootstrap-installed in it)'
+            fi
+            ;;
         dir) [ -d "$2" ] || printf 'not a directory' ;;
     esac
 }

@@ -151,6 +151,7 @@ def _installed_layout(sandbox: Sandbox) -> list[str]:
     (home / ".tfm1" / "bin").mkdir()
     (home / ".tfm1" / "bin" / "tfm1").symlink_to(home / ".tfm1" / "venv" / "bin" / "tfm1")
     (home / "miniforge3" / "conda-meta").mkdir(parents=True)
+    (home / "miniforge3" / ".tfm1-bootstrap-installed").write_text("")
     lines = [
         f"dir={home}/.tfm1",
         f"miniforge={home}/miniforge3",
@@ -179,7 +180,15 @@ def _precious(folder: Path, *marks: str) -> Path:
 
 @pytest.mark.parametrize(
     "forgery",
-    ["mambaforge", "documents", "miniforge-trailing-slash", "venv-trailing-slash", "symlinked-bin", "symlinked-venv"],
+    [
+        "mambaforge",
+        "documents",
+        "users-own-miniforge3",
+        "miniforge-trailing-slash",
+        "venv-trailing-slash",
+        "symlinked-bin",
+        "symlinked-venv",
+    ],
 )
 def test_a_forged_receipt_line_deletes_nothing_install_sh_did_not_make(tmp_path: Path, forgery: str) -> None:
     sandbox = Sandbox.create(tmp_path / "mac")
@@ -190,6 +199,10 @@ def test_a_forged_receipt_line_deletes_nothing_install_sh_did_not_make(tmp_path:
         victim, line = _precious(home / "mambaforge", "conda-meta"), f"miniforge={home}/mambaforge"
     elif forgery == "documents":
         victim, line = documents, f"miniforge={documents}"
+    elif forgery == "users-own-miniforge3":  # the one path install.sh may use, but a Miniforge it did not install
+        shutil.rmtree(home / "miniforge3")
+        victim, line = _precious(home / "miniforge3", "conda-meta"), f"miniforge={home}/miniforge3"
+        genuine.remove(line)
     elif forgery == "miniforge-trailing-slash":  # `rm -rf link/` deletes what the link points to
         (home / "miniforge3").rename(home / "miniforge3-was")
         (home / "miniforge3").symlink_to(documents)
