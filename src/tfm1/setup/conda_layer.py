@@ -11,10 +11,12 @@ is written so that `conda` treats the prefix as one of its environments.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,6 +34,9 @@ from tfm1.storage import storage_error, storage_error_in
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
+
+# Extraction is decompression and file writes in rattler's Rust code; a few threads keep the cores busy.
+EXTRACTORS = min(4, os.cpu_count() or 1)
 
 
 class _Reporter(InstallerReporter):
@@ -79,28 +84,54 @@ def staging_area() -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def extract_and_check(records: list[RepoDataRecord], archives: list[Path], platform: str, staging: Path) -> None:
-    """Extract each verified archive into `staging` where rattler's package cache finds it, then check them all.
+def extract_and_check(
+    records: list[RepoDataRecord],
+    archives: Sequence[Future[Path]],
+    platform: str,
+    staging: Path,
+    extracted: Callable[[], None] | None = None,
+) -> None:
+    """Extract each verified archive into `staging` as soon as it arrives, in parallel, then check them all.
+
+    `archives` are the downloads of `records`' archives, in the same order; `extracted` is called after each
+    package. The extraction of one package overlaps the download of the others.
+    """
+    position = {download: index for index, download in enumerate(archives)}
+    pool = ThreadPoolExecutor(max_workers=EXTRACTORS, thread_name_prefix="tfm1-extract")
+    try:
+        done: dict[int, Future[Extracted]] = {}
+        for download in as_completed(position):
+            index = position[download]
+            done[index] = pool.submit(extract_package, records[index], download.result(), staging)
+        packages = []
+        for index in range(len(records)):
+            packages.append(done[index].result())
+            if extracted is not None:
+                extracted()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    check_packages(packages, platform)
+
+
+def extract_package(record: RepoDataRecord, archive: Path, staging: Path) -> Extracted:
+    """Extract one verified archive into `staging` where rattler's package cache finds it.
 
     rattler's extractor hashes the archive as it reads it, so what is extracted is proven to be the locked file.
     """
     from rattler.package_streaming import extract
 
-    packages = []
-    for record, archive in zip(records, archives, strict=True):
-        folder = staging / plain_name(cache_key(record), "a package name, version and build")
-        try:
-            sha256, _ = extract(archive, folder)
-        except Exception as error:  # rattler's extractor raises its own types; the text names the cause
-            raise storage_error_in(error, folder) or refuse(
-                str(record.file_name), f"its archive cannot be extracted ({_reason(error)})"
-            ) from None
-        if bytes(sha256) != bytes(record.sha256 or b""):
-            raise Tfm1Error(
-                f"{archive} changed while it was being extracted (sha256 {bytes(sha256).hex()})", "re-run tfm1 setup"
-            )
-        packages.append(Extracted(record, folder))
-    check_packages(packages, platform)
+    folder = staging / plain_name(cache_key(record), "a package name, version and build")
+    try:
+        sha256, _ = extract(archive, folder)
+    except Exception as error:  # rattler's extractor raises its own types; the text names the cause
+        raise storage_error_in(error, folder) or refuse(
+            str(record.file_name), f"its archive cannot be extracted ({_reason(error)})"
+        ) from None
+    if bytes(sha256) != bytes(record.sha256 or b""):
+        raise Tfm1Error(
+            f"{archive} changed while it was being extracted (sha256 {bytes(sha256).hex()})", "re-run tfm1 setup"
+        )
+    return Extracted(record, folder)
 
 
 def cache_key(record: RepoDataRecord) -> str:
