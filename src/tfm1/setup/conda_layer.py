@@ -11,12 +11,11 @@ is written so that `conda` treats the prefix as one of its environments.
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, as_completed
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,9 +33,6 @@ from tfm1.storage import storage_error, storage_error_in
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
-
-# Extraction is decompression and file writes in rattler's Rust code; a few threads keep the cores busy.
-EXTRACTORS = min(4, os.cpu_count() or 1)
 
 
 class _Reporter(InstallerReporter):
@@ -91,47 +87,36 @@ def extract_and_check(
     staging: Path,
     extracted: Callable[[], None] | None = None,
 ) -> None:
-    """Extract each verified archive into `staging` as soon as it arrives, in parallel, then check them all.
+    """Extract each verified archive into `staging` as soon as it arrives, in worker processes, then check them.
 
     `archives` are the downloads of `records`' archives, in the same order; `extracted` is called after each
     package. The extraction of one package overlaps the download of the others.
     """
+    from tfm1.setup.extractor import Extractors
+
     position = {download: index for index, download in enumerate(archives)}
-    pool = ThreadPoolExecutor(max_workers=EXTRACTORS, thread_name_prefix="tfm1-extract")
-    try:
-        done: dict[int, Future[Extracted]] = {}
+    folders = [staging / plain_name(cache_key(record), "a package name, version and build") for record in records]
+    with Extractors() as extractors:
+        jobs: dict[Future[tuple[str, str | None]], int] = {}
         for download in as_completed(position):
             index = position[download]
-            done[index] = pool.submit(extract_package, records[index], download.result(), staging)
-        packages = []
-        for index in range(len(records)):
-            packages.append(done[index].result())
+            jobs[extractors.submit(str(download.result()), str(folders[index]))] = index
+        for job in as_completed(jobs):
+            index = jobs[job]
+            _check_extracted(records[index], archives[index].result(), folders[index], *job.result())
             if extracted is not None:
                 extracted()
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-    check_packages(packages, platform)
+    check_packages([Extracted(record, folder) for record, folder in zip(records, folders, strict=True)], platform)
 
 
-def extract_package(record: RepoDataRecord, archive: Path, staging: Path) -> Extracted:
-    """Extract one verified archive into `staging` where rattler's package cache finds it.
-
-    rattler's extractor hashes the archive as it reads it, so what is extracted is proven to be the locked file.
-    """
-    from rattler.package_streaming import extract
-
-    folder = staging / plain_name(cache_key(record), "a package name, version and build")
-    try:
-        sha256, _ = extract(archive, folder)
-    except Exception as error:  # rattler's extractor raises its own types; the text names the cause
-        raise storage_error_in(error, folder) or refuse(
-            str(record.file_name), f"its archive cannot be extracted ({_reason(error)})"
-        ) from None
-    if bytes(sha256) != bytes(record.sha256 or b""):
-        raise Tfm1Error(
-            f"{archive} changed while it was being extracted (sha256 {bytes(sha256).hex()})", "re-run tfm1 setup"
+def _check_extracted(record: RepoDataRecord, archive: Path, folder: Path, sha256: str, error: str | None) -> None:
+    """rattler's extractor hashes the archive as it reads it: what was extracted is proven to be the locked file."""
+    if error is not None:
+        raise storage_error_in(RuntimeError(error), folder) or refuse(
+            str(record.file_name), f"its archive cannot be extracted ({error[:600]})"
         )
-    return Extracted(record, folder)
+    if sha256 != bytes(record.sha256 or b"").hex():
+        raise Tfm1Error(f"{archive} changed while it was being extracted (sha256 {sha256})", "re-run tfm1 setup")
 
 
 def cache_key(record: RepoDataRecord) -> str:
