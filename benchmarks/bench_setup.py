@@ -20,8 +20,8 @@ random (incompressible) bytes, `--bulk-mb` in all, so that the transfer dominate
 from __future__ import annotations
 
 import argparse
-import random
 import os
+import random
 import shutil
 import statistics
 import subprocess
@@ -179,9 +179,7 @@ def throttled(runs: int, rate: float, bulk: float) -> None:
         megabytes = sum(f.stat().st_size for f in files) / 1e6
         link = Throttle(rate * 1e6)
         with StaticServer(channel.root, link) as conda_server, StaticServer(index.root, link) as pypi_server:
-            lock = write_conda_lock(
-                work / "lock.yml", conda_server.url, channel.packages, index.locks(pypi_server.url)
-            )
+            lock = write_conda_lock(work / "lock.yml", conda_server.url, channel.packages, index.locks(pypi_server.url))
             urls = [p.url(conda_server.url) for p in channel.packages] + [
                 index.url_of(w, pypi_server.url) for w in index.wheels
             ]

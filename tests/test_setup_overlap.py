@@ -33,9 +33,9 @@ def _wait_until(done: Callable[[], bool], seconds: float = 60) -> None:
 
 def test_the_wheel_downloads_while_the_conda_layer_is_installed(world: World) -> None:
     path = _slow_wheel(world, 100_000)  # a few seconds at the slow rate
+    command = ["setup", "--lockfile", str(world.lock), "--prefix", str(world.prefix), "--yes", "--no-verify", "--json"]
     process = subprocess.Popen(
-        [sys.executable, "-m", "tfm1", "setup", "--lockfile", str(world.lock), "--prefix", str(world.prefix)]
-        + ["--yes", "--no-verify", "--json"],
+        [sys.executable, "-m", "tfm1", *command],
         env=world.env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -213,13 +213,14 @@ def as_conda_format(package: CondaPackage, level: int = 3) -> CondaPackage:
 
     stem = package.path.name.removesuffix(".tar.bz2")
     parts: dict[str, io.BytesIO] = {"info": io.BytesIO(), "pkg": io.BytesIO()}
-    with tarfile.open(package.path, "r:bz2") as source:
-        tars = {key: tarfile.open(fileobj=buffer, mode="w") for key, buffer in parts.items()}
+    with (
+        tarfile.open(package.path, "r:bz2") as source,
+        tarfile.open(fileobj=parts["info"], mode="w") as info,
+        tarfile.open(fileobj=parts["pkg"], mode="w") as pkg,
+    ):
         for member in source.getmembers():
             data = source.extractfile(member) if member.isfile() else None
-            tars["info" if member.name.startswith("info/") else "pkg"].addfile(member, data)
-        for tar in tars.values():
-            tar.close()
+            (info if member.name.startswith("info/") else pkg).addfile(member, data)
     target = package.path.with_name(f"{stem}.conda")
     with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as archive:
         archive.writestr("metadata.json", json.dumps({"conda_pkg_format_version": 2}))

@@ -2,22 +2,39 @@
 
 rattler's `extract` holds Python's GIL while it decompresses (measured: a thread spinning beside it slowed
 down ~100x), so in a thread it would stall the download threads and the progress display. Each worker is
-`python -m tfm1.setup.extractor`, reading one `[archive, folder]` JSON line per job on stdin and answering
-`[sha256 hex, error or null]`. Workers ignore SIGINT: Ctrl-C reaches the whole process group, and the main
-process alone handles it (stops the jobs, rolls back); a worker dies with tfm1 (`child_options`) and ends
-when its stdin closes.
+`python -I -c WORKER` (isolated: nothing from the current folder, PYTHONPATH or the user's site folder),
+reading one `[archive, folder]` JSON line per job on stdin and answering `[sha256 hex, error or null]`.
+Workers ignore SIGINT: Ctrl-C reaches the whole process group, and the main process alone handles it
+(stops the jobs, rolls back); a worker dies with tfm1 (`child_options`) and ends when its stdin closes.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
+
+WORKER = """
+import sys
+if sys.path and sys.path[0] == "":
+    del sys.path[0]  # before Python 3.11, -I still puts the current folder first for -c
+import json, signal
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+from rattler.package_streaming import extract
+for line in sys.stdin:
+    archive, folder = json.loads(line)
+    try:
+        sha256, _ = extract(archive, folder)
+        answer = [bytes(sha256).hex(), None]
+    except Exception as error:  # rattler's own types do not cross processes; their text names the cause
+        answer = ["", " ".join(str(error).split()) or type(error).__name__]
+    sys.stdout.write(json.dumps(answer) + "\\n")
+    sys.stdout.flush()
+"""
 
 # Extraction is decompression and file writes: one worker per core, a few at most.
 EXTRACTORS = max(1, min(4, os.cpu_count() or 1))
@@ -53,7 +70,7 @@ class Extractors:
             from tfm1.setup.children import child_options
 
             worker = subprocess.Popen(
-                [sys.executable, "-m", "tfm1.setup.extractor"],
+                [sys.executable, "-I", "-c", WORKER],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 text=True,
@@ -79,22 +96,3 @@ class Extractors:
         self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
     ) -> None:
         self.close()
-
-
-def _serve() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from rattler.package_streaming import extract
-
-    for line in sys.stdin:
-        archive, folder = json.loads(line)
-        try:
-            sha256, _ = extract(archive, folder)
-            answer = [bytes(sha256).hex(), None]
-        except Exception as error:  # rattler's own types do not cross processes; their text names the cause
-            answer = ["", " ".join(str(error).split()) or type(error).__name__]
-        sys.stdout.write(json.dumps(answer) + "\n")
-        sys.stdout.flush()
-
-
-if __name__ == "__main__":
-    _serve()
