@@ -1,6 +1,7 @@
 """How long `tfm1 setup` takes on a local channel, the no-op re-run, and uv against pip for the pip layer.
 
     .venv/bin/python benchmarks/bench_setup.py [--runs N]
+    .venv/bin/python benchmarks/bench_setup.py --throttle 20 [--bulk-mb 60] [--runs N]
 
 Builds the test channel (python wrapper, pip, a data package) and a local index holding 12 real wheels of a
 TensorFlow environment's pip layer (numpy, h5py, ml-dtypes, protobuf, ...; fetched once from PyPI, sha256-pinned),
@@ -8,12 +9,19 @@ serves both on 127.0.0.1 and prints median wall times over N runs:
 - `tfm1 setup` end to end, cold (empty package caches) and warm (caches kept, new prefix);
 - the re-run with the same lockfile (a no-op);
 - the pip layer alone into fresh environments, uv against pip, both with empty caches, and their ratio.
+
+With `--throttle MBPS` both servers share one bandwidth limit (MB/s), the channel gets extra conda packages of
+random (incompressible) bytes, `--bulk-mb` in all, so that the transfer dominates, and it prints instead:
+- the pure transfer: every file of the lock fetched through the same throttle, 6 at a time, nothing else;
+- `tfm1 setup` end to end with empty caches, and its ratio to the pure transfer;
+- the re-run with the same lockfile (a no-op).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import random
 import shutil
 import statistics
 import subprocess
@@ -21,14 +29,22 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
-from tests.support.conda_channel import build_channel, write_conda_lock  # noqa: E402
-from tests.support.http import StaticServer  # noqa: E402
+from tests.support.conda_channel import (  # noqa: E402
+    Channel,
+    as_conda_format,
+    build_channel,
+    build_package,
+    index_channel,
+    write_conda_lock,
+)
+from tests.support.http import StaticServer, Throttle  # noqa: E402
 from tests.support.pypi_files import fetch_wheel  # noqa: E402
 from tests.support.pypi_index import build_index  # noqa: E402
 
@@ -124,10 +140,75 @@ def median(runs: int, once: Callable[[int], float]) -> tuple[float, float, float
     return statistics.median(times), min(times), max(times)
 
 
+BULK_PACKAGES = 4
+
+
+def bulk_channel(root: Path, megabytes: float) -> Channel:
+    """The test channel plus BULK_PACKAGES `.conda` data packages of random bytes, `megabytes` in all."""
+    channel = build_channel(root)
+    size = int(megabytes * 1e6 / BULK_PACKAGES)
+    for number in range(BULK_PACKAGES):
+        data = random.Random(number).randbytes(size)  # the same bytes every run; bzip2 cannot shrink them
+        files = {f"share/tfm1-bulk-{number}/data.bin": data}
+        channel.packages.append(as_conda_format(build_package(root, f"tfm1-bulk-{number}", "1.0", files=files)))
+    index_channel(root)
+    return channel
+
+
+def transfer(urls: list[str]) -> float:
+    """Seconds to fetch every URL, 6 at a time, into memory: the floor a download-bound setup cannot beat."""
+    import requests
+
+    def get(url: str) -> int:
+        with requests.get(url, timeout=60) as response:
+            response.raise_for_status()
+            return len(response.content)
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        list(pool.map(get, urls))
+    return time.perf_counter() - start
+
+
+def throttled(runs: int, rate: float, bulk: float) -> None:
+    work = Path(tempfile.mkdtemp(prefix="tfm1-bench-throttled-"))
+    try:
+        channel = bulk_channel(work / "channel", bulk)
+        index = build_index(work / "pypi", [fetch_wheel(*wheel) for wheel in WHEELS])
+        files = [p.path for p in channel.packages] + index.wheels
+        megabytes = sum(f.stat().st_size for f in files) / 1e6
+        link = Throttle(rate * 1e6)
+        with StaticServer(channel.root, link) as conda_server, StaticServer(index.root, link) as pypi_server:
+            lock = write_conda_lock(work / "lock.yml", conda_server.url, channel.packages, index.locks(pypi_server.url))
+            urls = [p.url(conda_server.url) for p in channel.packages] + [
+                index.url_of(w, pypi_server.url) for w in index.wheels
+            ]
+            pure = median(runs, lambda i: transfer(urls))
+            wall = median(runs, lambda i: setup(lock, work / f"env-{i}", environment(work / f"caches-{i}")))
+            noop = median(runs, lambda i: setup(lock, work / "env-0", environment(work / "caches-0")))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"tfm1 setup through a {rate:g} MB/s link: {len(files)} files, {megabytes:.1f} MB; median of {runs} runs (s)")
+    print(f"{'what':<52} {'median':>8} {'min':>8} {'max':>8}")
+    for name, (mid, low, high) in (
+        ("pure transfer of the same files (6 at a time)", pure),
+        ("setup end to end, cold caches", wall),
+        ("re-run, same lockfile (no-op)", noop),
+    ):
+        print(f"{name:<52} {mid:>8.2f} {low:>8.2f} {high:>8.2f}")
+    print(f"setup / pure transfer = {wall[0] / pure[0]:.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
-    runs = parser.parse_args().runs
+    parser.add_argument("--throttle", type=float, metavar="MBPS", help="serve through a link of this many MB/s")
+    parser.add_argument("--bulk-mb", type=float, default=60.0, help="with --throttle: extra conda payload in MB")
+    arguments = parser.parse_args()
+    runs = arguments.runs
+    if arguments.throttle:
+        throttled(runs, arguments.throttle, arguments.bulk_mb)
+        return
     work = Path(tempfile.mkdtemp(prefix="tfm1-bench-setup-"))
     try:
         channel = build_channel(work / "channel")

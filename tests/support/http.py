@@ -11,6 +11,10 @@ Faults:
 - "drop-once": "drop" for the first GET of the path, the real file afterwards (a retry succeeds).
 - "slow": the body in small pieces with a pause between them (about 0.1 s per 4 KiB; ~20 s for 800 KiB),
   so a client can be interrupted while the download is in flight.
+
+`StaticServer(directory, throttle=Throttle(20e6))` sends every body at most at 20 MB/s; one `Throttle` given
+to several servers limits them together, like one network link (HEAD requests and headers are not limited).
+`server.spans` records (path, start, end) of every GET body sent, in `time.monotonic()` seconds.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import sys
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Literal
@@ -28,9 +33,30 @@ from typing import Literal
 Fault = Literal["404", "500", "drop", "drop-once", "slow"]
 
 
+class Throttle:
+    """A bandwidth limit shared by all connections: each piece of a body waits for its slot on one schedule."""
+
+    def __init__(self, bytes_per_second: float) -> None:
+        self.rate = bytes_per_second
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def send(self, write: Callable[[bytes], object], data: bytes, piece: int = 1 << 16) -> None:
+        for start in range(0, len(data), piece):
+            chunk = data[start : start + piece]
+            with self._lock:
+                begin = max(time.monotonic(), self._next)
+                self._next = begin + len(chunk) / self.rate
+                ready = self._next
+            time.sleep(max(0.0, ready - time.monotonic()))
+            write(chunk)
+
+
 class StaticServer:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, throttle: Throttle | None = None) -> None:
         self.root = Path(root)
+        self.throttle = throttle
+        self.spans: list[tuple[str, float, float]] = []
         self.requests: list[str] = []
         self.heads: list[str] = []
         self._faults: dict[str, Fault] = {}
@@ -87,7 +113,13 @@ class StaticServer:
                         self.wfile.flush()
                         time.sleep(0.1)
                     return
-                self.wfile.write(data)
+                began = time.monotonic()
+                if server.throttle is not None:
+                    server.throttle.send(self.wfile.write, data)
+                else:
+                    self.wfile.write(data)
+                with server._lock:
+                    server.spans.append((path, began, time.monotonic()))
 
         class Server(http.server.ThreadingHTTPServer):
             daemon_threads = True

@@ -3,7 +3,8 @@
 `runner` is the order of the steps; `options` what was asked, `resolve` the lockfile, target and existing
 environment, `plan` what the run will do. Steps, each its own module: `preflight` (doctor's rules
 that make an install wrong), `miniforge` (find or install an arm64 conda root), `store` (every locked file
-downloaded and sha256-checked), `package_check` (no conda package may write outside the prefix),
+downloaded in the background from the start and sha256-checked), `extractor` (conda archives extracted in
+worker processes as they arrive), `package_check` (no conda package may write outside the prefix),
 `conda_layer` (py-rattler), `pip_layer` (uv, pip as the fallback), all inside a `transaction` that removes
 what the run created on any failure or interrupt. `events` reports each step as rich output or one JSON object per line.
 """

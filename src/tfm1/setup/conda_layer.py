@@ -14,7 +14,8 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, as_completed
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -79,28 +80,43 @@ def staging_area() -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def extract_and_check(records: list[RepoDataRecord], archives: list[Path], platform: str, staging: Path) -> None:
-    """Extract each verified archive into `staging` where rattler's package cache finds it, then check them all.
+def extract_and_check(
+    records: list[RepoDataRecord],
+    archives: Sequence[Future[Path]],
+    platform: str,
+    staging: Path,
+    extracted: Callable[[], None] | None = None,
+) -> None:
+    """Extract each verified archive into `staging` as soon as it arrives, in worker processes, then check them.
 
-    rattler's extractor hashes the archive as it reads it, so what is extracted is proven to be the locked file.
+    `archives` are the downloads of `records`' archives, in the same order; `extracted` is called after each
+    package. The extraction of one package overlaps the download of the others.
     """
-    from rattler.package_streaming import extract
+    from tfm1.setup.extractor import Extractors
 
-    packages = []
-    for record, archive in zip(records, archives, strict=True):
-        folder = staging / plain_name(cache_key(record), "a package name, version and build")
-        try:
-            sha256, _ = extract(archive, folder)
-        except Exception as error:  # rattler's extractor raises its own types; the text names the cause
-            raise storage_error_in(error, folder) or refuse(
-                str(record.file_name), f"its archive cannot be extracted ({_reason(error)})"
-            ) from None
-        if bytes(sha256) != bytes(record.sha256 or b""):
-            raise Tfm1Error(
-                f"{archive} changed while it was being extracted (sha256 {bytes(sha256).hex()})", "re-run tfm1 setup"
-            )
-        packages.append(Extracted(record, folder))
-    check_packages(packages, platform)
+    position = {download: index for index, download in enumerate(archives)}
+    folders = [staging / plain_name(cache_key(record), "a package name, version and build") for record in records]
+    with Extractors() as extractors:
+        jobs: dict[Future[tuple[str, str | None]], int] = {}
+        for download in as_completed(position):
+            index = position[download]
+            jobs[extractors.submit(str(download.result()), str(folders[index]))] = index
+        for job in as_completed(jobs):
+            index = jobs[job]
+            _check_extracted(records[index], archives[index].result(), folders[index], *job.result())
+            if extracted is not None:
+                extracted()
+    check_packages([Extracted(record, folder) for record, folder in zip(records, folders, strict=True)], platform)
+
+
+def _check_extracted(record: RepoDataRecord, archive: Path, folder: Path, sha256: str, error: str | None) -> None:
+    """rattler's extractor hashes the archive as it reads it: what was extracted is proven to be the locked file."""
+    if error is not None:
+        raise storage_error_in(RuntimeError(error), folder) or refuse(
+            str(record.file_name), f"its archive cannot be extracted ({error[:600]})"
+        )
+    if sha256 != bytes(record.sha256 or b"").hex():
+        raise Tfm1Error(f"{archive} changed while it was being extracted (sha256 {sha256})", "re-run tfm1 setup")
 
 
 def cache_key(record: RepoDataRecord) -> str:

@@ -7,7 +7,12 @@ undone; the receipt is written last, so an environment with a receipt is always 
 
 from __future__ import annotations
 
+import functools
 import shlex
+from collections.abc import Iterator
+from concurrent.futures import Future
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,7 +28,7 @@ if TYPE_CHECKING:
     from rich.progress import Progress
 
     from tfm1.setup.options import SetupOptions, SetupTarget
-    from tfm1.setup.store import Wanted
+    from tfm1.setup.store import Prefetch
 
 
 def install(
@@ -35,10 +40,16 @@ def install(
     transaction = Transaction(journal)
     step = "start"
     try:
-        with transaction, events.progress() as progress, staging_area() as staging:
-            if target.install_root and target.root is not None:
+        with (
+            transaction,
+            events.progress() as progress,
+            staging_area() as staging,
+            _start_downloads(target, locked, events, progress) as downloads,
+        ):
+            if downloads.installer is not None and target.root is not None:
                 step = "miniforge"
-                _install_miniforge(target.root, locked.platform, transaction, events, progress)
+                _install_miniforge(downloads, target.root, transaction, events)
+            downloads.prefetch.raise_failure()
             journal.write("replace")
             if target.prefix.exists() and any(target.prefix.iterdir()):
                 _recheck_owner(target.prefix, options.force)
@@ -52,17 +63,19 @@ def install(
             from tfm1.setup.conda_layer import install_conda_layer
 
             events.step("conda", "started", f"installing {len(locked.conda)} conda packages into {target.prefix}")
-            _download_and_check(locked, staging, progress)
+            _extract_and_check(locked, downloads, staging, progress)
+            downloads.prefetch.raise_failure()
             install_conda_layer(locked.conda, target.prefix, locked.platform, staging, progress, _command_line(options))
             events.step("conda", "ok", f"conda layer: {len(locked.conda)} packages", packages=len(locked.conda))
 
             if locked.pip:
                 step = "pip"
                 journal.write(step)
-                from tfm1.setup.pip_layer import install_pip_layer, wheels_wanted
+                from tfm1.setup.pip_layer import install_pip_layer
+                from tfm1.setup.store import results
 
-                wheels = _fetch(wheels_wanted(locked.pip), f"wheels ({len(locked.pip)})", progress)
-                task = progress.add_task(f"pip packages ({len(locked.pip)})", total=None)
+                wheels = results(downloads.wheels)
+                task = progress.add_task(f"installing pip packages ({len(locked.pip)})", total=None)
                 installer = install_pip_layer(locked.pip, wheels, target.python, staging)
                 progress.remove_task(task)
                 events.step(
@@ -172,39 +185,73 @@ def _fix(fix: str, transaction: Transaction) -> str:
     return f"delete {paths} yourself ({undeletable_hint(live_host())}), then {fix}"
 
 
-def _download_and_check(locked: LockedEnvironment, staging: Path, progress: Progress) -> None:
+@dataclass
+class _Downloads:
+    prefetch: Prefetch
+    installer: Future[Path] | None
+    installer_sha256: str | None
+    archives: list[Future[Path]]
+    wheels: list[Future[Path]]
+
+
+@contextmanager
+def _start_downloads(
+    target: SetupTarget, locked: LockedEnvironment, events: Events, progress: Progress
+) -> Iterator[_Downloads]:
+    """Every file the plan names, downloading in the background from now on; stopped when the block is left."""
+    from tfm1.setup.conda_layer import archives_wanted
+    from tfm1.setup.pip_layer import wheels_wanted
+    from tfm1.setup.store import PARALLEL, Prefetch
+
+    count = len(locked.conda) + len(locked.pip) + (1 if target.install_root else 0)
+    task = progress.add_task(f"downloading {count} files", total=None)
+    with Prefetch(lambda done, total: progress.update(task, completed=done, total=total)) as prefetch:
+        installer, sha256 = None, None
+        if target.install_root:
+            from tfm1.setup.miniforge import download_installer, installer_for
+
+            found = installer_for(locked.platform)
+            events.step("miniforge", "started", f"downloading Miniforge from {found.url}", url=found.url)
+            installer, sha256 = prefetch.submit(functools.partial(download_installer, found)), found.sha256
+        archives = prefetch.files(archives_wanted(locked.conda))
+        wheels = prefetch.files(wheels_wanted(locked.pip))
+        events.step(
+            "download",
+            "started",
+            f"downloading {count} files in the background, {PARALLEL} at a time",
+            files=count,
+            parallel=PARALLEL,
+        )
+        yield _Downloads(prefetch, installer, sha256, archives, wheels)
+
+
+def _extract_and_check(locked: LockedEnvironment, downloads: _Downloads, staging: Path, progress: Progress) -> None:
     """Every conda archive verified, extracted into `staging` and checked, before rattler links any of them."""
-    from tfm1.setup.conda_layer import archives_wanted, extract_and_check
+    from tfm1.setup.conda_layer import extract_and_check
 
-    archives = _fetch(archives_wanted(locked.conda), f"conda packages ({len(locked.conda)})", progress)
-    extract_and_check(locked.conda, archives, locked.platform, staging)
+    total = len(locked.conda)
+    task = progress.add_task(f"extracting conda packages (0/{total})", total=total)
 
+    done = [0]
 
-def _fetch(wanted: list[Wanted], label: str, progress: Progress) -> list[Path]:
-    from tfm1.setup.store import fetch_all
+    def extracted() -> None:
+        done[0] += 1
+        progress.update(task, completed=done[0], description=f"extracting conda packages ({done[0]}/{total})")
 
-    task = progress.add_task(label, total=None)
-    files = fetch_all(wanted, lambda done, total: progress.update(task, completed=done, total=total))
+    extract_and_check(locked.conda, downloads.archives, locked.platform, staging, extracted)
     progress.remove_task(task)
-    return files
 
 
-def _install_miniforge(root: Path, platform: str, transaction: Transaction, events: Events, progress: Progress) -> None:
-    from tfm1.setup.miniforge import download_installer, installer_for, run_installer
+def _install_miniforge(downloads: _Downloads, root: Path, transaction: Transaction, events: Events) -> None:
+    from tfm1.setup.miniforge import run_installer
+    from tfm1.setup.store import results
 
-    installer = installer_for(platform)
-    events.step("miniforge", "started", f"downloading Miniforge from {installer.url}", url=installer.url)
-    task = progress.add_task("Miniforge installer", total=None)
-
-    def report(done: int, total: int | None) -> None:
-        progress.update(task, completed=done, total=total)
-
-    script = download_installer(installer, report)
-    progress.remove_task(task)
+    assert downloads.installer is not None
+    (script,) = results([downloads.installer])
     events.step("miniforge", "started", f"installing Miniforge into {root} (batch mode, no shell changes)")
     transaction.will_create(root)
     run_installer(script, root)
-    events.step("miniforge", "ok", f"Miniforge installed at {root}", root=str(root), sha256=installer.sha256)
+    events.step("miniforge", "ok", f"Miniforge installed at {root}", root=str(root), sha256=downloads.installer_sha256)
 
 
 def _command_line(options: SetupOptions) -> str:

@@ -13,14 +13,17 @@ import platform
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tfm1 import miniforge_release
 from tfm1.cache import cache_root
 from tfm1.download import DownloadProgress, download
 from tfm1.errors import Tfm1Error, UsageError
 from tfm1.host.base import Host
-from tfm1.inspect.conda import CondaRoot, find_conda_roots
 from tfm1.setup.children import child_options
+
+if TYPE_CHECKING:
+    from tfm1.inspect.conda import CondaRoot
 
 NATIVE_ARCH = {"osx-arm64": "arm64", "osx-64": "x86_64", "linux-64": "x86_64", "linux-aarch64": "aarch64"}
 
@@ -50,6 +53,8 @@ def default_root(host: Host) -> Path:
 
 def choose_root(host: Host, platform_name: str) -> RootChoice:
     """The first conda root made for this platform; others (x86 on Apple silicon) are listed, not used."""
+    from tfm1.inspect.conda import find_conda_roots  # not on the path of a re-run with --prefix: it is a no-op
+
     native, skipped, foreign = None, [], {}
     for root in find_conda_roots(host):
         if _is_native(root, platform_name):

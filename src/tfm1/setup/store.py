@@ -5,23 +5,25 @@ A file is used only after its sha256 matched the lock's again at that moment; a 
 is downloaded anew. Caches filled by other tools (conda's or rattler's extracted packages, uv's cache) are
 never installed from: a file edited there would be installed unnoticed (issue 11, item 5).
 
-`fetch` gets one verified file and is safe to call from several threads; `fetch_all` runs them in parallel.
+`fetch` gets one verified file and is safe to call from several threads; `Prefetch` runs them in the
+background, `fetch_all` in parallel and waits for them.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 import urllib.parse
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
 from tfm1.cache import cache_root
 from tfm1.errors import UsageError
 
-PARALLEL = 8
+PARALLEL = 6  # enough to fill a link whose single connections are slow; few enough to be polite to a server
 FIX_LOCK = "regenerate the lockfile with tfm1 lock"
 
 
@@ -104,22 +106,64 @@ class _Parallel:
         return update
 
 
+class Prefetch:
+    """Downloads running in the background, at most PARALLEL at once, each one verified into its place.
+
+    Setup starts every download its plan knows at once, so the network is busy while the installer runs
+    and packages are extracted and linked; each step waits only for its own files (`results`). Leaving the
+    `with` block, however it is left, stops the downloads still running (their `.part` files are removed
+    by `download`) and waits for them, so nothing writes into the cache afterwards.
+    """
+
+    def __init__(self, report: Callable[[int, int | None], None] | None = None) -> None:
+        self._parallel = _Parallel(report)
+        self._made = not store_dir().exists()
+        self._pool = ThreadPoolExecutor(max_workers=PARALLEL, thread_name_prefix="tfm1-download")
+        self._futures: list[Future[Path]] = []
+
+    def submit(self, job: Callable[[Callable[[int, int | None], None]], Path]) -> Future[Path]:
+        """Run `job(progress)` in the background; it returns the verified file."""
+        future = self._pool.submit(job, self._parallel.for_file(len(self._futures)))
+        self._futures.append(future)
+        return future
+
+    def files(self, wanted: Sequence[Wanted]) -> list[Future[Path]]:
+        return [self.submit(functools.partial(fetch, item)) for item in wanted]
+
+    def raise_failure(self) -> None:
+        """Raise the first failed download now: a step that changes the disk does not start in vain."""
+        for future in self._futures:
+            if future.done() and not future.cancelled() and future.exception() is not None:
+                raise _error(future)
+
+    def close(self) -> None:
+        self._parallel.stop.set()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._made:
+            _remove_if_empty(store_dir())
+
+    def __enter__(self) -> Prefetch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _error(future: Future[Path]) -> BaseException:
+    error = future.exception()
+    assert error is not None
+    return error
+
+
+def results(futures: Sequence[Future[Path]]) -> list[Path]:
+    """The files of `futures`, in order, once all arrived; the first failure among them is raised at once."""
+    for future in as_completed(futures):
+        if future.exception() is not None:
+            raise _error(future)
+    return [future.result() for future in futures]
+
+
 def fetch_all(wanted: Sequence[Wanted], progress: Callable[[int, int | None], None] | None = None) -> list[Path]:
     """Every file of `wanted`, in order, downloaded in parallel; the first failure stops the others and is raised."""
-    if not wanted:
-        return []
-    parallel = _Parallel(progress)
-    made = not store_dir().exists()
-    pool = ThreadPoolExecutor(max_workers=min(PARALLEL, len(wanted)))
-    try:
-        futures = [pool.submit(fetch, item, parallel.for_file(i)) for i, item in enumerate(wanted)]
-        for future in as_completed(futures):
-            error = future.exception()
-            if error is not None:
-                raise error
-        return [future.result() for future in futures]
-    finally:
-        parallel.stop.set()
-        pool.shutdown(wait=True, cancel_futures=True)
-        if made:
-            _remove_if_empty(store_dir())
+    with Prefetch(progress) as prefetch:
+        return results(prefetch.files(wanted))

@@ -1,0 +1,82 @@
+"""Setup downloads everything its plan names from the start, in the background: the steps overlap with the
+transfer, and an interrupt while several downloads are in flight stops them all and leaves only whole files."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.support.pypi_index import make_wheel
+from tests.support.setup_world import World, assert_no_prefix
+
+
+def _slow_wheel(world: World, size: int) -> str:
+    make_wheel(world.tmp / "big", "tfm1-probe", "1.0", value="x" * size).replace(world.index.wheels[0])
+    world.write_lock()
+    path = world.wheel_path()
+    world.pypi_server.fault(path, "slow")
+    return path
+
+
+def _wait_until(done: Callable[[], bool], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not done() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert done(), "waited in vain"
+
+
+def test_the_wheel_downloads_while_the_conda_layer_is_installed(world: World) -> None:
+    path = _slow_wheel(world, 100_000)  # a few seconds at the slow rate
+    command = ["setup", "--lockfile", str(world.lock), "--prefix", str(world.prefix), "--yes", "--no-verify", "--json"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tfm1", *command],
+        env=world.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    seen_when_conda_done: list[str] | None = None
+    steps = []
+    for line in process.stdout:
+        step = json.loads(line)
+        steps.append(step)
+        if step["step"] == "conda" and step["status"] == "ok":
+            seen_when_conda_done = list(world.pypi_server.requests)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 0, stderr
+    # Asked for before the conda layer was finished: the transfer overlapped the extraction and the linking.
+    assert seen_when_conda_done is not None and path in seen_when_conda_done
+    download = next(s for s in steps if s["step"] == "download")
+    assert download["status"] == "started" and download["files"] == 4
+    assert [s["step"] for s in steps].index("download") < [s["step"] for s in steps].index("conda")
+
+
+def test_an_interrupt_stops_every_download_in_flight_and_leaves_only_whole_files(world: World) -> None:
+    wheel = _slow_wheel(world, 400_000)
+    archive = world.conda_path("pip")  # ~1.5 MB: ~35 s at the slow rate
+    world.conda_server.fault(archive, "slow")
+    downloads = world.tmp / "cache" / "downloads"
+    process = world.start_setup()
+    try:
+        _wait_until(lambda: wheel in world.pypi_server.requests and archive in world.conda_server.requests)
+        _wait_until(lambda: len(list(downloads.glob("*/*.part-*"))) == 2)  # both in flight at once
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 130, stderr
+    assert "setup interrupted during the conda step" in stderr and "Traceback" not in stderr
+    time.sleep(0.5)  # no download thread writes on after the run ended
+    assert list(downloads.glob("*/*.part-*")) == []
+    for file in downloads.glob("*/*"):  # what is left is complete and verified: the small packages
+        assert hashlib.sha256(file.read_bytes()).hexdigest() == file.parent.name
+    names = {p.name for p in downloads.glob("*/*")}
+    assert Path(archive).name not in names and Path(wheel).name not in names
+    assert_no_prefix(world)
