@@ -40,7 +40,8 @@ def _wait_for(condition: object, what: str, timeout: float = 60, every: float = 
 
 
 def _installers_of(prefix: Path) -> list[int]:
-    """Processes whose command line names `<prefix>/bin/python`: uv or pip installing into that prefix."""
+    """Processes installing into `<prefix>`: uv or pip whose command line names `<prefix>/bin/python` and `install`
+    (not the short-lived probes of that interpreter)."""
     python = str(prefix / "bin" / "python").encode()
     found = []
     for entry in Path("/proc").iterdir():
@@ -50,9 +51,16 @@ def _installers_of(prefix: Path) -> list[int]:
             argv = (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if python in argv and int(entry.name) != os.getpid():
+        if python in argv and b"install" in argv and int(entry.name) != os.getpid():
             found.append(int(entry.name))
     return found
+
+
+def _journal_step(path: Path) -> str | None:
+    try:
+        return str(json.loads(path.read_text())["step"])
+    except (OSError, ValueError, KeyError):
+        return None  # not there yet, or caught halfway through an atomic replace
 
 
 def _running(pid: int) -> bool:
@@ -200,10 +208,14 @@ def test_after_kill_9_during_an_update_the_next_run_restores_the_old_environment
     assert world.setup().returncode == 0
     (world.prefix / "old-marker.txt").write_text("the environment before the update")
     old_lock = world.lock.read_text()
-    path = _slow_wheel(world)  # a new lock: the update rebuilds
-    update = world.start_setup("--update")
-    _wait_for(lambda: path in world.pypi_server.requests, "the update's pip step")
-    _wait_for(lambda: _installers_of(world.prefix), "uv installing into the new prefix")
+    _slow_wheel(world)  # a new lock: the update rebuilds
+    # Wheels download from the start and uv installs them from local files in a moment; pip takes seconds, which
+    # leaves a child installing into the new prefix to be caught there.
+    update = world.start_setup("--update", TFM1_PIP_INSTALLER="pip")
+    journal_file = world.prefix.parent / ".tf.tfm1-journal"
+    _wait_for(
+        lambda: _journal_step(journal_file) == "pip" and _installers_of(world.prefix), "pip installing into the prefix"
+    )
     (installer,) = _installers_of(world.prefix)
     update.send_signal(signal.SIGKILL)
     update.communicate(timeout=30)
@@ -229,9 +241,11 @@ def test_after_kill_9_during_an_update_the_next_run_restores_the_old_environment
 
 
 def test_after_kill_9_of_a_first_setup_a_rerun_needs_no_force(world: World) -> None:
-    path = _slow_wheel(world)
+    _slow_wheel(world)
     first = world.start_setup()
-    _wait_for(lambda: path in world.pypi_server.requests, "the pip step")
+    # The wheel downloads from the start (slowly), so the run is still in its pip step when it is killed there.
+    journal_file = world.prefix.parent / ".tf.tfm1-journal"
+    _wait_for(lambda: _journal_step(journal_file) == "pip", "the pip step")
     first.send_signal(signal.SIGKILL)
     first.communicate(timeout=30)
     assert world.prefix.is_dir() and not (world.prefix / "etc/tfm1/receipt.json").exists()

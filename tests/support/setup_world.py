@@ -58,12 +58,12 @@ class World:
             command += ["--prefix", str(self.prefix)]
         return tfm1(*command, env={**self.env, **env}, timeout=timeout)
 
-    def start_setup(self, *args: str) -> subprocess.Popen[str]:
+    def start_setup(self, *args: str, **env: str) -> subprocess.Popen[str]:
         """`tfm1 setup` into this world's prefix, running in the background (to interrupt it or read it live)."""
         command = ["setup", "--lockfile", str(self.lock), "--prefix", str(self.prefix), "--yes", "--no-verify", *args]
         return subprocess.Popen(
             [sys.executable, "-m", "tfm1", *command],
-            env=self.env,
+            env={**self.env, **env},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
