@@ -25,4 +25,7 @@ def cache_environment() -> dict[str, str]:
         "RATTLER_CACHE_DIR": str(TEST_CACHE / "rattler"),
         "UV_CACHE_DIR": str(TEST_CACHE / "uv"),
         "PIP_CACHE_DIR": str(TEST_CACHE / "pip"),
+        # Keras writes ~/.keras/keras.json at its first import, in every TensorFlow the tests run; it honours
+        # KERAS_HOME first (keras/src/backend/config.py), as verify's check script does for its datasets.
+        "KERAS_HOME": str(TEST_CACHE / "keras"),
     }
