@@ -31,8 +31,9 @@ class _Sizer:
                 return Path(urllib.parse.unquote(parts.path)).stat().st_size
             except OSError:
                 return None
+        host = host_of(url)
         with self.lock:
-            if parts.netloc in self.dead:
+            if host in self.dead:
                 return None
         import requests
 
@@ -40,7 +41,7 @@ class _Sizer:
             response = requests.head(url, allow_redirects=True, timeout=self.timeout)
         except requests.RequestException:
             with self.lock:
-                self.dead.add(parts.netloc)
+                self.dead.add(host)
             return None
         length = response.headers.get("Content-Length")
         return int(length) if response.ok and length and length.isdigit() else None
@@ -78,5 +79,4 @@ def total_size(urls: list[str], hosts: set[str], timeout: float = 3.0) -> Sizes:
         sizes = list(pool.map(sizer.size, askable))
     not_asked = sorted({host_of(url) for url in urls} - {host_of(url) for url in askable})
     unknown = sum(1 for s in sizes if s is None) + len(urls) - len(askable)
-    unreachable = sorted({netloc.rsplit("@", 1)[-1].lower() for netloc in sizer.dead})
-    return Sizes(sum(s for s in sizes if s is not None), unknown, unreachable, not_asked)
+    return Sizes(sum(s for s in sizes if s is not None), unknown, sorted(sizer.dead), not_asked)
