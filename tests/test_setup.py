@@ -258,13 +258,13 @@ def test_existing_prefix_without_receipt_is_refused(world: World) -> None:
 def test_force_replaces_a_foreign_prefix_and_restores_it_on_failure(world: World) -> None:
     world.prefix.mkdir(parents=True)
     (world.prefix / "precious.txt").write_text("mine")
-    world.conda_server.fault(world.conda_path("tfm1-test-data"), "404")
-    failed = world.setup("--force")
-    assert failed.returncode == 1
+    # A failure in the pip step, after the foreign prefix was moved aside. (A failed download can no longer serve:
+    # downloads start with the plan, so one may fail before anything is moved.)
+    failed = world.setup("--force", TFM1_PIP_INSTALLER="no-such-installer")
+    assert failed.returncode == 2
     assert f"restored {world.prefix}" in failed.stderr
     assert sorted(p.name for p in world.prefix.iterdir()) == ["precious.txt"]
     assert sorted(p.name for p in world.prefix.parent.iterdir()) == ["tf"]
-    world.conda_server._faults.clear()
     replaced = world.setup("--force")
     assert replaced.returncode == 0, replaced.stderr
     assert not (world.prefix / "precious.txt").exists() and (world.prefix / "etc/tfm1/receipt.json").is_file()
