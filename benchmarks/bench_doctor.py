@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+import as_user  # noqa: F401  (bytecode cache on, as on a user's machine)
+
 FLOOR = Path(__file__).resolve().parent / "typer_floor.py"
 SCENARIO = Path(__file__).resolve().parent.parent / "tests" / "scenarios" / "homebrew-venv-tf221-metal120.json"
 

@@ -58,21 +58,24 @@ def test_the_wheel_downloads_while_the_conda_layer_is_installed(world: World) ->
     assert [s["step"] for s in steps].index("download") < [s["step"] for s in steps].index("conda")
 
 
-def test_an_interrupt_stops_every_download_in_flight_and_leaves_only_whole_files(world: World) -> None:
+def _interrupt_with_downloads_in_flight(world: World, ready: Callable[[], bool]) -> str:
+    """Start setup with a slow wheel and a slow conda archive, SIGINT it once `ready()` and both are in flight;
+    check that every download stopped and left only whole, verified files; return stderr."""
     wheel = _slow_wheel(world, 400_000)
     archive = world.conda_path("pip")  # ~1.5 MB: ~35 s at the slow rate
     world.conda_server.fault(archive, "slow")
     downloads = world.tmp / "cache" / "downloads"
-    process = world.start_setup()
+    process = world.start_setup("--json")
     try:
         _wait_until(lambda: wheel in world.pypi_server.requests and archive in world.conda_server.requests)
         _wait_until(lambda: len(list(downloads.glob("*/*.part-*"))) == 2)  # both in flight at once
+        _wait_until(ready)
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=60)
     finally:
         process.kill()
     assert process.returncode == 130, stderr
-    assert "setup interrupted during the conda step" in stderr and "Traceback" not in stderr
+    assert "Traceback" not in stderr
     time.sleep(0.5)  # no download thread writes on after the run ended
     assert list(downloads.glob("*/*.part-*")) == []
     for file in downloads.glob("*/*"):  # what is left is complete and verified: the small packages
@@ -80,3 +83,30 @@ def test_an_interrupt_stops_every_download_in_flight_and_leaves_only_whole_files
     names = {p.name for p in downloads.glob("*/*")}
     assert Path(archive).name not in names and Path(wheel).name not in names
     assert_no_prefix(world)
+    return stderr
+
+
+def test_an_interrupt_in_the_conda_step_stops_every_download_in_flight_and_leaves_only_whole_files(
+    world: World,
+) -> None:
+    journal = world.prefix.parent / f".{world.prefix.name}.tfm1-journal"
+    # The journal names the step before it starts: "conda" means the prefix exists and the step is waiting.
+    stderr = _interrupt_with_downloads_in_flight(world, lambda: '"conda"' in _read(journal))
+    assert "setup interrupted during the conda step" in stderr and "rolled back: removed" in stderr
+
+
+def test_an_interrupt_before_the_install_stops_the_early_downloads_and_changes_nothing(world: World) -> None:
+    # With --yes the transfer starts as soon as the lockfile is read; the plan then waits for a size.
+    slow_size = world.conda_path("python")
+    world.conda_server.fault(slow_size, "slow-head")
+    stderr = _interrupt_with_downloads_in_flight(world, lambda: slow_size in world.conda_server.heads)
+    assert "setup interrupted before the install: nothing was changed" in stderr
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
+
+

@@ -2,7 +2,7 @@
 
     with StaticServer(directory) as server:
         server.url                        # "http://127.0.0.1:PORT"
-        server.fault("/linux-64/x.tar.bz2", "drop")  # or "404", "500", "drop-once", "slow"
+        server.fault("/linux-64/x.tar.bz2", "drop")  # or "404", "500", "drop-once", "slow", "slow-head"
         server.requests                   # every path fetched with GET, in order (server.heads: HEAD requests)
 
 Faults:
@@ -11,6 +11,8 @@ Faults:
 - "drop-once": "drop" for the first GET of the path, the real file afterwards (a retry succeeds).
 - "slow": the body in small pieces with a pause between them (about 0.1 s per 4 KiB; ~20 s for 800 KiB),
   so a client can be interrupted while the download is in flight.
+- "slow-head": a HEAD request is answered after SLOW_HEAD_SECONDS (GET is served as usual), so a client can be
+  interrupted while it waits for a size.
 
 `StaticServer(directory, throttle=Throttle(20e6))` sends every body at most at 20 MB/s; one `Throttle` given
 to several servers limits them together, like one network link (HEAD requests and headers are not limited).
@@ -30,7 +32,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Literal
 
-Fault = Literal["404", "500", "drop", "drop-once", "slow"]
+Fault = Literal["404", "500", "drop", "drop-once", "slow", "slow-head"]
+SLOW_HEAD_SECONDS = 2.0  # below setup's 3 s size-query timeout: the plan waits, then goes on
 
 
 class Throttle:
@@ -86,6 +89,8 @@ class StaticServer:
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
+                if fault == "slow-head":
+                    time.sleep(SLOW_HEAD_SECONDS)
                 target = (server.root / path.lstrip("/")).resolve()
                 if server.root.resolve() not in target.parents or not target.is_file():
                     self.send_response(404)
@@ -144,7 +149,7 @@ class StaticServer:
         with self._lock:
             self.heads.append(path)
             fault = self._faults.get(path)
-            return fault if fault in ("404", "500") else None
+            return fault if fault in ("404", "500", "slow-head") else None
 
     def _take_fault(self, path: str) -> Fault | None:
         with self._lock:

@@ -12,7 +12,6 @@ it removes a half-built prefix, stops whatever still runs that prefix's Python (
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 import subprocess
@@ -28,6 +27,8 @@ def child_options() -> dict[str, Any]:
     """Keyword arguments for `subprocess.run`/`Popen` that tie the child's life to this process (Linux)."""
     if not sys.platform.startswith("linux"):
         return {}
+    import ctypes  # here, not at the top: setup's no-op re-run starts no child
+
     try:
         prctl = ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):

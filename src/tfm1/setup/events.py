@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     from rich.progress import Progress
 
 
+MARKERS = {"ok": "✓", "warning": "!", "failed": "✗", "skipped": "·"}  # anything else (started) is a bold "==>"
+STATUS_COLORS = {"ok": "green", "warning": "yellow", "failed": "red"}
+
+
 class Events:
     def __init__(self, json_mode: bool) -> None:
         self.json_mode = json_mode
@@ -48,9 +52,11 @@ class Events:
             return
         if not message:
             return
-        style = {"ok": "green", "warning": "yellow", "failed": "red", "skipped": "dim"}.get(status, "bold")
-        marker = {"ok": "✓", "warning": "!", "failed": "✗", "skipped": "·"}.get(status, "==>")
-        self._print(f"[{style}]{marker}[/{style}] {message}")
+        from tfm1.terminal import style
+
+        marker = MARKERS.get(status, "==>")
+        styled = style(marker, color=STATUS_COLORS.get(status), dim=status == "skipped", bold=status not in MARKERS)
+        self._echo(f"{styled} {message}")
 
     def failure(self, step: str, message: str, **fields: Any) -> None:
         """A step that failed with an error about to be raised: a `failed` step object for JSON readers; people
@@ -59,9 +65,10 @@ class Events:
             self.step(step, "failed", message, **fields)
 
     def say(self, text: str) -> None:
-        """Plain text for people (plans, next steps); nothing in JSON mode, where `step` carries the data."""
+        """Plain text for people (the plan, next steps; parts may be `terminal.style`d); nothing in JSON mode,
+        where `step` carries the data."""
         if not self.json_mode:
-            self._print(text)
+            self._echo(text)
 
     # A reader that goes away (`tfm1 setup --json | head -3`) must not stop the run: an install interrupted
     # by a failed write would be rolled back. Output is dropped from then on; the work and the exit code stay.
@@ -72,9 +79,11 @@ class Events:
         except BrokenPipeError:
             self._drop_stdout()
 
-    def _print(self, text: str) -> None:
+    def _echo(self, text: str) -> None:
+        from tfm1.terminal import echo
+
         try:
-            self.out.print(text)
+            echo(text)
         except BrokenPipeError:
             self._drop_stdout()
 

@@ -7,12 +7,7 @@ undone; the receipt is written last, so an environment with a receipt is always 
 
 from __future__ import annotations
 
-import functools
 import shlex
-from collections.abc import Iterator
-from concurrent.futures import Future
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,12 +22,17 @@ from tfm1.setup.transaction import Transaction
 if TYPE_CHECKING:
     from rich.progress import Progress
 
+    from tfm1.setup.downloads import PlannedDownloads
     from tfm1.setup.options import SetupOptions, SetupTarget
-    from tfm1.setup.store import Prefetch
 
 
 def install(
-    target: SetupTarget, locked: LockedEnvironment, profile: str, options: SetupOptions, events: Events
+    target: SetupTarget,
+    locked: LockedEnvironment,
+    profile: str,
+    options: SetupOptions,
+    events: Events,
+    downloads: PlannedDownloads,
 ) -> None:
     from tfm1.setup.conda_layer import staging_area
 
@@ -44,7 +44,7 @@ def install(
             transaction,
             events.progress() as progress,
             staging_area() as staging,
-            _start_downloads(target, locked, events, progress) as downloads,
+            downloads.shown_in(progress),
         ):
             if downloads.installer is not None and target.root is not None:
                 step = "miniforge"
@@ -185,47 +185,9 @@ def _fix(fix: str, transaction: Transaction) -> str:
     return f"delete {paths} yourself ({undeletable_hint(live_host())}), then {fix}"
 
 
-@dataclass
-class _Downloads:
-    prefetch: Prefetch
-    installer: Future[Path] | None
-    installer_sha256: str | None
-    archives: list[Future[Path]]
-    wheels: list[Future[Path]]
-
-
-@contextmanager
-def _start_downloads(
-    target: SetupTarget, locked: LockedEnvironment, events: Events, progress: Progress
-) -> Iterator[_Downloads]:
-    """Every file the plan names, downloading in the background from now on; stopped when the block is left."""
-    from tfm1.setup.conda_layer import archives_wanted
-    from tfm1.setup.pip_layer import wheels_wanted
-    from tfm1.setup.store import PARALLEL, Prefetch
-
-    count = len(locked.conda) + len(locked.pip) + (1 if target.install_root else 0)
-    task = progress.add_task(f"downloading {count} files", total=None)
-    with Prefetch(lambda done, total: progress.update(task, completed=done, total=total)) as prefetch:
-        installer, sha256 = None, None
-        if target.install_root:
-            from tfm1.setup.miniforge import download_installer, installer_for
-
-            found = installer_for(locked.platform)
-            events.step("miniforge", "started", f"downloading Miniforge from {found.url}", url=found.url)
-            installer, sha256 = prefetch.submit(functools.partial(download_installer, found)), found.sha256
-        archives = prefetch.files(archives_wanted(locked.conda))
-        wheels = prefetch.files(wheels_wanted(locked.pip))
-        events.step(
-            "download",
-            "started",
-            f"downloading {count} files in the background, {PARALLEL} at a time",
-            files=count,
-            parallel=PARALLEL,
-        )
-        yield _Downloads(prefetch, installer, sha256, archives, wheels)
-
-
-def _extract_and_check(locked: LockedEnvironment, downloads: _Downloads, staging: Path, progress: Progress) -> None:
+def _extract_and_check(
+    locked: LockedEnvironment, downloads: PlannedDownloads, staging: Path, progress: Progress
+) -> None:
     """Every conda archive verified, extracted into `staging` and checked, before rattler links any of them."""
     from tfm1.setup.conda_layer import extract_and_check
 
@@ -242,7 +204,7 @@ def _extract_and_check(locked: LockedEnvironment, downloads: _Downloads, staging
     progress.remove_task(task)
 
 
-def _install_miniforge(downloads: _Downloads, root: Path, transaction: Transaction, events: Events) -> None:
+def _install_miniforge(downloads: PlannedDownloads, root: Path, transaction: Transaction, events: Events) -> None:
     from tfm1.setup.miniforge import run_installer
     from tfm1.setup.store import results
 

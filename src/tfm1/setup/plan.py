@@ -106,14 +106,16 @@ def build_plan(
 def show_plan(plan: SetupPlan, events: Events) -> None:
     if events.json_mode:
         return
+    from tfm1.terminal import style
+
     size = plan.download_bytes
-    lines = ["[bold]Plan[/bold]"]
+    lines = [style("Plan", bold=True)]
     root = plan.conda_root
     if root and root.install:
         lines.append(f"  Miniforge     install into {root.path} from {root.url}")
     elif root:
         lines.append(f"  conda root    {root.path} (existing, left as it is)")
-    replaces = "  [yellow](replaces the existing one)[/yellow]" if plan.replaces else ""
+    replaces = "  " + style("(replaces the existing one)", color="yellow") if plan.replaces else ""
     then = "tfm1 verify on the new environment" if plan.verify else "no verification (--no-verify)"
     unknown = f" + {plan.unknown_sizes} files of unknown size" if plan.unknown_sizes else ""
     lines += [
@@ -131,5 +133,6 @@ def show_plan(plan: SetupPlan, events: Events) -> None:
     ]
     if plan.unreachable:
         hosts = ", ".join(plan.unreachable)
-        lines.append(f"[yellow]  could not reach {hosts}: the install downloads from there (offline, or a proxy?)[/]")
+        warning = f"  could not reach {hosts}: the install downloads from there (offline, or a proxy?)"
+        lines.append(style(warning, color="yellow"))
     events.say("\n".join(lines))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shlex
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
 from tfm1.errors import ExitCode, Tfm1Error
@@ -106,24 +107,38 @@ def _prepare(
         sha256=lock_sha256,
         platform=platform_name,
     )
-    _preflight(host, target, options, profile, "tensorflow-metal" in locked.packages(), events)
-    from tfm1.setup.kernel import finish_kernel, plan_kernel
-    from tfm1.setup.plan import build_plan, show_plan
+    from tfm1.setup.downloads import start_downloads
 
-    kernel = plan_kernel(host, target.prefix, options.force, options.kernel)
-    plan = build_plan(target, locked, profile, options, kernel.spec if kernel.register else None)
-    events.step("plan", "ok", **plan.to_json())
-    show_plan(plan, events)
-    if options.dry_run:
-        events.step("setup", "skipped", "dry run: nothing was changed")
-        return ExitCode.OK
-    if interactive(options) and not _confirm(events):
-        events.step("setup", "skipped", "cancelled: nothing was changed")
-        return ExitCode.FAILED
+    with ExitStack() as stack:
+        downloads = None
+        if not options.dry_run and not interactive(options):
+            # Nobody will be asked: the transfer starts now, under the preflight, the plan and the install's set-up.
+            downloads = stack.enter_context(start_downloads(target, locked, events))
+        try:
+            _preflight(host, target, options, profile, "tensorflow-metal" in locked.packages(), events)
+            from tfm1.setup.kernel import finish_kernel, plan_kernel
+            from tfm1.setup.plan import build_plan, show_plan
 
-    from tfm1.setup.install import install
+            kernel = plan_kernel(host, target.prefix, options.force, options.kernel)
+            plan = build_plan(target, locked, profile, options, kernel.spec if kernel.register else None)
+            events.step("plan", "ok", **plan.to_json())
+            show_plan(plan, events)
+            if options.dry_run:
+                events.step("setup", "skipped", "dry run: nothing was changed")
+                return ExitCode.OK
+            if interactive(options) and not _confirm(events):
+                events.step("setup", "skipped", "cancelled: nothing was changed")
+                return ExitCode.FAILED
+        except KeyboardInterrupt:
+            events.failure("setup", "interrupted before the install; nothing was changed")
+            raise Tfm1Error(
+                "setup interrupted before the install: nothing was changed", "re-run tfm1 setup", ExitCode.INTERRUPTED
+            ) from None
+        if downloads is None:
+            downloads = stack.enter_context(start_downloads(target, locked, events))
+        from tfm1.setup.install import install
 
-    install(target, locked, profile, options, events)
+        install(target, locked, profile, options, events, downloads)
     registered = finish_kernel(kernel, target.prefix, events)
     code = _verify(target, options, events, host if registered else None)
     initialised = options.init_shell and target.root is not None and _init_shell(target.root, events)

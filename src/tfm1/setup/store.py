@@ -91,6 +91,13 @@ class _Parallel:
         self.lock = threading.Lock()
         self.stop = threading.Event()
 
+    def report_to(self, report: Callable[[int, int | None], None] | None) -> None:
+        with self.lock:
+            self.report = report
+            summed, total_sum = sum(self.done.values()), sum(self.totals.values()) or None
+        if report is not None:
+            report(summed, total_sum)  # what arrived before anyone watched
+
     def for_file(self, index: int) -> Callable[[int, int | None], None]:
         def update(done: int, total: int | None) -> None:
             if self.stop.is_set():
@@ -100,8 +107,9 @@ class _Parallel:
                 if total:
                     self.totals[index] = total
                 summed, total_sum = sum(self.done.values()), sum(self.totals.values()) or None
-            if self.report is not None:
-                self.report(summed, total_sum)
+                report = self.report
+            if report is not None:
+                report(summed, total_sum)
 
         return update
 
@@ -120,6 +128,10 @@ class Prefetch:
         self._made = not store_dir().exists()
         self._pool = ThreadPoolExecutor(max_workers=PARALLEL, thread_name_prefix="tfm1-download")
         self._futures: list[Future[Path]] = []
+
+    def report_to(self, report: Callable[[int, int | None], None] | None) -> None:
+        """Send the summed progress to `report` from now on (None: to nobody)."""
+        self._parallel.report_to(report)
 
     def submit(self, job: Callable[[Callable[[int, int | None], None]], Path]) -> Future[Path]:
         """Run `job(progress)` in the background; it returns the verified file."""
