@@ -11,8 +11,9 @@ import pytest
 
 from tests.support.cli import tfm1
 from tfm1.doctor import Finding, Report, diagnose
-from tfm1.doctor.render import render_report, use_colour
+from tfm1.doctor.render import render_report
 from tfm1.host.snapshot import SnapshotHost, load_snapshot
+from tfm1.terminal import use_colour
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 ESC = "\x1b"

@@ -113,6 +113,25 @@ def test_dry_run_prints_the_plan_and_changes_nothing(world: World) -> None:
     assert world.prefix.parent.exists() is False
 
 
+def test_step_lines_print_paths_as_they_are_and_colour_only_when_asked(world: World) -> None:
+    prefix = world.tmp / "envs" / "[red]tf[/red]"  # rich markup, were the lines read as markup
+    env = {k: v for k, v in world.env.items() if k not in ("FORCE_COLOR", "NO_COLOR", "TERM")}
+    plain = tfm1("setup", "--lockfile", str(world.lock), "--prefix", str(prefix), "--dry-run", env=env)
+    assert plain.returncode == 0, plain.stderr
+    assert f"environment   {prefix}" in plain.stdout and "\x1b[" not in plain.stdout  # a pipe gets no escapes
+    coloured = tfm1(
+        "setup", "--lockfile", str(world.lock), "--prefix", str(prefix), "--dry-run", env={**env, "FORCE_COLOR": "1"}
+    )
+    assert "\x1b[1mPlan\x1b[0m" in coloured.stdout and f"environment   {prefix}" in coloured.stdout
+    assert "\x1b[2m·\x1b[0m dry run: nothing was changed" in coloured.stdout
+    muted = tfm1(
+        "setup",
+        *("--lockfile", str(world.lock), "--prefix", str(prefix), "--dry-run"),
+        env={**env, "FORCE_COLOR": "1", "NO_COLOR": "1"},
+    )
+    assert muted.stdout == plain.stdout
+
+
 def test_a_changed_lock_needs_update_which_rebuilds(world: World) -> None:
     assert world.setup().returncode == 0
     world.index.add_wheel(make_wheel(world.tmp / "wheels2", "tfm1-extra", "2.0", value="extra"))

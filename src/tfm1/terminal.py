@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -35,26 +36,23 @@ def style(text: str, *, color: str | None = None, dim: bool = False, bold: bool 
     """`text` with ANSI styling; `echo` removes it again where colour is not wanted."""
     import typer
 
-    return typer.style(text, fg=color, dim=dim, bold=bold)
+    return typer.style(text, fg=color, dim=dim or None, bold=bold or None)  # False would print "not bold" codes
 
 
 def echo(text: str, *, stderr: bool = False) -> None:
     """One plain line for people. Never read as markup, so a path holding `[` prints as it is; `style`d parts
-    keep their colour only where `color_wanted` says so."""
+    keep their colour only where `use_colour` says so."""
     import typer
 
-    typer.echo(text, err=stderr, color=color_wanted(sys.stderr if stderr else sys.stdout))
+    typer.echo(text, err=stderr, color=use_colour(sys.stderr if stderr else sys.stdout))
 
 
-def color_wanted(stream: Any) -> bool:
-    """rich's rules (https://rich.readthedocs.io/en/stable/console.html#environment-variables), so plain lines
-    and the rich console agree: NO_COLOR (any non-empty value) turns colour off, then FORCE_COLOR turns it on,
-    TERM=dumb turns it off, else colour only on a terminal."""
-    if os.environ.get("NO_COLOR"):
+def use_colour(stream: TextIO, environ: Mapping[str, str] = os.environ) -> bool:
+    """The usual conventions, as rich applies them to its console
+    (https://rich.readthedocs.io/en/stable/console.html#environment-variables): never with `NO_COLOR`
+    (no-color.org: a non-empty value) or `TERM=dumb`, always with `FORCE_COLOR`, else only on a terminal."""
+    if environ.get("NO_COLOR") or environ.get("TERM") == "dumb":
         return False
-    if os.environ.get("FORCE_COLOR"):
+    if environ.get("FORCE_COLOR"):
         return True
-    if os.environ.get("TERM", "").lower() == "dumb":
-        return False
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty())
+    return stream.isatty()

@@ -7,14 +7,13 @@ start fast; the report needs only colour, bold and wrapping. Colour follows the 
 
 from __future__ import annotations
 
-import os
 import shutil
 import textwrap
-from collections.abc import Mapping
 from typing import Any, TextIO
 
 from tfm1.compat_data import TENSORFLOW_NAMES
 from tfm1.doctor.report import Report
+from tfm1.terminal import use_colour
 
 # SGR parameters (ECMA-48).
 BOLD, DIM, RED, GREEN, YELLOW, CYAN = "1", "2", "31", "32", "33", "36"
@@ -33,14 +32,6 @@ _CONTROL.update(
         for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C, 0x2028, 0x2029)
     }
 )
-
-
-def use_colour(stream: TextIO, environ: Mapping[str, str] = os.environ) -> bool:
-    if environ.get("NO_COLOR") or environ.get("TERM") == "dumb":
-        return False
-    if environ.get("FORCE_COLOR"):
-        return True
-    return stream.isatty()
 
 
 class Writer:
