@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -108,3 +109,15 @@ def _read(path: Path) -> str:
         return path.read_text()
     except OSError:
         return ""
+
+
+def test_uv_unpacks_the_wheels_before_the_conda_layer_is_linked_and_pip_does_not(world: World) -> None:
+    steps = [json.loads(line) for line in world.setup("--json").stdout.splitlines()]
+    pip = next(s for s in steps if s["step"] == "pip")
+    assert pip["status"] == "ok" and pip["installer"] == "uv" and pip["unpacked_ahead"] is True
+    # Only uv's own cache can be filled ahead; the pip fallback installs as before.
+    shutil.rmtree(world.prefix)
+    fallback = world.setup("--json", TFM1_PIP_INSTALLER="pip")
+    assert fallback.returncode == 0, fallback.stderr
+    pip = next(s for s in map(json.loads, fallback.stdout.splitlines()) if s["step"] == "pip")
+    assert pip["installer"] == "pip" and pip["unpacked_ahead"] is False

@@ -63,8 +63,10 @@ def start_downloads(target: SetupTarget, locked: LockedEnvironment, events: Even
             found = installer_for(locked.platform)
             events.step("miniforge", "started", f"downloading Miniforge from {found.url}", url=found.url)
             installer, sha256 = prefetch.submit(functools.partial(download_installer, found)), found.sha256
-        archives = prefetch.files(archives_wanted(locked.conda))
+        # Wheels first: uv unpacks them (`uv_cache`) while the conda packages still arrive, and the conda layer
+        # cannot be linked before its last package is there anyway.
         wheels = prefetch.files(wheels_wanted(locked.pip))
+        archives = prefetch.files(archives_wanted(locked.conda))
         events.step(
             "download",
             "started",

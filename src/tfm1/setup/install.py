@@ -35,6 +35,7 @@ def install(
     downloads: PlannedDownloads,
 ) -> None:
     from tfm1.setup.conda_layer import staging_area
+    from tfm1.setup.uv_cache import warm_uv_cache
 
     journal = Journal.start("setup", target.prefix)
     transaction = Transaction(journal)
@@ -45,6 +46,7 @@ def install(
             events.progress() as progress,
             staging_area() as staging,
             downloads.shown_in(progress),
+            warm_uv_cache(locked, downloads.wheels, staging) as warmer,
         ):
             if downloads.installer is not None and target.root is not None:
                 step = "miniforge"
@@ -76,6 +78,7 @@ def install(
 
                 wheels = results(downloads.wheels)
                 task = progress.add_task(f"installing pip packages ({len(locked.pip)})", total=None)
+                unpacked = warmer.finish()
                 installer = install_pip_layer(locked.pip, wheels, target.python, staging)
                 progress.remove_task(task)
                 events.step(
@@ -84,6 +87,7 @@ def install(
                     f"pip layer: {len(locked.pip)} wheels with {installer}",
                     packages=len(locked.pip),
                     installer=installer,
+                    unpacked_ahead=unpacked,
                 )
 
             step = "receipt"

@@ -37,9 +37,28 @@ def requirements(wheels: list[PipWheel]) -> str:
     return "".join(f"{w.name}=={w.version} --hash=sha256:{w.sha256}\n" for w in wheels)
 
 
-def _find_links(files: list[Path]) -> list[str]:
+def find_links(files: list[Path]) -> list[str]:
     folders = dict.fromkeys(str(f.parent.absolute()) for f in files)  # one folder per sha256, in order
     return [argument for folder in folders for argument in ("--find-links", folder)]
+
+
+def uv_cache_dir(scratch: Path) -> Path:
+    """The uv cache of the run whose private folder is `scratch` (filled ahead by `uv_cache.warm_uv_cache`)."""
+    return scratch / "uv-cache"
+
+
+def installer_environment() -> dict[str, str]:
+    environment = {**os.environ, "UV_PYTHON_DOWNLOADS": "never", "PIP_NO_INPUT": "1"}
+    for variable in (
+        "PIP_INDEX_URL",
+        "PIP_EXTRA_INDEX_URL",
+        "UV_INDEX_URL",
+        "UV_EXTRA_INDEX_URL",
+        "PYTHONPATH",
+        "UV_CACHE_DIR",
+    ):
+        environment.pop(variable, None)  # the lock names every URL; nothing else may be consulted
+    return environment
 
 
 def choose_installer() -> str:
@@ -49,7 +68,7 @@ def choose_installer() -> str:
     if wanted == "pip":
         return "pip"
     try:
-        _uv_binary()
+        uv_binary()
     except Tfm1Error:
         if wanted == "uv":
             raise Tfm1Error("TFM1_PIP_INSTALLER=uv but no uv binary was found", "reinstall tfm1 or unset it") from None
@@ -57,7 +76,7 @@ def choose_installer() -> str:
     return "uv"
 
 
-def _uv_binary() -> str:
+def uv_binary() -> str:
     from tfm1.lock.pip_layer import uv_binary
 
     return uv_binary()
@@ -66,19 +85,19 @@ def _uv_binary() -> str:
 def command(installer: str, python: Path, requirements_file: Path, scratch: Path, files: list[Path]) -> list[str]:
     if installer == "uv":
         return [
-            _uv_binary(),
+            uv_binary(),
             "pip",
             "install",
             "--python",
             str(python),
             "--cache-dir",
-            str(scratch / "uv-cache"),
+            str(uv_cache_dir(scratch)),
             "--require-hashes",
             "--no-deps",
             "--no-build",
             "--no-config",
             "--no-index",
-            *_find_links(files),
+            *find_links(files),
             "--quiet",
             "-r",
             str(requirements_file),
@@ -92,7 +111,7 @@ def command(installer: str, python: Path, requirements_file: Path, scratch: Path
         "--no-deps",
         "--only-binary=:all:",
         "--no-index",
-        *_find_links(files),
+        *find_links(files),
         "--no-cache-dir",
         "--disable-pip-version-check",
         "--no-input",
@@ -115,25 +134,15 @@ def install_pip_layer(
             f"the pip layer needs pip in the new environment, and {python} has none (and uv is not available)",
             "add pip to the environment's conda packages and re-lock, or reinstall tfm1 so that uv is present",
         )
-    environment = {**os.environ, "UV_PYTHON_DOWNLOADS": "never", "PIP_NO_INPUT": "1"}
-    for variable in (
-        "PIP_INDEX_URL",
-        "PIP_EXTRA_INDEX_URL",
-        "UV_INDEX_URL",
-        "UV_EXTRA_INDEX_URL",
-        "PYTHONPATH",
-        "UV_CACHE_DIR",
-    ):
-        environment.pop(variable, None)  # the lock names every URL; nothing else may be consulted
     with tempfile.TemporaryDirectory(prefix="tfm1-pip-", dir=scratch) as folder:
         requirements_file = Path(folder) / "requirements.txt"
         requirements_file.write_text(requirements(wheels), encoding="utf-8")
         result = subprocess.run(
-            command(installer, python, requirements_file, Path(folder), files),
+            command(installer, python, requirements_file, scratch, files),
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
-            env=environment,
+            env=installer_environment(),
             check=False,
             **child_options(),  # the child dies with tfm1, even by SIGKILL
         )
