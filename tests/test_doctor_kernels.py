@@ -11,8 +11,8 @@ from tfm1.doctor import diagnose
 from tfm1.host import LinuxHost
 from tfm1.host.recorder import RecordingHost
 from tfm1.host.snapshot import SnapshotHost, load_snapshot
-from tfm1.inspect.kernels import data_dirs, find_kernels
-from tfm1.kernelspec import kernel_dirs
+from tfm1.inspect.kernels import data_dirs, find_kernels, kernel_dirs
+from tfm1.kernelspec import find_spec
 
 SCENARIO = Path(__file__).parent / "scenarios" / "m1-notebook-kernel-x86-anaconda.json"
 
@@ -89,7 +89,8 @@ def test_doctor_and_setup_search_the_same_user_dir(tmp_path: Path) -> None:
     _kernel(tmp_path, "/xdg/jupyter", "mine", "/m/python")
     host = LinuxHost(root=str(tmp_path), environ=environ)
     assert data_dirs(host, []) == ["/extra", "/xdg/jupyter", "/usr/local/share/jupyter", "/usr/share/jupyter"]
-    assert [posixpath.join(d, "kernels") for d in data_dirs(host, [])] == kernel_dirs(host)
+    kernels = [posixpath.join(d, "kernels") for d in data_dirs(host, [])]
+    assert kernel_dirs(host, []) == [*kernels, "/home/ana/.ipython/kernels"]  # IPython's folder comes last
     assert {k.name: k.python for k in find_kernels(host, [])} == {"mine": "/m/python"}
 
 
@@ -102,3 +103,41 @@ def test_a_tfm1_kernel_without_its_environment_points_at_tfm1_setup(tmp_path: Pa
     tf_prefix = "/home/ana/miniforge3/envs/tf"
     assert fixes["tfm1-tf"] == [f"tfm1 setup --prefix {tf_prefix}", "jupyter kernelspec uninstall tfm1-tf"]
     assert fixes["other"][0] == "jupyter kernelspec uninstall other"
+
+
+def test_doctor_and_verify_find_the_same_kernel_for_a_name(tmp_path: Path) -> None:
+    # One lookup by name: the folder's name in any case, the first in Jupyter's order, an environment's
+    # share/jupyter and IPython's kernels folder included. Every kernel runs its own python, so the interpreter
+    # doctor targets tells which kernelspec it found.
+    def spec(python: str) -> dict[str, str]:
+        return {"text": json.dumps({"argv": [python, "-m", "ipykernel_launcher"], "language": "python"})}
+
+    root = "/home/ana/miniforge3"
+    files: dict[str, dict[str, object]] = {
+        f"{root}/conda-meta/history": {"file": True},
+        f"{root}/envs/tf/conda-meta/history": {"file": True},
+        "/home/ana/.local/share/jupyter/kernels/Mixed/kernel.json": spec("/user/bin/python"),
+        "/usr/share/jupyter/kernels/mixed/kernel.json": spec("/system/bin/python"),  # found after the user's
+        f"{root}/envs/tf/share/jupyter/kernels/in-env/kernel.json": spec("/env/bin/python"),
+        "/home/ana/.ipython/kernels/ipy/kernel.json": spec("/ipython/bin/python"),
+    }
+    snapshot = {
+        "tfm1_snapshot": 2,
+        "platform": {"system": "Linux", "machine": "x86_64"},
+        "env": {"HOME": "/home/ana", "PATH": "/usr/bin"},
+        "files": files,
+    }
+    path = tmp_path / "host.json"
+    path.write_text(json.dumps(snapshot))
+    host = SnapshotHost(load_snapshot(path.read_text()))
+    expected = {
+        "mixed": "/user/bin/python",
+        "MIXED": "/user/bin/python",
+        "in-env": "/env/bin/python",
+        "ipy": "/ipython/bin/python",
+    }
+    for name, python in expected.items():
+        found = find_spec(host, name)  # `tfm1 verify --kernel NAME`
+        assert json.loads(str(files[str(found)]["text"]))["argv"][0] == python
+        _, report = tfm1_json("doctor", "--snapshot", str(path), "--kernel", name)
+        assert report["facts"]["python"]["path"] == python, name

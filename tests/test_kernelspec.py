@@ -12,7 +12,8 @@ import pytest
 from tfm1.host import live_host
 from tfm1.host.snapshot import Snapshot, SnapshotHost
 from tfm1.inspect.jupyter_dirs import data_dir
-from tfm1.kernelspec import find_spec, kernel_dirs, kernel_name, launch
+from tfm1.inspect.kernels import kernel_dirs
+from tfm1.kernelspec import find_spec, kernel_name, launch
 
 
 def host(system: str, **env: str) -> SnapshotHost:
@@ -42,20 +43,27 @@ def test_the_user_data_dir_per_platform(system: str, env: dict[str, str], expect
 
 @pytest.mark.parametrize(
     "env",
-    [{}, {"XDG_DATA_HOME": "/xdg"}, {"JUPYTER_DATA_DIR": "/data/j"}, {"JUPYTER_PATH": "/extra/a:/extra/b"}],
+    [
+        {},
+        {"XDG_DATA_HOME": "/xdg"},
+        {"JUPYTER_DATA_DIR": "/data/j"},
+        {"JUPYTER_PATH": "/extra/a:/extra/b"},
+        {"IPYTHONDIR": "/ipython"},
+    ],
 )
 def test_linux_answers_match_jupyter_core(env: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_core import paths
 
-    for name in [n for n in os.environ if n.startswith(("JUPYTER_", "XDG_DATA_HOME"))]:
+    for name in [n for n in os.environ if n.startswith(("JUPYTER_", "XDG_DATA_HOME", "IPYTHONDIR"))]:
         monkeypatch.delenv(name)
     monkeypatch.setenv("HOME", str(tmp_path))
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     assert data_dir(live_host()) == paths.jupyter_data_dir()
-    # jupyter_core also searches the Jupyter server's own sys.prefix: not one tfm1 can know.
+    # jupyter_client also searches the Jupyter server's own sys.prefix: not one tfm1 can know.
     server_prefix = str(Path(paths.ENV_JUPYTER_PATH[0], "kernels"))
-    assert kernel_dirs(live_host()) == [p for p in paths.jupyter_path("kernels") if p != server_prefix]
+    assert kernel_dirs(live_host(), []) == [p for p in KernelSpecManager().kernel_dirs if p != server_prefix]
 
 
 def test_search_order_is_jupyter_path_then_user_then_system() -> None:

@@ -173,6 +173,22 @@ def test_tampered_conda_package(world: World) -> None:
     assert result.returncode == 1
     assert f"download of {world.conda_server.url}{world.conda_path('tfm1-test-data')} failed" in result.stderr
     assert f"sha256 mismatch: expected {original.sha256}" in result.stderr
+    # Downloads start with the plan, so the mismatch may stop the run before the prefix is made or after it:
+    # either way the run says which, and leaves nothing.
+    undone = {"Nothing was changed.", f"Rolled back: removed {world.prefix}."}
+    assert len([said for said in undone if said in result.stderr]) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert_no_prefix(world)
+    assert not world.prefix.parent.exists()  # made for the run (for its lock), removed when it ended
+
+
+def test_a_failure_after_the_prefix_was_made_removes_it(world: World) -> None:
+    # The pip step fails (an unknown installer is refused only there), after the conda layer filled the prefix.
+    result = world.setup("--json", TFM1_PIP_INSTALLER="no-such-installer")
+    assert result.returncode == 2
+    steps = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [s["step"] for s in steps if s["status"] == "ok"][-1] == "conda"
+    assert "TFM1_PIP_INSTALLER='no-such-installer' is not one of" in result.stderr
     assert f"Rolled back: removed {world.prefix}." in result.stderr
     assert "Traceback" not in result.stderr
     assert_no_prefix(world)

@@ -2,15 +2,15 @@
 
 A kernelspec is a folder `<data dir>/kernels/<name>/` holding `kernel.json`: the `argv` that starts the kernel,
 a `display_name`, `language`, an optional `env` added to the launching environment, and `metadata` namespaced per
-tool (https://jupyter-client.readthedocs.io/en/latest/kernels.html#kernel-specs). Where those folders are is
-`tfm1.inspect.jupyter_dirs`. Every OS fact is read through a `Host`, so a test can ask for the macOS answer on Linux.
+tool (https://jupyter-client.readthedocs.io/en/latest/kernels.html#kernel-specs). Where those folders are, and which
+one a name means, is `tfm1.inspect.kernels` (doctor's lookup too). Every OS fact is read through a `Host`, so a
+test can ask for the macOS answer on Linux.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,24 +20,12 @@ from typing import Any
 from tfm1.compat_data import TENSORFLOW_NAMES
 from tfm1.errors import UsageError
 from tfm1.host.base import Host
-from tfm1.inspect.jupyter_dirs import data_dirs
-from tfm1.inspect.kernels import TFM1_KERNEL_PREFIX
+from tfm1.inspect.kernels import KERNEL_FILE, TFM1_KERNEL_PREFIX, conda_prefixes, find_kernel, kernel_dirs
 
-KERNEL_FILE = "kernel.json"
 # Jupyter lists a kernel under its folder's name, lower-cased, and allows only these characters in it
 # (`_is_valid_kernel_name`, `_list_kernels_in` in
 # https://github.com/jupyter/jupyter_client/blob/main/jupyter_client/kernelspec.py).
 _UNSAFE = re.compile(r"[^a-z0-9._-]+")
-
-
-def kernel_dirs(host: Host) -> list[str]:
-    """The folders Jupyter searches for kernelspecs, in its order: $JUPYTER_PATH, the user's, then the system's.
-
-    Jupyter also searches `<sys.prefix>/share/jupyter/kernels` of the Python that runs the Jupyter server (between
-    the user's and the system's, before the user's with JUPYTER_PREFER_ENV_PATH): tfm1 cannot know that Python,
-    so a kernelspec there is named by its folder instead (`tfm1 verify --kernel PATH`).
-    """
-    return [posixpath.join(p, "kernels") for p in data_dirs(host)]
 
 
 def kernel_name(prefix: Path) -> str:
@@ -78,21 +66,19 @@ class KernelLaunch:
 
 
 def find_spec(host: Host, name: str) -> Path:
-    """The kernel.json of the kernelspec `name` (the first in Jupyter's search order), or at the path `name`."""
+    """The kernel.json of the kernelspec `name` (found as doctor finds it), or at the path `name`."""
     if os.sep in name:
         given = Path(name).expanduser()
         spec = given / KERNEL_FILE if given.is_dir() else given
         if spec.is_file():
             return spec.absolute()
         raise UsageError(f"--kernel {name}: no {KERNEL_FILE} there", "give a kernelspec's name or its folder's path")
-    for folder in kernel_dirs(host):
-        for entry in host.list_dir(folder):
-            found = posixpath.join(folder, entry, KERNEL_FILE)
-            if entry.lower() == name.lower() and host.is_file(found):
-                return Path(found)
-    searched = ", ".join(kernel_dirs(host))
+    dirs = kernel_dirs(host, conda_prefixes(host))
+    found = find_kernel(host, name, dirs)
+    if found is not None:
+        return Path(found)
     raise UsageError(
-        f"--kernel {name}: no kernelspec of that name in {searched}", "list them with `jupyter kernelspec list`"
+        f"--kernel {name}: no kernelspec of that name in {', '.join(dirs)}", "list them with `jupyter kernelspec list`"
     )
 
 

@@ -28,4 +28,10 @@ def cache_environment() -> dict[str, str]:
         # Keras writes ~/.keras/keras.json at its first import, in every TensorFlow the tests run; it honours
         # KERAS_HOME first (keras/src/backend/config.py), as verify's check script does for its datasets.
         "KERAS_HOME": str(TEST_CACHE / "keras"),
+        # pip (setup's pip installer) runs `rustc --version` for its User-Agent whenever rustc is on PATH
+        # (`user_agent` in https://github.com/pypa/pip/blob/main/src/pip/_internal/network/session.py); a rustup
+        # proxy then writes its settings to $RUSTUP_HOME, else ~/.rustup, and cargo its registry to $CARGO_HOME,
+        # else ~/.cargo (https://rust-lang.github.io/rustup/installation/index.html#choosing-where-to-install).
+        "RUSTUP_HOME": str(TEST_CACHE / "rustup"),
+        "CARGO_HOME": str(TEST_CACHE / "cargo"),
     }

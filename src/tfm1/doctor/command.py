@@ -105,16 +105,15 @@ def _python_argument(host: Host, given: str, *, live: bool) -> str:
 
 
 def _kernel_argument(host: Host, name: str) -> str:
-    from tfm1.inspect.conda import find_conda_roots
-    from tfm1.inspect.kernels import find_kernels
+    from tfm1.inspect.kernels import conda_prefixes, find_kernel, find_kernels, kernel_dirs, read_kernel
 
-    prefixes = [env.prefix for root in find_conda_roots(host) for env in (root.env, *root.envs)]
-    kernels = find_kernels(host, prefixes)
-    found = next((k.python for k in kernels if k.name == name), None)
-    if found is None:
-        known = ", ".join(k.name for k in kernels) or "none"
+    prefixes = conda_prefixes(host)
+    spec = find_kernel(host, name, kernel_dirs(host, prefixes))  # the lookup `tfm1 verify --kernel` makes
+    kernel = read_kernel(host, name.lower(), spec) if spec is not None else None
+    if kernel is None:
+        known = ", ".join(k.name for k in find_kernels(host, prefixes)) or "none"
         raise UsageError(f"--kernel {name}: no such Jupyter kernel (found: {known})", "jupyter kernelspec list")
-    return found
+    return kernel.python
 
 
 def _save_snapshot(host: RecordingHost, path: Path) -> None:

@@ -18,7 +18,8 @@ from pathlib import Path
 from tfm1.errors import Tfm1Error
 from tfm1.host.base import Host
 from tfm1.inspect.jupyter_dirs import data_dir
-from tfm1.kernelspec import KERNEL_FILE, KernelLaunch, display_name, kernel_name, spec_document
+from tfm1.inspect.kernels import KERNEL_FILE
+from tfm1.kernelspec import KernelLaunch, display_name, kernel_name, spec_document
 from tfm1.receipt import read_receipt, write_receipt
 from tfm1.setup.events import Events
 
