@@ -163,16 +163,16 @@ def _verify(target: SetupTarget, options: SetupOptions, events: Events, kernel_h
             "verification skipped (--no-verify); run: tfm1 verify --python " + shlex.quote(str(target.python)),
         )
         return ExitCode.OK
-    from tfm1.verify import render, run_checks
+    from tfm1.verify import CheckOptions, render, run_checks
 
     if kernel_host is not None:
         from tfm1.setup.kernel import kernel_launch
 
         # Through the kernelspec Jupyter would find by that name: the interpreter and environment a notebook gets.
         started = kernel_launch(kernel_host, target.prefix, events)
-        result = run_checks(started.python, environ=started.env)
+        result = run_checks(started.python, CheckOptions(), environ=started.env)
     else:
-        result = run_checks(str(target.python))
+        result = run_checks(str(target.python), CheckOptions())
     if events.json_mode:
         events.step("verify", "ok" if result.ok else "failed", result=result.to_json())
     else:
