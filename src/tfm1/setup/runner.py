@@ -87,13 +87,8 @@ def _prepare(
         # Up to date, but without its kernel (--no-kernel before, or a Jupyter folder that was not writable).
         finish_kernel(plan_kernel(host, target.prefix, options.force), target.prefix, events)
     if done is not None:
-        events.step(
-            "setup",
-            "skipped",
-            f"{target.prefix} is already set up from this lockfile ({done.created})",
-            prefix=str(target.prefix),
-            lockfile_sha256=lock_sha256,
-        )
+        message = f"{target.prefix} is already set up from this lockfile ({done.created})"
+        events.step("setup", "skipped", message, prefix=str(target.prefix), lockfile_sha256=lock_sha256)
         _next_steps(target, events)
         return ExitCode.OK
 
