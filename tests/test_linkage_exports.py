@@ -7,6 +7,7 @@ ordinal + imported name], child count, (edge label\\0, uleb child offset)*`.
 
 from __future__ import annotations
 
+import json
 import struct
 import subprocess
 import sys
@@ -15,7 +16,15 @@ from pathlib import Path
 import pytest
 
 from tfm1.linkage.exports import walk_trie
-from tfm1.linkage.images import Dependency, NotMachO, read_head, read_image, sizeof_load_commands
+from tfm1.linkage.images import (
+    Dependency,
+    ImageInfo,
+    NotMachO,
+    PluginImports,
+    read_head,
+    read_image,
+    sizeof_load_commands,
+)
 
 MH_MAGIC_64 = 0xFEEDFACF
 ARM64, X86_64 = 0x0100000C, 0x01000007
@@ -135,6 +144,16 @@ def test_exports_and_reexports_are_read_from_the_trie(tmp_path: Path, dyld_info:
     # Ordinal 2 is the second library command (LC_ID_DYLIB does not count): an empty imported name is the same name.
     assert info.reexports == {"_alias": (INNER, "_real"), "_same": (INNER, "_same")}
     assert read_image(path.read_bytes()).to_json() == info.to_json()
+
+
+def test_summaries_come_back_from_their_json_and_another_version_reads_as_absent() -> None:
+    info = ImageInfo("@rpath/x", [Dependency(INNER, "reexport")], exports={"_TF_A"}, reexports={"_a": (INNER, "_b")})
+    plugin = PluginImports(None, [Dependency(SYSTEM, "weak")], by_library={SYSTEM: {"_malloc": False}}, flat={})
+    stored = json.loads(json.dumps([info.to_json(), plugin.to_json()]))
+    assert ImageInfo.from_json(stored[0]) == info
+    assert PluginImports.from_json(stored[1]) == plugin
+    assert ImageInfo.from_json({**stored[0], "version": 0}) is None
+    assert PluginImports.from_json({**stored[1], "version": 2}) is None
 
 
 def test_the_arm64_slice_of_a_universal_file_is_read(tmp_path: Path) -> None:

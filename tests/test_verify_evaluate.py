@@ -179,7 +179,7 @@ def test_failed_import_fails_build_and_skips_the_rest() -> None:
 def test_verdict_lists_failed_checks() -> None:
     data = mac_data()
     data["math"]["result"]["values"] = [0.0, 0.0, 0.0, 0.0]
-    result = VerifyResult("/x/bin/python", evaluate(data, quick=True))
+    result = VerifyResult(python="/x/bin/python", checks=evaluate(data, quick=True))
     assert not result.ok
     assert result.verdict() == "FAIL: 1 of 5 checks failed (Tensor math)"
     assert result.to_json()["ok"] is False

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tfm1.errors import Tfm1Error, UsageError
+from tfm1.jsonable import record_json
 
 DEFAULT_PROFILE = "metal"
 ENVIRONMENT_FILE = "environment.yml"
@@ -54,18 +55,7 @@ class Profile:
         return pins
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "description": self.description,
-            "default": self.default,
-            "python": self.python,
-            "platforms": list(self.platforms),
-            "channels": list(self.channels),
-            "conda": list(self.conda_specs),
-            "pip": list(self.pip_specs),
-            "environment_file": str(self.environment_file),
-            "lockfile": str(self.lockfile),
-        }
+        return {**record_json(self, rename={"conda_specs": "conda", "pip_specs": "pip"}), "default": self.default}
 
 
 def envs_dir() -> Path:

@@ -74,18 +74,10 @@ def verify(
     exclusive(ctx, name=name, prefix=prefix, python=python, kernel=kernel)
 
     def check() -> int:
+        from tfm1.verify import CheckOptions
         from tfm1.verify.command import verify_environment
 
-        return verify_environment(
-            name=name,
-            prefix=prefix,
-            python=python,
-            kernel=kernel,
-            quick=quick,
-            timeout=timeout,
-            dataset=dataset.value,
-            expect_gpu=expect_gpu.value,
-            as_json=as_json,
-        )
+        options = CheckOptions(quick=quick, timeout=timeout, dataset=dataset.value, expect_gpu=expect_gpu.value)
+        return verify_environment(options, name=name, prefix=prefix, python=python, kernel=kernel, as_json=as_json)
 
     run(check)

@@ -11,6 +11,7 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from tfm1.doctor.codes import CODES, Severity
+from tfm1.jsonable import record_json
 
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
@@ -31,14 +32,7 @@ class Finding(NamedTuple):
         return SEVERITY_RANK[self.severity], order
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "severity": self.severity,
-            "title": self.title,
-            "evidence": dict(self.evidence),
-            "fix": list(self.fix),
-            "detail": self.detail,
-        }
+        return record_json(self)
 
 
 class Report:

@@ -10,7 +10,7 @@ ValueError and is skipped, as a damaged line would be.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
 from tfm1.inspect.distributions import Distribution, normalize
@@ -81,19 +81,19 @@ def evaluate_marker(marker: str, environment: Mapping[str, str]) -> bool:
             return left != right
         raise ValueError(f"cannot compare strings with {operator}")
 
-    def conjunction() -> bool:
-        result = comparison()
-        while position < len(tokens) and tokens[position] == "and":
+    def chain(keyword: str, operand: Callable[[], bool]) -> bool:
+        """`operand (keyword operand)*` for `and` / `or`: every operand is read, none is skipped by a short circuit."""
+        results = [operand()]
+        while position < len(tokens) and tokens[position] == keyword:
             take()
-            result = comparison() and result
-        return result
+            results.append(operand())
+        return all(results) if keyword == "and" else any(results)
+
+    def conjunction() -> bool:
+        return chain("and", comparison)
 
     def disjunction() -> bool:
-        result = conjunction()
-        while position < len(tokens) and tokens[position] == "or":
-            take()
-            result = conjunction() or result
-        return result
+        return chain("or", conjunction)
 
     result = disjunction()
     if position != len(tokens):

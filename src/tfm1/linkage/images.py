@@ -36,11 +36,35 @@ class Dependency:
 
 
 @dataclass
-class ImageInfo:
-    """An image's install name, the libraries it names, and what its export trie offers."""
+class ImageSummary:
+    """What every summary of an image holds (its install name and the libraries it names), and how the cache
+    stores it: versioned JSON that a newer or older tfm1 reads as absent."""
 
     install_name: str | None
     dependencies: list[Dependency] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": SUMMARY_VERSION,
+            "install_name": self.install_name,
+            "dependencies": [[d.name, d.kind] for d in self.dependencies],
+        }
+
+    @staticmethod
+    def common_fields(data: dict[str, Any]) -> dict[str, Any] | None:
+        """The shared fields of a stored summary as keyword arguments, or None when it is of another version."""
+        if data.get("version") != SUMMARY_VERSION:
+            return None
+        return {
+            "install_name": data["install_name"],
+            "dependencies": [Dependency(n, k) for n, k in data["dependencies"]],
+        }
+
+
+@dataclass
+class ImageInfo(ImageSummary):
+    """An image's install name, the libraries it names, and what its export trie offers."""
+
     exports: set[str] = field(default_factory=set)  # defined in this image
     reexports: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (library, name there)
 
@@ -49,53 +73,37 @@ class ImageInfo:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "version": SUMMARY_VERSION,
-            "install_name": self.install_name,
-            "dependencies": [[d.name, d.kind] for d in self.dependencies],
+            **super().to_json(),
             "exports": sorted(self.exports),
             "reexports": {k: list(v) for k, v in sorted(self.reexports.items())},
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ImageInfo | None:
-        if data.get("version") != SUMMARY_VERSION:
+        common = cls.common_fields(data)
+        if common is None:
             return None
-        return cls(
-            install_name=data["install_name"],
-            dependencies=[Dependency(n, k) for n, k in data["dependencies"]],
-            exports=set(data["exports"]),
-            reexports={k: (v[0], v[1]) for k, v in data["reexports"].items()},
-        )
+        reexports = {k: (v[0], v[1]) for k, v in data["reexports"].items()}
+        return cls(**common, exports=set(data["exports"]), reexports=reexports)
 
 
 @dataclass
-class PluginImports:
+class PluginImports(ImageSummary):
     """The symbols a plugin binds, per library it names (two-level namespace) and by flat lookup."""
 
-    install_name: str | None
-    dependencies: list[Dependency] = field(default_factory=list)
     by_library: dict[str, dict[str, bool]] = field(default_factory=dict)  # library -> {symbol: weak import}
     flat: dict[str, bool] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "version": SUMMARY_VERSION,
-            "install_name": self.install_name,
-            "dependencies": [[d.name, d.kind] for d in self.dependencies],
-            "by_library": self.by_library,
-            "flat": self.flat,
-        }
+        return {**super().to_json(), "by_library": self.by_library, "flat": self.flat}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PluginImports | None:
-        if data.get("version") != SUMMARY_VERSION:
+        common = cls.common_fields(data)
+        if common is None:
             return None
-        return cls(
-            install_name=data["install_name"],
-            dependencies=[Dependency(n, k) for n, k in data["dependencies"]],
-            by_library={k: dict(v) for k, v in data["by_library"].items()},
-            flat=dict(data["flat"]),
-        )
+        by_library = {k: dict(v) for k, v in data["by_library"].items()}
+        return cls(**common, by_library=by_library, flat=dict(data["flat"]))
 
 
 def _lief() -> Any:

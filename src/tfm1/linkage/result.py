@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from tfm1.jsonable import record_json
+
 
 @dataclass
 class PairResult:
@@ -28,20 +30,4 @@ class PairResult:
     sources: dict[str, str] = field(default_factory=dict)  # wheel file names or installed paths that were read
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "tensorflow": self.tensorflow,
-            "tensorflow_metal": self.tensorflow_metal,
-            "loads": self.loads,
-            "missing": list(self.missing),
-            "reason": self.reason,
-            "missing_libraries": list(self.missing_libraries),
-            "missing_symbols": list(self.missing_symbols),
-            "flat_unresolved": list(self.flat_unresolved),
-            "checked_symbols": self.checked_symbols,
-            "reexported_symbols": self.reexported_symbols,
-            "flat_symbols": self.flat_symbols,
-            "tensorflow_package": self.tensorflow_package,
-            "python": self.python,
-            "notes": list(self.notes),
-            "sources": dict(self.sources),
-        }
+        return record_json(self)

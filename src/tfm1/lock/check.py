@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tfm1.errors import Tfm1Error
+from tfm1.jsonable import record_json
 from tfm1.lock import gate
 from tfm1.lock.spec import canonical_text, content_hash
 from tfm1.lock.targets import minor, target
@@ -39,15 +40,8 @@ class CheckResult:
         return not self.problems and not any(f.severity == "error" for f in self.findings)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "profile": self.profile.name,
-            "lockfile": str(self.profile.lockfile),
-            "ok": self.ok,
-            "problems": self.problems,
-            "findings": [f.to_json() for f in self.findings],
-            "diff": self.diff,
-            "notes": self.notes,
-        }
+        head = {"profile": self.profile.name, "lockfile": str(self.profile.lockfile), "ok": self.ok}
+        return {**head, **record_json(self, omit={"profile"})}
 
 
 def check_profile(profile: Profile) -> CheckResult:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from tfm1.errors import Tfm1Error
+from tfm1.jsonable import record_json
 from tfm1.lock import conda_layer, gate, pip_layer
 from tfm1.lock.spec import canonical_text, content_hashes
 from tfm1.lock.targets import minor, target
@@ -29,12 +30,7 @@ class Changes:
         return bool(self.added or self.removed or self.changed or self.rehashed)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "added": self.added,
-            "removed": self.removed,
-            "changed": {name: list(pair) for name, pair in self.changed.items()},
-            "rehashed": self.rehashed,
-        }
+        return record_json(self)  # a changed version's (old, new) pair as a list
 
     def lines(self) -> list[str]:
         return [
@@ -49,26 +45,18 @@ class Changes:
 class ProfileResult:
     profile: Profile
     status: Status
-    findings: list[gate.GateFinding] = field(default_factory=list)
-    changes: dict[str, Changes] = field(default_factory=dict)
     pythons: dict[str, str] = field(default_factory=dict)  # platform -> locked Python
     error: str = ""
+    findings: list[gate.GateFinding] = field(default_factory=list)
+    changes: dict[str, Changes] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return self.status not in ("refused", "failed")
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "profile": self.profile.name,
-            "lockfile": str(self.profile.lockfile),
-            "status": self.status,
-            "ok": self.ok,
-            "python": self.pythons,
-            "error": self.error,
-            "findings": [f.to_json() for f in self.findings],
-            "changes": {platform: c.to_json() for platform, c in self.changes.items()},
-        }
+        head = {"profile": self.profile.name, "lockfile": str(self.profile.lockfile), "status": self.status}
+        return {**head, "ok": self.ok, **record_json(self, omit={"profile", "status"}, rename={"pythons": "python"})}
 
 
 def diff(old: list[LockedPackage], new: list[LockedPackage]) -> Changes:

@@ -77,18 +77,13 @@ def install(
                 from tfm1.setup.store import results
 
                 wheels = results(downloads.wheels)
-                task = progress.add_task(f"installing pip packages ({len(locked.pip)})", total=None)
+                count = len(locked.pip)
+                task = progress.add_task(f"installing pip packages ({count})", total=None)
                 unpacked = warmer.finish()
                 installer = install_pip_layer(locked.pip, wheels, target.python, staging)
                 progress.remove_task(task)
-                events.step(
-                    "pip",
-                    "ok",
-                    f"pip layer: {len(locked.pip)} wheels with {installer}",
-                    packages=len(locked.pip),
-                    installer=installer,
-                    unpacked_ahead=unpacked,
-                )
+                message = f"pip layer: {count} wheels with {installer}"
+                events.step("pip", "ok", message, packages=count, installer=installer, unpacked_ahead=unpacked)
 
             step = "receipt"
             journal.write(step)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tfm1.jsonable import record_json
 from tfm1.lockfile import LockedEnvironment
 from tfm1.setup.events import Events
 from tfm1.setup.options import SetupOptions, SetupTarget
@@ -46,24 +47,7 @@ class SetupPlan:
     kernel: str | None  # the kernelspec setup registers, None with --no-kernel
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "profile": self.profile,
-            "lockfile": self.lockfile,
-            "lockfile_sha256": self.lockfile_sha256,
-            "platform": self.platform,
-            "conda_root": self.conda_root.to_json() if self.conda_root else None,
-            "prefix": self.prefix,
-            "replaces": self.replaces,
-            "conda_packages": self.conda_packages,
-            "pip_packages": self.pip_packages,
-            "downloads": list(self.downloads),
-            "download_bytes": self.download_bytes,
-            "unknown_sizes": self.unknown_sizes,
-            "unreachable": list(self.unreachable),
-            "sizes_not_asked_of": list(self.sizes_not_asked_of),
-            "verify": self.verify,
-            "kernel": self.kernel,
-        }
+        return record_json(self)
 
 
 def build_plan(

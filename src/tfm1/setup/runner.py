@@ -88,13 +88,8 @@ def _prepare(
         # Up to date, but without its kernel (--no-kernel before, or a Jupyter folder that was not writable).
         finish_kernel(plan_kernel(host, target.prefix, options.force), target.prefix, events)
     if done is not None:
-        events.step(
-            "setup",
-            "skipped",
-            f"{target.prefix} is already set up from this lockfile ({done.created})",
-            prefix=str(target.prefix),
-            lockfile_sha256=lock_sha256,
-        )
+        message = f"{target.prefix} is already set up from this lockfile ({done.created})"
+        events.step("setup", "skipped", message, prefix=str(target.prefix), lockfile_sha256=lock_sha256)
         _next_steps(target, events)
         return ExitCode.OK
 
@@ -178,16 +173,16 @@ def _verify(target: SetupTarget, options: SetupOptions, events: Events, kernel_h
             "verification skipped (--no-verify); run: tfm1 verify --python " + shlex.quote(str(target.python)),
         )
         return ExitCode.OK
-    from tfm1.verify import render, run_checks
+    from tfm1.verify import CheckOptions, render, run_checks
 
     if kernel_host is not None:
         from tfm1.setup.kernel import kernel_launch
 
         # Through the kernelspec Jupyter would find by that name: the interpreter and environment a notebook gets.
         started = kernel_launch(kernel_host, target.prefix, events)
-        result = run_checks(started.python, environ=started.env)
+        result = run_checks(started.python, CheckOptions(), environ=started.env)
     else:
-        result = run_checks(str(target.python))
+        result = run_checks(str(target.python), CheckOptions())
     if events.json_mode:
         events.step("verify", "ok" if result.ok else "failed", result=result.to_json())
     else:

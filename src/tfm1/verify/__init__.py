@@ -9,53 +9,48 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
+from tfm1.verify.check_options import CheckOptions
 from tfm1.verify.result import Check, Diagnosis, VerifyResult
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-DATASETS = ("synthetic", "mnist")
-
 
 def run_checks(
     python: str,
+    options: CheckOptions,
     *,
-    quick: bool = False,
-    timeout: float = 300,
-    dataset: str = "synthetic",
-    expect_gpu: str = "auto",
     progress: Callable[[str], None] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> VerifyResult:
-    """Run every check (1–3 with `quick`) with `python`; `progress` is called with each stage's name as it starts.
+    """Run every check (1–3 with `options.quick`) with `python`; `progress` is called with each stage's name as
+    it starts.
 
     `environ` replaces tfm1's own environment for the interpreter (a kernelspec's, for `--kernel`).
-    `expect_gpu` is one of tfm1.verify.evaluate.EXPECT_GPU (what each means is written there).
 
     Raises UsageError when `python` cannot be run at all.
     """
-    from tfm1.errors import UsageError
     from tfm1.receipt import read_receipt
     from tfm1.verify.diagnose import diagnose_run, exit_warnings
-    from tfm1.verify.evaluate import EXPECT_GPU, evaluate
+    from tfm1.verify.evaluate import evaluate
     from tfm1.verify.script_runner import run_script
 
-    if dataset not in DATASETS:
-        raise UsageError(f"unknown dataset {dataset!r}", f"use one of: {', '.join(DATASETS)}")
-    if expect_gpu not in EXPECT_GPU:
-        raise UsageError(f"unknown GPU expectation {expect_gpu!r}", f"use one of: {', '.join(EXPECT_GPU)}")
-    args = ["--dataset", dataset] + (["--quick"] if quick else []) + (["--hide-gpu"] if expect_gpu == "no" else [])
-    run = run_script(python, args, timeout=timeout, progress=progress, environ=environ)
+    run = run_script(python, options.script_args(), timeout=options.timeout, progress=progress, environ=environ)
     data = run.data or {}
     prefix = data.get("build", {}).get("prefix")
     receipt = read_receipt(prefix) if prefix else None
     return VerifyResult(
         python=python,
-        checks=evaluate(data, quick=quick, receipt=receipt.to_json() if receipt else None, expect_gpu=expect_gpu),
-        diagnosis=diagnose_run(python, run, timeout),
+        checks=evaluate(
+            data,
+            quick=options.quick,
+            receipt=receipt.to_json() if receipt else None,
+            expect_gpu=options.expect_gpu,
+        ),
+        diagnosis=diagnose_run(python, run, options.timeout),
         warnings=exit_warnings(run),
-        quick=quick,
-        dataset=dataset,
+        quick=options.quick,
+        dataset=options.dataset,
         seconds=run.seconds,
         returncode=run.returncode,
     )
@@ -67,4 +62,4 @@ def render(result: VerifyResult, console: Console) -> None:
     render_result(result, console)
 
 
-__all__ = ["Check", "Diagnosis", "VerifyResult", "render", "run_checks"]
+__all__ = ["Check", "CheckOptions", "Diagnosis", "VerifyResult", "render", "run_checks"]

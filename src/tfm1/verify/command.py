@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tfm1.errors import ExitCode
 
+if TYPE_CHECKING:
+    from tfm1.verify.check_options import CheckOptions
+
 
 def verify_environment(
+    options: CheckOptions,
     *,
     name: str | None,
     prefix: Path | None,
     python: str | None,
     kernel: str | None,
-    quick: bool,
-    timeout: float,
-    dataset: str,
-    expect_gpu: str,
     as_json: bool,
 ) -> int:
     from tfm1.host import live_host
@@ -41,15 +42,7 @@ def verify_environment(
             what = "importing TensorFlow" if stage == "import" else f"the {TITLES.get(stage, stage)} check"
             status.update(f"Checking TensorFlow in {target.python}: {what}")
 
-        result = run_checks(
-            target.python,
-            quick=quick,
-            timeout=timeout,
-            dataset=dataset,
-            expect_gpu=expect_gpu,
-            progress=progress,
-            environ=environ,
-        )
+        result = run_checks(target.python, options, progress=progress, environ=environ)
     if as_json:
         document = result.to_json()
         document["target"] = {"python": target.python, "source": target.source}

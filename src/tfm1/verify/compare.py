@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from tfm1.jsonable import record_json
+
 RTOL = 1e-3
 ATOL = 1e-4
 
@@ -29,14 +31,7 @@ class Comparison:
     reason: str = ""  # why it is not ok
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "ok": self.ok,
-            "max_abs_diff": self.max_abs_diff,
-            "max_rel_diff": self.max_rel_diff,
-            "count": self.count,
-            "reason": self.reason,
-        }
+        return record_json(self)
 
 
 def compare(

@@ -68,7 +68,7 @@ def _judged(key: str, judge: Callable[[Json], Check], data: Json) -> Check:
 
 
 def _check(key: str, status: Status, summary: str, details: Json | None = None, seconds: float | None = None) -> Check:
-    return Check(key, TITLES[key], status, summary, details or {}, seconds)
+    return Check(key, TITLES[key], status, summary, seconds, details or {})
 
 
 def _error_line(stage: Json) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from tfm1.jsonable import record_json
+
 Status = Literal["pass", "fail", "skip"]
 
 FORMAT = 1
@@ -16,18 +18,11 @@ class Check:
     title: str
     status: Status
     summary: str  # one line: the numbers when it passed, the reason when it failed or was skipped
-    details: dict[str, Any] = field(default_factory=dict)
     seconds: float | None = None
+    details: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "title": self.title,
-            "status": self.status,
-            "summary": self.summary,
-            "seconds": self.seconds,
-            "details": self.details,
-        }
+        return record_json(self)
 
 
 @dataclass(frozen=True)
@@ -37,8 +32,8 @@ class DoctorFinding:
     title: str
     fix: str  # the first fix line
 
-    def to_json(self) -> dict[str, str]:
-        return {"code": self.code, "severity": self.severity, "title": self.title, "fix": self.fix}
+    def to_json(self) -> dict[str, Any]:
+        return record_json(self)
 
 
 @dataclass(frozen=True)
@@ -53,25 +48,18 @@ class Diagnosis:
     details: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "message": self.message,
-            "fix": self.fix,
-            "doctor_findings": [f.to_json() for f in self.findings],
-            "output": self.output,
-            "details": self.details,
-        }
+        return record_json(self, rename={"findings": "doctor_findings"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)  # the fields in the order of the JSON document
 class VerifyResult:
     python: str
-    checks: list[Check]
-    diagnosis: Diagnosis | None = None
     quick: bool = False
     dataset: str = "synthetic"
     seconds: float = 0.0
     returncode: int | None = None
+    checks: list[Check]
+    diagnosis: Diagnosis | None = None
     warnings: list[str] = field(default_factory=list)  # e.g. a crash after every result was written
 
     @property
@@ -98,16 +86,5 @@ class VerifyResult:
         return line
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "tfm1_verify": FORMAT,
-            "ok": self.ok,
-            "verdict": self.verdict(),
-            "python": self.python,
-            "quick": self.quick,
-            "dataset": self.dataset,
-            "seconds": round(self.seconds, 3),
-            "returncode": self.returncode,
-            "checks": [c.to_json() for c in self.checks],
-            "diagnosis": self.diagnosis.to_json() if self.diagnosis else None,
-            "warnings": self.warnings,
-        }
+        head = {"tfm1_verify": FORMAT, "ok": self.ok, "verdict": self.verdict()}
+        return {**head, **record_json(self, seconds=round(self.seconds, 3))}
