@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import pty
 import shutil
 import signal
 import subprocess
@@ -121,3 +123,29 @@ def test_uv_unpacks_the_wheels_before_the_conda_layer_is_linked_and_pip_does_not
     assert fallback.returncode == 0, fallback.stderr
     pip = next(s for s in map(json.loads, fallback.stdout.splitlines()) if s["step"] == "pip")
     assert pip["installer"] == "pip" and pip["unpacked_ahead"] is False
+
+
+def test_a_no_at_the_prompt_has_downloaded_nothing(world: World) -> None:
+    # On a terminal without --yes nothing is fetched before the answer: the plan only asks for sizes (HEAD).
+    terminal, user_side = pty.openpty()
+    env = {k: v for k, v in world.env.items() if k not in ("CI", "NONINTERACTIVE")}
+    command = ["setup", "--lockfile", str(world.lock), "--prefix", str(world.prefix), "--no-verify"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tfm1", *command],
+        stdin=user_side,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    os.close(user_side)
+    try:
+        os.write(terminal, b"n\n")  # typed ahead: the terminal keeps it until the prompt reads it
+        stdout, stderr = process.communicate(timeout=120)
+    finally:
+        process.kill()
+        os.close(terminal)
+    assert process.returncode == 1, stderr
+    assert "Proceed?" in stderr and "cancelled: nothing was changed" in stdout
+    assert world.conda_server.heads and world.conda_server.requests == [] and world.pypi_server.requests == []
+    assert not world.prefix.exists()
