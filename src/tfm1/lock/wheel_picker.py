@@ -7,7 +7,6 @@ requests (`tfm1.pypi.remote_wheel`), checked against the wheel's RECORD.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -92,25 +91,23 @@ def _metadata(index: Index, wheel: IndexWheel) -> bytes:
     """The wheel's METADATA: the PEP 658 file checked against the index's sha256 for it, or, from an index
     that serves none, the member read out of the wheel with range requests and checked against the wheel's
     RECORD. Cached by the wheel's sha256, so it is read once."""
-    from tfm1.pypi.wheel_cache import cache_root, member_path, try_write_atomic
+    from tfm1.pypi.core_metadata import core_metadata, metadata_path
+    from tfm1.pypi.wheel_cache import cache_root, try_write_atomic
 
-    cached = member_path(cache_root(), wheel.sha256, "metadata", "METADATA")
+    if wheel.metadata_sha256:
+        return core_metadata(index, wheel.url, wheel.filename, wheel.sha256, wheel.metadata_sha256)
+    cached = metadata_path(wheel.sha256)
     if cached.is_file():
         return cached.read_bytes()
-    if wheel.metadata_sha256:
-        body = index.get(wheel.url + ".metadata").content
-        if hashlib.sha256(body).hexdigest() != wheel.metadata_sha256:
-            raise Tfm1Error(f"the metadata of {wheel.filename} does not match its sha256", "retry later")
-    else:
-        from tfm1.pypi.remote_wheel import RemoteWheel, WheelRef
+    from tfm1.pypi.remote_wheel import RemoteWheel, WheelRef
 
-        remote = RemoteWheel(index.session, WheelRef(wheel.filename, wheel.url, wheel.sha256, wheel.size), cache_root())
-        try:
-            names = [n for n in remote.names() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
-            if len(names) != 1:
-                raise Tfm1Error(f"{wheel.filename} has no single .dist-info/METADATA", "pin another version")
-            body = remote.read(names[0])
-        finally:
-            remote.close()
+    remote = RemoteWheel(index.session, WheelRef(wheel.filename, wheel.url, wheel.sha256, wheel.size), cache_root())
+    try:
+        names = [n for n in remote.names() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
+        if len(names) != 1:
+            raise Tfm1Error(f"{wheel.filename} has no single .dist-info/METADATA", "pin another version")
+        body = remote.read(names[0])
+    finally:
+        remote.close()
     try_write_atomic(cached, body)  # a cache that cannot be written costs a request next time, not the lock
     return body
