@@ -192,8 +192,13 @@ def test_prefetched_pages_are_fetched_once_and_a_failed_prefetch_is_asked_again(
 
 
 def test_uv_resolves_through_the_mirror_and_the_lock_records_the_real_urls(
-    httpserver: HTTPServer, tmp_path: Path, own_cache: Path
+    httpserver: HTTPServer, tmp_path: Path, own_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # A proxy in the environment (here one that is not there) is not used to reach the mirror.
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))
     wheels = {
         "alpha": make_wheel(tmp_path / "w", "alpha", "1.0"),
         "beta": make_wheel(tmp_path / "w", "beta", "2.0"),
@@ -215,7 +220,9 @@ def test_uv_resolves_through_the_mirror_and_the_lock_records_the_real_urls(
         httpserver.expect_request(f"/simple/{name}/").respond_with_data(page(*files), content_type=ACCEPT)
         httpserver.expect_request(f"/files/{wheel.name}.metadata").respond_with_data(metadata[name])
         httpserver.expect_request(f"/files/{wheel.name}").respond_with_data(data)
-    index = Index(httpserver.url_for("/simple/"))
+    direct = requests.Session()
+    direct.trust_env = False  # the test's own view of the index ignores that proxy
+    index = Index(httpserver.url_for("/simple/"), session=direct)
     mac = target("osx-arm64")
     with IndexMirror(index) as mirror:
         locked = lock_pip_layer(["alpha"], mac, "3.12.13", {}, index, mirror.url)
@@ -224,3 +231,4 @@ def test_uv_resolves_through_the_mirror_and_the_lock_records_the_real_urls(
     assert locked[0].dependencies == {"beta": ">=2"}
     # uv read the pages through the mirror: the index saw each page once, for uv and the wheel picker together.
     assert requests_for(httpserver, "/simple/alpha/") == 1 and requests_for(httpserver, "/simple/beta/") == 1
+    assert not (tmp_path / "uv-cache").exists()  # nothing kept under a URL that is gone with the run

@@ -7,6 +7,7 @@ requests (`tfm1.pypi.remote_wheel`), checked against the wheel's RECORD.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -63,20 +64,38 @@ def _pick(
 
 
 def _dependencies(index: Index, wheel: IndexWheel, markers: dict[str, str]) -> dict[str, str]:
-    """Requires-Dist of the wheel that apply on the target (no extras), as {name: specifier}."""
+    """Requires-Dist of the wheel that apply on the target (no extras), as {name: specifier}.
+
+    Profiles locked together share most wheels and targets: the same metadata is read once per target."""
+    metadata = _metadata(index, wheel)
+    key = (metadata, tuple(sorted(markers.items())))
+    with _KNOWN_GUARD:
+        known = _KNOWN.get(key)
+    if known is None:
+        known = _read_dependencies(metadata, wheel.filename, markers)
+        with _KNOWN_GUARD:
+            _KNOWN[key] = known
+    return dict(known)
+
+
+_KNOWN: dict[tuple[bytes, tuple[tuple[str, str], ...]], dict[str, str]] = {}
+_KNOWN_GUARD = threading.Lock()
+
+
+def _read_dependencies(metadata: bytes, filename: str, markers: dict[str, str]) -> dict[str, str]:
     from email.parser import HeaderParser
 
     from packaging.requirements import InvalidRequirement, Requirement
     from packaging.utils import canonicalize_name
 
-    message = HeaderParser().parsestr(_metadata(index, wheel).decode("utf-8", "replace"))
+    message = HeaderParser().parsestr(metadata.decode("utf-8", "replace"))
     found: dict[str, list[str]] = {}
     for line in message.get_all("Requires-Dist") or []:
         try:
             requirement = Requirement(line)
         except InvalidRequirement as error:
             raise Tfm1Error(
-                f"{wheel.filename} has a requirement tfm1 cannot read ({line!r}): {str(error).splitlines()[0]}",
+                f"{filename} has a requirement tfm1 cannot read ({line!r}): {str(error).splitlines()[0]}",
                 "pin another version",
             ) from None
         if requirement.marker is not None and not requirement.marker.evaluate({**markers, "extra": ""}):
