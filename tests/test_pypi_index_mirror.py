@@ -232,3 +232,15 @@ def test_uv_resolves_through_the_mirror_and_the_lock_records_the_real_urls(
     # uv read the pages through the mirror: the index saw each page once, for uv and the wheel picker together.
     assert requests_for(httpserver, "/simple/alpha/") == 1 and requests_for(httpserver, "/simple/beta/") == 1
     assert not (tmp_path / "uv-cache").exists()  # nothing kept under a URL that is gone with the run
+
+
+def test_a_page_whose_sha256_is_not_one_keeps_its_real_url(httpserver: HTTPServer, own_cache: Path) -> None:
+    """The sha256 names a folder of the wheel cache: a page cannot lead the mirror to read or write elsewhere."""
+    digest = hashlib.sha256(METADATA).hexdigest()
+    odd = entry(WHEEL, f"../../files/{WHEEL}", "../../../elsewhere", **{"core-metadata": {"sha256": digest}})
+    httpserver.expect_request("/simple/alpha/").respond_with_data(page(odd), content_type=ACCEPT)
+    with IndexMirror(Index(httpserver.url_for("/simple/"))) as mirror:
+        (listed,) = json.loads(get(mirror.url + "alpha/")[1])["files"]
+        assert get(f"{mirror.root}/files/..%2F..%2F..%2Felsewhere/{WHEEL}.metadata")[0] == 404
+    assert listed["url"] == httpserver.url_for(f"/files/{WHEEL}")
+    assert not own_cache.exists()

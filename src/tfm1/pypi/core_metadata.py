@@ -9,14 +9,23 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import TypeGuard
 
 from tfm1.errors import Tfm1Error
 from tfm1.pypi.index import Index
 from tfm1.pypi.wheel_cache import cache_root, member_path, try_write_atomic
 
 
+def is_sha256(value: object) -> TypeGuard[str]:
+    """A sha256 in hex, as PyPI writes it. It names a folder of the wheel cache: an index's page must not lead a
+    write elsewhere."""
+    return isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+
+
 def metadata_path(wheel_sha256: str) -> Path:
     """Where the METADATA of the wheel with this sha256 is cached, however it was read."""
+    if not is_sha256(wheel_sha256):
+        raise Tfm1Error(f"the index gives {wheel_sha256!r} as a wheel's sha256", "use an index that serves PEP 691")
     return member_path(cache_root(), wheel_sha256, "metadata", "METADATA")
 
 

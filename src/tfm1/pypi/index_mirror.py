@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from tfm1.errors import Tfm1Error
-from tfm1.pypi.core_metadata import core_metadata
+from tfm1.pypi.core_metadata import core_metadata, is_sha256
 from tfm1.pypi.index import ACCEPT, Index, IndexStatusError
 
 HOST = "127.0.0.1"  # never another interface: the mirror serves this machine's resolvers only
@@ -99,6 +99,8 @@ class IndexMirror:
             return _Answer(error.status, error.message.encode())  # a 404 stays a 404: uv reports "not found"
         except Tfm1Error as error:
             return _Answer(502, error.message.encode())
+        except Exception as error:
+            return _Answer(500, f"{type(error).__name__}: {error}".encode())
         return _Answer(404, b"not found")
 
     def _page(self, project: str) -> bytes:
@@ -129,7 +131,7 @@ class IndexMirror:
         sha256 = hashes.get("sha256") if isinstance(hashes, dict) else None
         metadata = entry.get("core-metadata") or entry.get("data-dist-info-metadata")
         metadata_sha256 = metadata.get("sha256") if isinstance(metadata, dict) else None
-        if isinstance(sha256, str) and isinstance(metadata_sha256, str) and filename.endswith(".whl"):
+        if is_sha256(sha256) and is_sha256(metadata_sha256) and filename.endswith(".whl"):
             with self._guard:
                 self._files[sha256] = _File(real.split("#", 1)[0], filename, metadata_sha256)
             listed = {**entry, "url": f"{self.root}/files/{quote(sha256)}/{quote(filename)}"}
@@ -148,6 +150,12 @@ class IndexMirror:
 
 class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True  # an idle keep-alive connection must not hold the run's end
+    # Each uv opens dozens of connections at once; socketserver's backlog of 5 dropped the rest, and a dropped
+    # connection is retried by TCP only after 1, 3, 7 s.
+    request_queue_size = 1024
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A resolver that hung up mid-answer is not the run's error: uv reports its own failures."""
 
     def __init__(self, address: tuple[str, int], handler: type[_Handler], mirror: IndexMirror) -> None:
         self.mirror = mirror
