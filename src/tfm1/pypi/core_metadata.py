@@ -8,6 +8,7 @@ mirror (`tfm1.pypi.index_mirror`), uv.
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import TypeGuard
 
@@ -15,11 +16,13 @@ from tfm1.errors import Tfm1Error
 from tfm1.pypi.index import Index
 from tfm1.pypi.wheel_cache import cache_root, member_path, try_write_atomic
 
+_SHA256 = re.compile("[0-9a-f]{64}")  # fullmatch: no trailing newline, as `$` would allow
+
 
 def is_sha256(value: object) -> TypeGuard[str]:
     """A sha256 in hex, as PyPI writes it. It names a folder of the wheel cache: an index's page must not lead a
     write elsewhere."""
-    return isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+    return isinstance(value, str) and _SHA256.fullmatch(value) is not None
 
 
 def metadata_path(wheel_sha256: str) -> Path:
