@@ -182,7 +182,7 @@ def test_prefetched_pages_are_fetched_once_and_a_failed_prefetch_is_asked_again(
     httpserver.expect_request("/simple/six/").respond_with_data(page(), content_type=ACCEPT)
     httpserver.expect_request("/simple/gone/").respond_with_handler(gone_once)
     with IndexMirror(Index(httpserver.url_for("/simple/"), session=requests.Session())) as mirror:
-        mirror.prefetch(["six", "gone"])
+        mirror.prefetch({"six": [], "gone": []})
         deadline = time.monotonic() + 30
         while len(httpserver.log) < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -244,3 +244,30 @@ def test_a_page_whose_sha256_is_not_one_keeps_its_real_url(httpserver: HTTPServe
         assert get(f"{mirror.root}/files/..%2F..%2F..%2Felsewhere/{WHEEL}.metadata")[0] == 404
     assert listed["url"] == httpserver.url_for(f"/files/{WHEEL}")
     assert not own_cache.exists()
+
+
+def test_prefetched_metadata_is_fetched_once_however_many_ask_at_once(httpserver: HTTPServer, own_cache: Path) -> None:
+    digest = hashlib.sha256(METADATA).hexdigest()
+    files = [entry(WHEEL, f"../../files/{WHEEL}", WHEEL_SHA256, **{"core-metadata": {"sha256": digest}})]
+    httpserver.expect_request("/simple/alpha/").respond_with_data(page(*files), content_type=ACCEPT)
+
+    def slow_metadata(request: Request) -> Response:
+        time.sleep(0.5)  # every client asks while the one upstream request is in flight
+        return Response(METADATA)
+
+    httpserver.expect_request(f"/files/{WHEEL}.metadata").respond_with_handler(slow_metadata)
+    with IndexMirror(Index(httpserver.url_for("/simple/"))) as mirror:
+        mirror.prefetch({"alpha": [WHEEL_SHA256]})
+        deadline = time.monotonic() + 30
+        while not httpserver.log and time.monotonic() < deadline:
+            time.sleep(0.01)
+        local = json.loads(get(mirror.url + "alpha/")[1])["files"][0]["url"]
+        answers: list[tuple[int, bytes, dict[str, str]]] = []
+        clients = [threading.Thread(target=lambda: answers.append(get(local + ".metadata"))) for _ in range(6)]
+        for client in clients:
+            client.start()
+        for client in clients:
+            client.join()
+    assert [(status, body) for status, body, _ in answers] == [(200, METADATA)] * 6
+    assert requests_for(httpserver, "/simple/alpha/") == 1
+    assert requests_for(httpserver, f"/files/{WHEEL}.metadata") == 1

@@ -82,8 +82,11 @@ def _lock_all(profiles: list[Profile], console: Console, *, pip_only: bool, link
     ):
         task = progress.add_task("locking", total=total)
         # Round robin over the profiles: each one's own `pip:` projects come first, and are read first.
-        expected = zip_longest(*(expected_projects(profile) for profile in profiles))
-        mirror.prefetch(dict.fromkeys(name for names in expected for name in names if name is not None))
+        wanted: dict[str, list[str]] = {}
+        for row in zip_longest(*(expected_projects(profile).items() for profile in profiles)):
+            for name, wheels in filter(None, row):
+                wanted.setdefault(name, []).extend(wheels)
+        mirror.prefetch(wanted)
 
         def one(profile: Profile) -> ProfileResult:
             done = 0

@@ -89,15 +89,17 @@ def diff(old: list[LockedPackage], new: list[LockedPackage]) -> Changes:
     return changes
 
 
-def expected_projects(profile: Profile) -> list[str]:
-    """The index pages a re-lock of `profile` reads, as far as known before resolving: the `pip:` section's
-    projects, then every pip package of the current lock and the Python distributions of its conda layer."""
+def expected_projects(profile: Profile) -> dict[str, list[str]]:
+    """The index pages a re-lock of `profile` reads, as far as known before resolving, each with the sha256 of the
+    wheels whose metadata uv will read: the `pip:` section's projects, then every pip package of the current lock
+    (with its wheel) and the Python distributions of its conda layer."""
     from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
 
-    names = []
+    expected: dict[str, list[str]] = {}
     for spec in profile.pip_specs:
         try:
-            names.append(Requirement(spec).name)
+            expected.setdefault(canonicalize_name(Requirement(spec).name), [])
         except InvalidRequirement:
             continue  # uv words the error
     try:
@@ -106,9 +108,11 @@ def expected_projects(profile: Profile) -> list[str]:
         existing = None  # the lock itself reports it
     if existing is not None:
         for platform in existing.platforms:
-            names += [p.name for p in existing.for_platform(platform, "pip")]
-            names += list(conda_layer.python_distributions(existing.for_platform(platform, "conda")))
-    return list(dict.fromkeys(names))
+            for package in existing.for_platform(platform, "pip"):
+                expected.setdefault(package.name, []).append(package.sha256)
+            for name in conda_layer.python_distributions(existing.for_platform(platform, "conda")):
+                expected.setdefault(name, [])
+    return expected
 
 
 def lock_profile(

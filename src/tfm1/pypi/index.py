@@ -25,6 +25,10 @@ TIMEOUT = 60  # seconds without a byte, per attempt
 RETRIES = 3
 BACKOFF = 0.5  # seconds; urllib3 waits 0, 1, 2 s before the retries
 RETRY_STATUS = (429, 500, 502, 503, 504)
+# Requests `Index.get` has in flight at once. Each session it lends out opens its own connections, and each new
+# connection pays a TLS handshake and, with REQUESTS_CA_BUNDLE set (common behind a proxy), a fresh read of the CA
+# bundle: the lock's dozens of threads would otherwise open one each.
+MAX_SESSIONS = 16
 NETWORK_FIX = "check the network connection to the package index (a proxy may answer in its place) and try again"
 
 
@@ -79,6 +83,7 @@ class Index:
         self._shared_session = session
         self._local = threading.local()
         self._idle: list[requests.Session] = []  # sessions `get` lends out, each with its open connections
+        self._lent = threading.BoundedSemaphore(MAX_SESSIONS)
         self._pages: dict[str, list[dict[str, Any]]] = {}
         self._guard = threading.Lock()
         self._page_locks: dict[str, threading.Lock] = {}
@@ -115,6 +120,7 @@ class Index:
         the loading of the CA bundle, for each."""
         if self._shared_session is not None:
             return self._shared_session
+        self._lent.acquire()
         with self._guard:
             if self._idle:
                 return self._idle.pop()
@@ -124,6 +130,7 @@ class Index:
         if session is not self._shared_session:
             with self._guard:
                 self._idle.append(session)
+            self._lent.release()
 
     def page_url(self, project: str) -> str:
         from packaging.utils import canonicalize_name

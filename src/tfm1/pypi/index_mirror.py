@@ -18,7 +18,7 @@ import contextlib
 import http.server
 import json
 import threading
-from collections.abc import Iterable
+from collections.abc import Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from types import TracebackType
@@ -62,6 +62,7 @@ class IndexMirror:
         self._page_locks: dict[str, threading.Lock] = {}
         self._pages: dict[str, bytes] = {}
         self._files: dict[str, _File] = {}  # by the wheel's sha256
+        self._metadata_locks: dict[str, threading.Lock] = {}
         self._prefetching = ThreadPoolExecutor(max_workers=PREFETCH_WORKERS, thread_name_prefix="tfm1-prefetch")
 
     def __enter__(self) -> IndexMirror:
@@ -76,17 +77,22 @@ class IndexMirror:
         self._server.server_close()
         self._thread.join()
 
-    def prefetch(self, projects: Iterable[str]) -> None:
-        """Start fetching these projects' pages now, in this order, a few at a time. A resolver asks for pages one
-        dependency level after another; pages it will ask for (a re-lock reads mostly the pages the last lock
-        read) are then ready. A failure is not kept: the page is fetched again, and the error answered, when asked.
-        """
-        for project in projects:
-            self._prefetching.submit(self._try_page, project)
+    def prefetch(self, projects: Mapping[str, Collection[str]]) -> None:
+        """Start fetching these projects' pages now, in this order, a few at a time, each with the metadata of the
+        wheels given by sha256. A resolver asks for pages one dependency level after another; what it will ask for
+        (a re-lock reads mostly what the last lock read) is then ready. A failure is not kept: it is fetched again,
+        and the error answered, when asked."""
+        for project, wheels in projects.items():
+            self._prefetching.submit(self._try_page, project, wheels)
 
-    def _try_page(self, project: str) -> None:
+    def _try_page(self, project: str, wheels: Collection[str]) -> None:
         with contextlib.suppress(Tfm1Error):
             self._page(project)
+            for sha256 in wheels:
+                with self._guard:
+                    known = self._files.get(sha256)
+                if known is not None:
+                    self._metadata(sha256, known)
 
     def answer(self, path: str) -> _Answer:
         parts = [unquote(part) for part in urlsplit(path).path.split("/")]
@@ -141,11 +147,18 @@ class IndexMirror:
         with self._guard:
             known = self._files.get(sha256)
         if known is not None and name == known.filename + ".metadata":
-            body = core_metadata(self.index, known.url, known.filename, sha256, known.metadata_sha256)
-            return _Answer(200, body, "application/octet-stream")
+            return _Answer(200, self._metadata(sha256, known), "application/octet-stream")
         if known is not None and name == known.filename:
             return _Answer(302, location=known.url)
         return _Answer(404, b"not found")
+
+    def _metadata(self, sha256: str, known: _File) -> bytes:
+        """One download for all who ask at once (every uv of the run reads mostly the same wheels); the next
+        ask finds it in the wheel cache."""
+        with self._guard:
+            lock = self._metadata_locks.setdefault(sha256, threading.Lock())
+        with lock:
+            return core_metadata(self.index, known.url, known.filename, sha256, known.metadata_sha256)
 
 
 class _Server(http.server.ThreadingHTTPServer):
