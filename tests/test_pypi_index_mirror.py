@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import socket
 import threading
 import time
@@ -271,3 +272,23 @@ def test_prefetched_metadata_is_fetched_once_however_many_ask_at_once(httpserver
     assert [(status, body) for status, body, _ in answers] == [(200, METADATA)] * 6
     assert requests_for(httpserver, "/simple/alpha/") == 1
     assert requests_for(httpserver, f"/files/{WHEEL}.metadata") == 1
+
+
+def test_a_relock_prefetches_the_pip_section_first_then_what_the_current_lock_holds(tmp_path: Path) -> None:
+    from tfm1.lock.run import expected_projects
+    from tfm1.lockfile import read_lockfile
+    from tfm1.profiles import envs_dir, load_profile
+
+    profile = load_profile(envs_dir() / "notebook")
+    expected = expected_projects(profile)
+    pip_section = ["tensorflow", "tensorflow-metal", "ipykernel", "jupyterlab"]
+    assert list(expected)[:4] == pip_section
+    lock = read_lockfile(profile.lockfile)
+    for package in lock.for_platform("osx-arm64", "pip"):
+        assert package.sha256 in expected[package.name]
+    assert expected["pip"] == []  # a Python distribution of the conda layer: uv reads its page for the constraint
+    # A lock that cannot be read leaves the `pip:` section: the lock itself reports the problem.
+    broken = tmp_path / "notebook"
+    shutil.copytree(profile.lockfile.parent, broken)
+    (broken / "conda-lock.yml").write_text("version: [", encoding="utf-8")
+    assert list(expected_projects(load_profile(broken))) == pip_section
