@@ -256,3 +256,16 @@ def test_a_release_is_found_among_thousands_of_files_by_its_version(httpserver: 
         "tensorflow-2.7.3-cp311-cp311-macosx_12_0_arm64.whl"
     ]
     assert index.wheels("tensorflow", "9.9") == []
+
+
+def test_requests_in_flight_at_once_are_bounded(slow_index: _SlowIndex) -> None:
+    """Each session lent out opens its own connections (a TLS handshake each): many threads share a few."""
+    from tfm1.pypi.index import MAX_SESSIONS
+
+    index = Index(f"{slow_index.url}/simple/")
+    threads = [threading.Thread(target=index.get, args=(index.page_url("six"),)) for _ in range(2 * MAX_SESSIONS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert 1 < slow_index.most <= MAX_SESSIONS

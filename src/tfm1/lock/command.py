@@ -58,24 +58,35 @@ def lock_command(
 def _lock_all(profiles: list[Profile], console: Console, *, pip_only: bool, linkage: bool) -> list[ProfileResult]:
     """Lock every profile, with progress on `console` (stderr): a live bar on a terminal, one line per step in a log."""
     from concurrent.futures import ThreadPoolExecutor
+    from itertools import zip_longest
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
-    from tfm1.lock.run import lock_profile
+    from tfm1.lock.run import expected_projects, lock_profile
     from tfm1.pypi.index import Index
+    from tfm1.pypi.index_mirror import IndexMirror
 
-    index = Index()  # shared by every profile and its linkage check: each project page is fetched once
+    index = Index()  # shared by every profile, its uv runs and its linkage check: each project page is fetched once
     total = sum(3 * len(p.platforms) for p in profiles)
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=console,
-        transient=True,
-        disable=not console.is_terminal,
-    ) as progress:
+    with (
+        Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=console,
+            transient=True,
+            disable=not console.is_terminal,
+        ) as progress,
+        IndexMirror(index) as mirror,
+    ):
         task = progress.add_task("locking", total=total)
+        # Round robin over the profiles: each one's own `pip:` projects come first, and are read first.
+        wanted: dict[str, list[str]] = {}
+        for row in zip_longest(*(expected_projects(profile).items() for profile in profiles)):
+            for name, wheels in filter(None, row):
+                wanted.setdefault(name, []).extend(wheels)
+        mirror.prefetch(wanted)
 
         def one(profile: Profile) -> ProfileResult:
             done = 0
@@ -87,13 +98,15 @@ def _lock_all(profiles: list[Profile], console: Console, *, pip_only: bool, link
                 if progress.disable:
                     console.print(f"==> {description}")
 
-            result = lock_profile(profile, pip_only=pip_only, check_linkage=linkage, index=index, step=step)
+            result = lock_profile(
+                profile, pip_only=pip_only, check_linkage=linkage, index=index, resolver_url=mirror.url, step=step
+            )
             # A refused or failed profile stops early: count the steps it skipped, so the bar ends full.
             progress.update(task, advance=max(3 * len(profile.platforms) - done, 0))
             return result
 
         # Profiles are independent and their time is spent waiting on the network and on uv: lock them in parallel
         # (the linkage checks, which can take gigabytes each, still run one at a time: see tfm1.lock.gate).
-        with ThreadPoolExecutor(max_workers=4) as pool:
+        with ThreadPoolExecutor(max_workers=len(profiles) or 1) as pool:
             results = list(pool.map(one, profiles))
     return results

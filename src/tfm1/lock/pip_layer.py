@@ -11,6 +11,7 @@ import functools
 import os
 import re
 import subprocess
+import sys
 import tempfile
 import threading
 from collections.abc import Sequence
@@ -64,6 +65,13 @@ def resolve(
             "--constraint",
             str(constraints),
             "--no-config",  # a user's or project's uv.toml must not change what a lock holds
+            # With --python-version given and no source build allowed, the interpreter decides nothing; naming one
+            # spares uv's search of PATH (seconds where pyenv shims answer):
+            # https://docs.astral.sh/uv/reference/cli/#uv-pip-compile--python
+            "--python",
+            sys.executable,
+            # The index is a mirror on a new port each run: what uv cached under its URL would never be read again.
+            "--no-cache",
             "--python-platform",
             target.uv_platform,
             "--python-version",
@@ -76,7 +84,7 @@ def resolve(
             "--no-annotate",
             "--quiet",
         ]
-        env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never", **dict(target.uv_env)}
+        env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never", **dict(target.uv_env), **_no_proxy_for_loopback()}
         try:
             result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600, check=False)
         except (OSError, subprocess.TimeoutExpired) as error:
@@ -96,9 +104,23 @@ def resolve(
     return sorted(pins)
 
 
+def _no_proxy_for_loopback() -> dict[str, str]:
+    """NO_PROXY (both spellings) with 127.0.0.1 added: a proxy cannot reach the local mirror uv reads."""
+    current = os.environ.get("NO_PROXY") or os.environ.get("no_proxy") or ""
+    value = ",".join(part for part in (current, "127.0.0.1") if part)
+    return {"NO_PROXY": value, "no_proxy": value}
+
+
 def lock_pip_layer(
-    specs: Sequence[str], target: LockTarget, python: str, provided: dict[str, str], index: Index
+    specs: Sequence[str],
+    target: LockTarget,
+    python: str,
+    provided: dict[str, str],
+    index: Index,
+    resolver_url: str | None = None,
 ) -> list[LockedPackage]:
+    """The pip layer for `target`: uv resolves through `resolver_url` (by default the index itself, else a local
+    mirror of it), then each wheel is picked from `index`, with the index's own URLs."""
     if not specs:
         return []
     from packaging.utils import canonicalize_name
@@ -106,7 +128,7 @@ def lock_pip_layer(
     provided_names = {str(canonicalize_name(name)) for name in provided}
     pins = [
         pin
-        for pin in resolve(specs, target, python, provided, index.index_url)
+        for pin in resolve(specs, target, python, provided, resolver_url or index.index_url)
         if canonicalize_name(pin[0]) not in provided_names
     ]
     wheels = pick_wheels(pins, target.tags(python), target.markers(python), index)

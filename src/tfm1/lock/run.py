@@ -77,27 +77,60 @@ def diff(old: list[LockedPackage], new: list[LockedPackage]) -> Changes:
     return changes
 
 
+def expected_projects(profile: Profile) -> dict[str, list[str]]:
+    """The index pages a re-lock of `profile` reads, as far as known before resolving, each with the sha256 of the
+    wheels whose metadata uv will read: the `pip:` section's projects, then every pip package of the current lock
+    (with its wheel) and the Python distributions of its conda layer."""
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
+    expected: dict[str, list[str]] = {}
+    for spec in profile.pip_specs:
+        try:
+            expected.setdefault(canonicalize_name(Requirement(spec).name), [])
+        except InvalidRequirement:
+            continue  # uv words the error
+    try:
+        existing = read_lockfile(profile.lockfile) if profile.lockfile.is_file() else None
+    except Tfm1Error:
+        existing = None  # the lock itself reports it
+    if existing is not None:
+        for platform in existing.platforms:
+            for package in existing.for_platform(platform, "pip"):
+                expected.setdefault(package.name, []).append(package.sha256)
+            for name in conda_layer.python_distributions(existing.for_platform(platform, "conda")):
+                expected.setdefault(name, [])
+    return expected
+
+
 def lock_profile(
     profile: Profile,
     *,
     pip_only: bool = False,
     check_linkage: bool = True,
     index: Index | None = None,
+    resolver_url: str | None = None,
     step: Callable[[str], None] = lambda _: None,
 ) -> ProfileResult:
     """Lock `profile` and write its lockfile unless the gate refuses it. Never raises Tfm1Error.
 
-    `index`: share one between profiles locked together, so each project page is fetched once.
+    `index`: share one between profiles locked together, so each project page is fetched once; `resolver_url`:
+    where uv reads that index (a local `IndexMirror` of it), by default the index itself.
     """
     try:
-        return _lock(profile, pip_only, check_linkage, index or Index(), step)
+        return _lock(profile, pip_only, check_linkage, index or Index(), resolver_url, step)
     except Tfm1Error as error:
         message = error.message + (f" Fix: {error.fix}" if error.fix else "")
         return ProfileResult(profile, "failed", error=message)
 
 
 def _lock(
-    profile: Profile, pip_only: bool, check_linkage: bool, index: Index, step: Callable[[str], None]
+    profile: Profile,
+    pip_only: bool,
+    check_linkage: bool,
+    index: Index,
+    resolver_url: str | None,
+    step: Callable[[str], None],
 ) -> ProfileResult:
     existing = read_lockfile(profile.lockfile) if profile.lockfile.is_file() else None
     # The pins alone already name a broken pair: refuse before resolving anything.
@@ -112,7 +145,8 @@ def _lock(
     with ThreadPoolExecutor(max_workers=len(profile.platforms) or 1) as pool:
         layers = list(
             pool.map(
-                lambda p: _lock_platform(profile, p, existing, pip_only, check_linkage, index, step), profile.platforms
+                lambda p: _lock_platform(profile, p, existing, pip_only, check_linkage, index, resolver_url, step),
+                profile.platforms,
             )
         )
     findings = [f for layer in layers for f in layer.findings]
@@ -151,6 +185,7 @@ def _lock_platform(
     pip_only: bool,
     check_linkage: bool,
     index: Index,
+    resolver_url: str | None,
     step: Callable[[str], None],
 ) -> _Layers:
     tgt = target(platform)
@@ -168,7 +203,7 @@ def _lock_platform(
         )
     step(f"{profile.name} {platform}: pip layer (Python {python})")
     provided = conda_layer.python_distributions(conda)
-    pip = pip_layer.lock_pip_layer(profile.pip_specs, tgt, python, provided, index)
+    pip = pip_layer.lock_pip_layer(profile.pip_specs, tgt, python, provided, index, resolver_url)
     versions = {**{p.name: p.version for p in conda}, **{p.name: p.version for p in pip}}
     step(f"{profile.name} {platform}: gate")
     findings = gate.check(versions, platform, python)

@@ -7,7 +7,7 @@ requests (`tfm1.pypi.remote_wheel`), checked against the wheel's RECORD.
 
 from __future__ import annotations
 
-import hashlib
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -64,20 +64,38 @@ def _pick(
 
 
 def _dependencies(index: Index, wheel: IndexWheel, markers: dict[str, str]) -> dict[str, str]:
-    """Requires-Dist of the wheel that apply on the target (no extras), as {name: specifier}."""
+    """Requires-Dist of the wheel that apply on the target (no extras), as {name: specifier}.
+
+    Profiles locked together share most wheels and targets: the same metadata is read once per target."""
+    metadata = _metadata(index, wheel)
+    key = (metadata, tuple(sorted(markers.items())))
+    with _KNOWN_GUARD:
+        known = _KNOWN.get(key)
+    if known is None:
+        known = _read_dependencies(metadata, wheel.filename, markers)
+        with _KNOWN_GUARD:
+            _KNOWN[key] = known
+    return dict(known)
+
+
+_KNOWN: dict[tuple[bytes, tuple[tuple[str, str], ...]], dict[str, str]] = {}
+_KNOWN_GUARD = threading.Lock()
+
+
+def _read_dependencies(metadata: bytes, filename: str, markers: dict[str, str]) -> dict[str, str]:
     from email.parser import HeaderParser
 
     from packaging.requirements import InvalidRequirement, Requirement
     from packaging.utils import canonicalize_name
 
-    message = HeaderParser().parsestr(_metadata(index, wheel).decode("utf-8", "replace"))
+    message = HeaderParser().parsestr(metadata.decode("utf-8", "replace"))
     found: dict[str, list[str]] = {}
     for line in message.get_all("Requires-Dist") or []:
         try:
             requirement = Requirement(line)
         except InvalidRequirement as error:
             raise Tfm1Error(
-                f"{wheel.filename} has a requirement tfm1 cannot read ({line!r}): {str(error).splitlines()[0]}",
+                f"{filename} has a requirement tfm1 cannot read ({line!r}): {str(error).splitlines()[0]}",
                 "pin another version",
             ) from None
         if requirement.marker is not None and not requirement.marker.evaluate({**markers, "extra": ""}):
@@ -92,25 +110,23 @@ def _metadata(index: Index, wheel: IndexWheel) -> bytes:
     """The wheel's METADATA: the PEP 658 file checked against the index's sha256 for it, or, from an index
     that serves none, the member read out of the wheel with range requests and checked against the wheel's
     RECORD. Cached by the wheel's sha256, so it is read once."""
-    from tfm1.pypi.wheel_cache import cache_root, member_path, try_write_atomic
+    from tfm1.pypi.core_metadata import core_metadata, metadata_path
+    from tfm1.pypi.wheel_cache import cache_root, try_write_atomic
 
-    cached = member_path(cache_root(), wheel.sha256, "metadata", "METADATA")
+    if wheel.metadata_sha256:
+        return core_metadata(index, wheel.url, wheel.filename, wheel.sha256, wheel.metadata_sha256)
+    cached = metadata_path(wheel.sha256)
     if cached.is_file():
         return cached.read_bytes()
-    if wheel.metadata_sha256:
-        body = index.get(wheel.url + ".metadata").content
-        if hashlib.sha256(body).hexdigest() != wheel.metadata_sha256:
-            raise Tfm1Error(f"the metadata of {wheel.filename} does not match its sha256", "retry later")
-    else:
-        from tfm1.pypi.remote_wheel import RemoteWheel, WheelRef
+    from tfm1.pypi.remote_wheel import RemoteWheel, WheelRef
 
-        remote = RemoteWheel(index.session, WheelRef(wheel.filename, wheel.url, wheel.sha256, wheel.size), cache_root())
-        try:
-            names = [n for n in remote.names() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
-            if len(names) != 1:
-                raise Tfm1Error(f"{wheel.filename} has no single .dist-info/METADATA", "pin another version")
-            body = remote.read(names[0])
-        finally:
-            remote.close()
+    remote = RemoteWheel(index.session, WheelRef(wheel.filename, wheel.url, wheel.sha256, wheel.size), cache_root())
+    try:
+        names = [n for n in remote.names() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
+        if len(names) != 1:
+            raise Tfm1Error(f"{wheel.filename} has no single .dist-info/METADATA", "pin another version")
+        body = remote.read(names[0])
+    finally:
+        remote.close()
     try_write_atomic(cached, body)  # a cache that cannot be written costs a request next time, not the lock
     return body

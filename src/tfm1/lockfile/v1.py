@@ -109,7 +109,8 @@ class Lockfile:
 def dumps(lock: Lockfile) -> str:
     import yaml
 
-    class _Dumper(yaml.SafeDumper):
+    # libyaml's emitter, as for the loader: about five times faster than PyYAML's own, and the same text.
+    class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
         pass
 
     def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:

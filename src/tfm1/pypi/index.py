@@ -25,6 +25,10 @@ TIMEOUT = 60  # seconds without a byte, per attempt
 RETRIES = 3
 BACKOFF = 0.5  # seconds; urllib3 waits 0, 1, 2 s before the retries
 RETRY_STATUS = (429, 500, 502, 503, 504)
+# Requests `Index.get` has in flight at once. Each session it lends out opens its own connections, and each new
+# connection pays a TLS handshake and, with REQUESTS_CA_BUNDLE set (common behind a proxy), a fresh read of the CA
+# bundle: the lock's dozens of threads would otherwise open one each.
+MAX_SESSIONS = 16
 NETWORK_FIX = "check the network connection to the package index (a proxy may answer in its place) and try again"
 
 
@@ -49,6 +53,14 @@ def new_session(user_agent: str = "tfm1") -> requests.Session:
     return session
 
 
+class IndexStatusError(Tfm1Error):
+    """The index answered with an error status (404 for a project it does not have, 5xx after the retries)."""
+
+    def __init__(self, message: str, fix: str, status: int) -> None:
+        super().__init__(message, fix)
+        self.status = status
+
+
 @dataclass(frozen=True)
 class IndexWheel:
     """One wheel file the index lists."""
@@ -70,6 +82,8 @@ class Index:
         self.index_url = index_url.rstrip("/") + "/"
         self._shared_session = session
         self._local = threading.local()
+        self._idle: list[requests.Session] = []  # sessions `get` lends out, each with its open connections
+        self._lent = threading.BoundedSemaphore(MAX_SESSIONS)
         self._pages: dict[str, list[dict[str, Any]]] = {}
         self._guard = threading.Lock()
         self._page_locks: dict[str, threading.Lock] = {}
@@ -88,12 +102,35 @@ class Index:
     def get(self, url: str, **headers: str) -> requests.Response:
         import requests
 
+        session = self._borrow()
         try:
-            response = self.session.get(url, headers=headers, timeout=TIMEOUT)
+            response = session.get(url, headers=headers, timeout=TIMEOUT)
             response.raise_for_status()
+        except requests.HTTPError as error:
+            raise IndexStatusError(f"cannot read {url}: {error}", NETWORK_FIX, response.status_code) from None
         except requests.RequestException as error:
             raise Tfm1Error(f"cannot read {url}: {error}", NETWORK_FIX) from None
+        finally:
+            self._give_back(session)
         return response
+
+    def _borrow(self) -> requests.Session:
+        """An idle session, else a new one. Requests come from short-lived threads (the local mirror's): lending
+        sessions out keeps their connections open, where a session per thread would pay a TLS handshake, and
+        the loading of the CA bundle, for each."""
+        if self._shared_session is not None:
+            return self._shared_session
+        self._lent.acquire()
+        with self._guard:
+            if self._idle:
+                return self._idle.pop()
+        return new_session()
+
+    def _give_back(self, session: requests.Session) -> None:
+        if session is not self._shared_session:
+            with self._guard:
+                self._idle.append(session)
+            self._lent.release()
 
     def page_url(self, project: str) -> str:
         from packaging.utils import canonicalize_name
