@@ -3,6 +3,7 @@ channel and index, built once per session for test_setup*.py (a session fixture 
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,12 @@ import pytest
 
 from tests.support.caches import UNSET, cache_environment
 from tests.support.setup_world import World, build_inputs, make_world
+
+# A test run started as a background job of a non-interactive shell (`... &` in a script) inherits SIGINT ignored,
+# and so would every tfm1 the tests start (Python then raises no KeyboardInterrupt): the Ctrl-C tests need what a
+# user at a terminal has. A Python-level handler is reset to the default by exec, so children get SIG_DFL.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session", autouse=True)

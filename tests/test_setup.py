@@ -260,9 +260,9 @@ def test_interrupt_during_install_rolls_back(world: World, step: str, signum: si
     while path not in server.requests and time.monotonic() < deadline:
         time.sleep(0.05)
     assert path in server.requests, "the slow download never started"
-    if step == "pip":  # the wheel downloads from the start: the pip step begins once the conda layer is linked
-        _wait_for(world.prefix / "conda-meta" / "history")
-    time.sleep(0.5)
+    # Downloads start before the install (with --yes): wait for the step itself, which waits for the slow file.
+    world.wait_for_step(step)
+    time.sleep(0.2)
     assert world.prefix.is_dir()  # the run has started writing: there is something to undo
     process.send_signal(signum)
     _, stderr = process.communicate(timeout=60)
@@ -271,13 +271,6 @@ def test_interrupt_during_install_rolls_back(world: World, step: str, signum: si
     assert "Traceback" not in stderr
     time.sleep(0.5)  # nothing may reappear after the rollback (no straggling writer)
     assert_no_prefix(world)
-
-
-def _wait_for(path: Path, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while not path.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert path.exists(), f"{path} never appeared"
 
 
 def test_existing_prefix_without_receipt_is_refused(world: World) -> None:
@@ -428,7 +421,7 @@ def test_interrupted_force_with_an_undeletable_file_still_restores_the_old_prefi
         while path not in world.pypi_server.requests and time.monotonic() < deadline:
             time.sleep(0.05)
         assert path in world.pypi_server.requests, "the slow download never started"
-        _wait_for(world.prefix / "conda-meta" / "history")  # the wheel downloads from the start; conda first
+        world.wait_for_step("pip")  # the wheel downloads from the start; the conda layer is linked first
         time.sleep(0.2)
         hold(world.prefix / "share" / "tfm1-test-data" / "prefix.txt")  # a file of the new environment
         process.send_signal(signal.SIGINT)

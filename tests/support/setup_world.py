@@ -14,10 +14,12 @@ Fixtures in a test module:
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +70,24 @@ class World:
             stderr=subprocess.PIPE,
             text=True,
         )
+
+    def current_step(self) -> str | None:
+        """The step the running setup's journal names: it is written just before the step starts (the prefix
+        exists from the `conda` step on), so an interrupt sent then lands in that step. None before there is one."""
+        from tfm1.setup.journal import journal_path
+
+        try:
+            step = json.loads(journal_path(self.prefix).read_text(encoding="utf-8")).get("step")
+        except (OSError, ValueError):
+            return None  # not written yet, or being replaced
+        return step if isinstance(step, str) else None
+
+    def wait_for_step(self, step: str, seconds: float = 60) -> None:
+        deadline = time.monotonic() + seconds
+        while self.current_step() != step:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"setup never reached its {step} step")
+            time.sleep(0.05)
 
     def conda_path(self, name: str) -> str:
         package = self.channel.package(name)
