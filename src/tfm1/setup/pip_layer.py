@@ -82,26 +82,32 @@ def uv_binary() -> str:
     return uv_binary()
 
 
+def uv_install_command(destination: list[str], requirements_file: Path, scratch: Path, files: list[Path]) -> list[str]:
+    """uv installing the verified `files` that `requirements_file` pins into `destination` (its `--python` or
+    `--target` arguments), through the run's own cache: the real install and the unpacking ahead (`uv_cache`) must
+    ask the same of the same files, or the cache would not serve the one with what the other put there."""
+    return [
+        uv_binary(),
+        "pip",
+        "install",
+        *destination,
+        "--cache-dir",
+        str(uv_cache_dir(scratch)),
+        "--require-hashes",
+        "--no-deps",
+        "--no-build",
+        "--no-config",
+        "--no-index",
+        *find_links(files),
+        "--quiet",
+        "-r",
+        str(requirements_file),
+    ]
+
+
 def command(installer: str, python: Path, requirements_file: Path, scratch: Path, files: list[Path]) -> list[str]:
     if installer == "uv":
-        return [
-            uv_binary(),
-            "pip",
-            "install",
-            "--python",
-            str(python),
-            "--cache-dir",
-            str(uv_cache_dir(scratch)),
-            "--require-hashes",
-            "--no-deps",
-            "--no-build",
-            "--no-config",
-            "--no-index",
-            *find_links(files),
-            "--quiet",
-            "-r",
-            str(requirements_file),
-        ]
+        return uv_install_command(["--python", str(python)], requirements_file, scratch, files)
     return [
         str(python),
         "-m",

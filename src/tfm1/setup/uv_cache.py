@@ -14,10 +14,11 @@ Nothing depends on it: if it fails, or the platform has no uv target, the real i
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, wait
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,21 +26,16 @@ from pathlib import Path
 from tfm1.errors import Tfm1Error
 from tfm1.lockfile import LockedEnvironment
 from tfm1.setup.children import child_options
-from tfm1.setup.pip_layer import (
-    choose_installer,
-    find_links,
-    installer_environment,
-    requirements,
-    uv_binary,
-    uv_cache_dir,
-)
+from tfm1.setup.pip_layer import choose_installer, installer_environment, requirements, uv_install_command
 
 
 class _Warmer:
     """Waits for the wheels in a thread, then runs uv's unpacking install."""
 
-    def __init__(self, argv: list[str], environment: dict[str, str], files: Sequence[Future[Path]]) -> None:
-        self._argv = argv
+    def __init__(
+        self, command: Callable[[list[Path]], list[str]], environment: dict[str, str], files: Sequence[Future[Path]]
+    ) -> None:
+        self._command = command
         self._environment = environment
         self._files = files
         self._stopped = threading.Event()
@@ -55,20 +51,19 @@ class _Warmer:
             pending = wait(pending, timeout=0.2).not_done
         if self._stopped.is_set() or any(f.cancelled() or f.exception() is not None for f in self._files):
             return  # the install step reports a failed download
-        argv = [*self._argv, *find_links([f.result() for f in self._files])]
         with self._lock:
             if self._stopped.is_set():
                 return
             try:
                 self._process = subprocess.Popen(
-                    argv,
+                    self._command([f.result() for f in self._files]),
                     stdin=subprocess.DEVNULL,
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
                     env=self._environment,
                     **child_options(),  # dies with tfm1, even by SIGKILL
                 )
-            except OSError:
+            except (OSError, Tfm1Error):  # uv gone since it was found: the real install reports that
                 return
         self.warm = self._process.wait() == 0
 
@@ -105,22 +100,19 @@ def warm_uv_cache(locked: LockedEnvironment, files: Sequence[Future[Path]], scra
 
     python = locked.packages().get("python")
     try:
+        usable = bool(locked.pip) and python is not None and choose_installer() == "uv"
         uv_target = target(locked.platform)
-        uv = uv_binary() if locked.pip and python is not None and choose_installer() == "uv" else None
-    except Tfm1Error:
-        uv = None
-    if uv is None or python is None:
+    except Tfm1Error:  # no uv (the pip fallback), or a platform tfm1 has no uv target for
+        usable = False
+    if not usable or python is None:
         yield NoWarmer()
         return
     requirements_file = scratch / "uv-unpack-requirements.txt"
     requirements_file.write_text(requirements(locked.pip), encoding="utf-8")
-    argv = [
-        *(uv, "pip", "install", "--target", str(scratch / "uv-unpacked"), "--python", sys.executable),
-        *("--python-version", minor(python), "--python-platform", uv_target.uv_platform),
-        *("--cache-dir", str(uv_cache_dir(scratch)), "--require-hashes", "--no-deps", "--no-build"),
-        *("--no-config", "--no-index", "--quiet", "-r", str(requirements_file)),
-    ]
-    warmer = _Warmer(argv, {**installer_environment(), **dict(uv_target.uv_env)}, files)
+    destination = ["--target", str(scratch / "uv-unpacked"), "--python", sys.executable]
+    destination += ["--python-version", minor(python), "--python-platform", uv_target.uv_platform]
+    command = functools.partial(uv_install_command, destination, requirements_file, scratch)
+    warmer = _Warmer(command, {**installer_environment(), **dict(uv_target.uv_env)}, files)
     try:
         yield warmer
     finally:
