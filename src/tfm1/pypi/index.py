@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tfm1.errors import Tfm1Error
+from tfm1.pypi.once import Once
 
 if TYPE_CHECKING:
     import requests
@@ -84,10 +85,9 @@ class Index:
         self._local = threading.local()
         self._idle: list[requests.Session] = []  # sessions `get` lends out, each with its open connections
         self._lent = threading.BoundedSemaphore(MAX_SESSIONS)
-        self._pages: dict[str, list[dict[str, Any]]] = {}
+        self._pages: Once[str, list[dict[str, Any]]] = Once()
         self._guard = threading.Lock()
-        self._page_locks: dict[str, threading.Lock] = {}
-        self._by_release: dict[str, dict[Version | None, list[dict[str, Any]]]] = {}
+        self._by_release: Once[str, dict[Version | None, list[dict[str, Any]]]] = Once()
 
     @property
     def session(self) -> requests.Session:
@@ -140,12 +140,7 @@ class Index:
     def files(self, project: str) -> list[dict[str, Any]]:
         """The `files` of the project's page; one request per project however many threads ask at once."""
         url = self.page_url(project)
-        with self._guard:
-            page_lock = self._page_locks.setdefault(url, threading.Lock())
-        with page_lock:
-            if url not in self._pages:
-                self._pages[url] = self._fetch(url)
-        return self._pages[url]
+        return self._pages.get(url, lambda: self._fetch(url))
 
     def _fetch(self, url: str) -> list[dict[str, Any]]:
         import requests
@@ -185,15 +180,15 @@ class Index:
     def _releases(self, project: str) -> dict[Version | None, list[dict[str, Any]]]:
         """The page's entries grouped by the version in their file name, grouped once per project."""
         files = self.files(project)
-        url = self.page_url(project)
-        with self._page_locks[url]:
-            if url not in self._by_release:
-                grouped: dict[Version | None, list[dict[str, Any]]] = {}
-                for entry in files:
-                    filename = entry.get("filename")
-                    grouped.setdefault(_release(filename) if isinstance(filename, str) else None, []).append(entry)
-                self._by_release[url] = grouped
-        return self._by_release[url]
+
+        def grouped() -> dict[Version | None, list[dict[str, Any]]]:
+            found: dict[Version | None, list[dict[str, Any]]] = {}
+            for entry in files:
+                filename = entry.get("filename")
+                found.setdefault(_release(filename) if isinstance(filename, str) else None, []).append(entry)
+            return found
+
+        return self._by_release.get(self.page_url(project), grouped)
 
 
 def _release(filename: str) -> Version | None:

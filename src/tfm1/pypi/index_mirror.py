@@ -28,6 +28,7 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 from tfm1.errors import Tfm1Error
 from tfm1.pypi.core_metadata import core_metadata, is_sha256
 from tfm1.pypi.index import ACCEPT, Index, IndexStatusError
+from tfm1.pypi.once import Once
 
 HOST = "127.0.0.1"  # never another interface: the mirror serves this machine's resolvers only
 PREFETCH_WORKERS = 8
@@ -59,10 +60,9 @@ class IndexMirror:
         self.url = f"{self.root}/simple/"
         self._thread = threading.Thread(target=self._server.serve_forever, name="tfm1-index-mirror", daemon=True)
         self._guard = threading.Lock()
-        self._page_locks: dict[str, threading.Lock] = {}
-        self._pages: dict[str, bytes] = {}
+        self._pages: Once[str, bytes] = Once()
         self._files: dict[str, _File] = {}  # by the wheel's sha256
-        self._metadata_locks: dict[str, threading.Lock] = {}
+        self._metadata: Once[str, bytes] = Once()  # by the wheel's sha256
         self._prefetching = ThreadPoolExecutor(max_workers=PREFETCH_WORKERS, thread_name_prefix="tfm1-prefetch")
 
     def __enter__(self) -> IndexMirror:
@@ -92,7 +92,7 @@ class IndexMirror:
                 with self._guard:
                     known = self._files.get(sha256)
                 if known is not None:
-                    self._metadata(sha256, known)
+                    self._metadata_of(sha256, known)
 
     def answer(self, path: str) -> _Answer:
         parts = [unquote(part) for part in urlsplit(path).path.split("/")]
@@ -114,15 +114,14 @@ class IndexMirror:
         from packaging.utils import canonicalize_name
 
         name = str(canonicalize_name(project))
-        with self._guard:
-            lock = self._page_locks.setdefault(name, threading.Lock())
-        with lock:
-            if name not in self._pages:
-                base = self.index.page_url(name)
-                files = [self._listed(base, entry) for entry in self.index.files(name)]
-                page = {"meta": {"api-version": "1.0"}, "name": name, "files": files}
-                self._pages[name] = json.dumps(page, separators=(",", ":")).encode()
-            return self._pages[name]
+
+        def build() -> bytes:
+            base = self.index.page_url(name)
+            files = [self._listed(base, entry) for entry in self.index.files(name)]
+            page = {"meta": {"api-version": "1.0"}, "name": name, "files": files}
+            return json.dumps(page, separators=(",", ":")).encode()
+
+        return self._pages.get(name, build)
 
     def _listed(self, base: str, entry: dict[str, Any]) -> dict[str, Any]:
         """A page entry as this mirror lists it: the real URL made absolute, or this server's for the metadata."""
@@ -147,18 +146,16 @@ class IndexMirror:
         with self._guard:
             known = self._files.get(sha256)
         if known is not None and name == known.filename + ".metadata":
-            return _Answer(200, self._metadata(sha256, known), "application/octet-stream")
+            return _Answer(200, self._metadata_of(sha256, known), "application/octet-stream")
         if known is not None and name == known.filename:
             return _Answer(302, location=known.url)
         return _Answer(404, b"not found")
 
-    def _metadata(self, sha256: str, known: _File) -> bytes:
-        """One download for all who ask at once (every uv of the run reads mostly the same wheels); the next
-        ask finds it in the wheel cache."""
-        with self._guard:
-            lock = self._metadata_locks.setdefault(sha256, threading.Lock())
-        with lock:
-            return core_metadata(self.index, known.url, known.filename, sha256, known.metadata_sha256)
+    def _metadata_of(self, sha256: str, known: _File) -> bytes:
+        """One download for all who ask at once (every uv of the run reads mostly the same wheels)."""
+        return self._metadata.get(
+            sha256, lambda: core_metadata(self.index, known.url, known.filename, sha256, known.metadata_sha256)
+        )
 
 
 class _Server(http.server.ThreadingHTTPServer):
