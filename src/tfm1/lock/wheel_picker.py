@@ -7,13 +7,13 @@ requests (`tfm1.pypi.remote_wheel`), checked against the wheel's RECORD.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from tfm1.errors import Tfm1Error
 from tfm1.pypi.index import Index, IndexWheel
+from tfm1.pypi.once import Once
 
 
 @dataclass(frozen=True)
@@ -69,17 +69,10 @@ def _dependencies(index: Index, wheel: IndexWheel, markers: dict[str, str]) -> d
     Profiles locked together share most wheels and targets: the same metadata is read once per target."""
     metadata = _metadata(index, wheel)
     key = (metadata, tuple(sorted(markers.items())))
-    with _KNOWN_GUARD:
-        known = _KNOWN.get(key)
-    if known is None:
-        known = _read_dependencies(metadata, wheel.filename, markers)
-        with _KNOWN_GUARD:
-            _KNOWN[key] = known
-    return dict(known)
+    return dict(_KNOWN.get(key, lambda: _read_dependencies(metadata, wheel.filename, markers)))
 
 
-_KNOWN: dict[tuple[bytes, tuple[tuple[str, str], ...]], dict[str, str]] = {}
-_KNOWN_GUARD = threading.Lock()
+_KNOWN: Once[tuple[bytes, tuple[tuple[str, str], ...]], dict[str, str]] = Once()
 
 
 def _read_dependencies(metadata: bytes, filename: str, markers: dict[str, str]) -> dict[str, str]:
