@@ -1,6 +1,7 @@
 """The Miniforge path of `tfm1 setup`, end to end, with a fake installer served on 127.0.0.1.
 
-The fake is a real shell script run the way the real one is (`bash <file>.sh -b -p PREFIX`, stdin closed);
+The fake is a real shell script run the way the real one is (`bash <file>.sh -b -u -p PREFIX`, stdin closed) and
+refuses an existing prefix without `-u`, as constructor's installers do;
 it lays out what tfm1 relies on in a conda root: `conda-meta/` with a record naming the platform, `envs/`,
 `condabin/conda`. HOME points into the test's directory, so the user's real conda roots are never seen.
 """
@@ -21,16 +22,17 @@ from tests.support.setup_world import HOLD_SHELL, World, can_hold, release, tfm1
 FAKE_MINIFORGE = """#!/bin/bash
 # A stand-in for Miniforge3-<version>-<os>-<arch>.sh: batch install into -p PREFIX.
 set -eu
-prefix=""
+prefix="" force=0
 while [ $# -gt 0 ]; do
     case "$1" in
         -b) shift ;;
+        -u) force=1; shift ;;
         -p) prefix="$2"; shift 2 ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
 [ -n "$prefix" ] || { echo "no prefix" >&2; exit 2; }
-if [ -e "$prefix" ]; then echo "ERROR: File or directory already exists: '$prefix'" >&2; exit 1; fi
+if [ "$force" = 0 ] && [ -e "$prefix" ]; then echo "ERROR: File or directory already exists: '$prefix'" >&2; exit 1; fi
 if read -r -t 1 line; then echo "the installer must not get input: $line" >&2; exit 3; fi
 mkdir -p "$prefix/conda-meta" "$prefix/envs" "$prefix/condabin" "$prefix/pkgs"
 printf '==> 2025-05-01 00:00:00 <==\\n' > "$prefix/conda-meta/history"

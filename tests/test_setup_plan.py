@@ -7,7 +7,11 @@ import json
 
 import pytest
 
-from tfm1.setup.plan import CondaRootPlan, SetupPlan
+from tests.support.setup_plan import plan_for
+from tests.support.setup_world import World
+from tfm1.host import live_host
+from tfm1.setup.options import SetupOptions
+from tfm1.setup.sizes import Sizes
 
 KEYS = [
     "profile",
@@ -26,24 +30,23 @@ KEYS = [
     "sizes_not_asked_of",
     "verify",
     "kernel",
+    "prefix_action",
+    "steps",
 ]
 
 
-def _plan(root: CondaRootPlan | None) -> SetupPlan:
-    return SetupPlan(
-        "metal", "/l.yml", "ab", "osx-arm64", root, "/p", None, 3, 2, ("https://x/a",), 10, 1, (), ("h",), True, None
-    )
-
-
-def test_the_plan_json_keeps_its_keys_and_shapes() -> None:
-    document = json.loads(json.dumps(_plan(None).to_json()))
+def test_the_plan_json_keeps_its_keys_and_shapes(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in world.env.items():
+        monkeypatch.setenv(name, value)
+    plan = plan_for(world.lock, live_host(), SetupOptions(prefix=world.prefix, verify=False))
+    document = json.loads(json.dumps(plan.to_json(Sizes(10, 1, (), ("h",)))))
     assert list(document) == KEYS
-    assert document["downloads"] == ["https://x/a"] and document["sizes_not_asked_of"] == ["h"]
-    install = _plan(CondaRootPlan("/r", True, "https://i", "cd")).to_json()["conda_root"]
-    assert install == {"path": "/r", "action": "install", "url": "https://i", "sha256": "cd"}
-    assert _plan(CondaRootPlan("/r", False)).to_json()["conda_root"] == {"path": "/r", "action": "use"}
-
-
-def test_the_plan_cannot_change_once_built() -> None:
+    conda = sorted(p.url(world.conda_server.url) for p in world.channel.packages)
+    wheels = [lock.url for lock in world.index.locks(world.pypi_server.url)]
+    assert sorted(document["downloads"][:3]) == conda and document["downloads"][3:] == wheels  # conda, then pip
+    assert document["sizes_not_asked_of"] == ["h"]
+    assert document["conda_root"] is None and document["prefix_action"] == "create" and document["replaces"] is None
+    assert document["steps"] == ["prefix", "conda", "pip", "receipt"]
+    assert document["kernel"] == f"{world.env['JUPYTER_DATA_DIR']}/kernels/tfm1-tf/kernel.json"
     with pytest.raises(dataclasses.FrozenInstanceError):
-        _plan(None).prefix = "/elsewhere"  # type: ignore[misc]
+        plan.verify = True  # type: ignore[misc]

@@ -12,6 +12,8 @@ from tests.support.setup_world import can_hold, hold, release
 from tfm1.cache import cache_root
 from tfm1.setup.transaction import Transaction
 
+TOKEN = "0123456789abcdef" * 2
+
 
 @pytest.fixture
 def envs(tmp_path: Path) -> Iterator[Path]:
@@ -29,7 +31,7 @@ def test_an_undeletable_new_prefix_is_renamed_so_the_old_one_goes_back(envs: Pat
     transaction = Transaction()
     with pytest.raises(RuntimeError, match="the install failed"), transaction:
         transaction.move_aside(original)
-        transaction.create_dir(original)
+        transaction.claim(original, TOKEN)
         stuck = original / "lib" / "stuck.so"
         stuck.parent.mkdir()
         stuck.write_text("x")
@@ -47,8 +49,8 @@ def test_an_undeletable_new_prefix_is_renamed_so_the_old_one_goes_back(envs: Pat
 
 def test_every_step_of_a_rollback_runs_after_one_fails(envs: Path) -> None:
     transaction = Transaction()
-    first = transaction.create_dir(envs / "a")
-    second = transaction.create_dir(envs / "b")
+    first = transaction.claim(envs / "a", TOKEN)
+    second = transaction.claim(envs / "b", TOKEN)
     stuck = second / "held" / "file"
     stuck.parent.mkdir()
     stuck.write_text("x")
@@ -66,7 +68,7 @@ def test_an_old_environment_that_cannot_be_deleted_after_success_is_a_leftover(e
     with Transaction() as transaction:
         aside = transaction.move_aside(original)
         hold(aside / "held" / "file")
-        transaction.create_dir(original)
+        transaction.claim(original, TOKEN)
         (original / "new.txt").write_text("new")
     assert (original / "new.txt").read_text() == "new"
     assert transaction.leftovers == [aside] and aside.exists()

@@ -79,7 +79,7 @@ def setup(
             update=update,
             init_shell=init_shell,
             kernel=not no_kernel,
-            command_line=sys.argv[2:] if sys.argv[1:2] == ["setup"] else [],
+            command_line=tuple(sys.argv[2:]) if sys.argv[1:2] == ["setup"] else (),
         )
         return run_setup(options, Events(as_json))
 

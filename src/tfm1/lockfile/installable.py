@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,14 +33,14 @@ class PipWheel:
     sha256: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class LockedEnvironment:
     path: Path
     sha256: str
     platform: str
-    conda: list[RepoDataRecord]
-    pip: list[PipWheel]
-    channels: list[str] = field(default_factory=list)  # the lock metadata's channels: names or URLs
+    conda: tuple[RepoDataRecord, ...]
+    pip: tuple[PipWheel, ...]
+    channels: tuple[str, ...] = ()  # the lock metadata's channels: names or URLs
 
     def packages(self) -> dict[str, str]:
         """name -> version of everything the lock installs, conda then pip (a pip name wins a clash)."""
@@ -101,9 +101,9 @@ def read_lock(path: Path, platform: str, sha256: str | None = None) -> LockedEnv
     for record in records:
         if not record.sha256:
             raise UsageError(f"{path}: conda package {record.file_name} has no sha256", FIX_LOCK)
-    wheels = [_wheel(path, p) for p in environment.pypi_packages_for_platform(platforms[platform]) or []]
-    channels = [str(channel) for channel in environment.channels()]
-    return LockedEnvironment(path, sha256, platform, list(records), wheels, channels)
+    wheels = tuple(_wheel(path, p) for p in environment.pypi_packages_for_platform(platforms[platform]) or [])
+    channels = tuple(str(channel) for channel in environment.channels())
+    return LockedEnvironment(path, sha256, platform, tuple(records), wheels, channels)
 
 
 def _wheel(path: Path, package: Any) -> PipWheel:

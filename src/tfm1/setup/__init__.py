@@ -1,12 +1,14 @@
 """`tfm1 setup` as a library: from a lockfile to a complete environment with a receipt, or to nothing at all.
 
-`runner` is the order of the steps; `options` what was asked, `resolve` the lockfile, target and existing
-environment, `plan` what the run will do. Steps, each its own module: `preflight` (doctor's rules
-that make an install wrong), `miniforge` (find or install an arm64 conda root), `store` (every locked file
-downloaded in the background from the start and sha256-checked), `extractor` (conda archives extracted in
-worker processes as they arrive), `package_check` (no conda package may write outside the prefix),
-`conda_layer` (py-rattler), `pip_layer` (uv, pip as the fallback), all inside a `transaction` that removes
-what the run created on any failure or interrupt. `events` reports each step as rich output or one JSON object per line.
+`runner` is the order of the work; `options` what was asked, `resolve` the lockfile, target and existing
+environment, `plan` every decision of the run (`build_plan`), which `execute` then follows step by step (`steps`:
+miniforge, prefix, conda, pip, receipt, by the names the `journal` writes) inside a `transaction` that removes
+what the run created on any failure or interrupt, `failure` saying what was undone. Around them: `preflight`
+(doctor's rules that make an install wrong), `miniforge` (find or install an arm64 conda root), `downloads` and
+`store` (every file of the plan downloaded in the background from the start and sha256-checked), `extractor`
+(conda archives extracted in worker processes as they arrive), `package_check` (no conda package may write outside
+the prefix), `conda_layer` (py-rattler), `pip_layer` (uv, pip as the fallback). `events` reports each step as rich
+output or one JSON object per line, `progress` shows the work under way.
 """
 
 from __future__ import annotations

@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, as_completed
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rattler import RepoDataRecord
 from rattler.install import InstallerReporter
@@ -31,33 +30,29 @@ from tfm1.setup.package_check import Extracted, check_packages, refuse
 from tfm1.setup.store import Wanted, check_file_name, plain_name
 from tfm1.storage import storage_error, storage_error_in
 
-if TYPE_CHECKING:
-    from rich.progress import Progress, TaskID
-
 
 class _Reporter(InstallerReporter):
-    """Counts linked packages on one progress line (rattler's other hooks: no-ops; it downloads nothing here)."""
+    """Tells `linked` of each linked package (rattler's other hooks: no-ops; it downloads nothing here)."""
 
-    def __init__(self, progress: Progress | None, total_packages: int) -> None:
-        self.progress = progress
-        self.task: TaskID | None = None
-        if progress is not None:
-            self.task = progress.add_task(f"linking conda packages (0/{total_packages})", total=total_packages)
-        self.total_packages = total_packages
-        self.linked = 0
+    def __init__(self, linked: Callable[[], None]) -> None:
+        self.linked = linked
 
     def on_link_complete(self, index: int) -> None:
-        self.linked += 1
-        if self.progress is not None and self.task is not None:
-            description = f"linking conda packages ({self.linked}/{self.total_packages})"
-            self.progress.update(self.task, completed=self.linked, description=description)
+        self.linked()
 
 
-def archives_wanted(records: list[RepoDataRecord]) -> list[Wanted]:
+def archives_wanted(records: Sequence[RepoDataRecord]) -> list[Wanted]:
     return [
         Wanted(str(r.url), bytes(r.sha256 or b"").hex(), check_file_name(str(r.file_name), (".conda", ".tar.bz2")))
         for r in records
     ]
+
+
+def redact_records(records: Sequence[RepoDataRecord]) -> None:
+    """Remove credentials from the records' URLs: rattler writes them into conda-meta/*.json as they are."""
+    for record in records:
+        record.url = redact(str(record.url))
+        record.channel = redact(str(record.channel or ""))
 
 
 @contextmanager
@@ -81,7 +76,7 @@ def staging_area() -> Iterator[Path]:
 
 
 def extract_and_check(
-    records: list[RepoDataRecord],
+    records: Sequence[RepoDataRecord],
     archives: Sequence[Future[Path]],
     platform: str,
     staging: Path,
@@ -130,26 +125,29 @@ def cache_key(record: RepoDataRecord) -> str:
 
 
 def install_conda_layer(
-    records: list[RepoDataRecord], prefix: Path, platform: str, staging: Path, progress: Progress | None, command: str
+    records: Sequence[RepoDataRecord],
+    prefix: Path,
+    platform: str,
+    staging: Path,
+    linked: Callable[[], None],
+    command: str,
 ) -> None:
-    """Link the packages `extract_and_check` put in `staging` into `prefix`; rattler downloads nothing here."""
+    """Link the packages `extract_and_check` put in `staging` into `prefix`, calling `linked` after each one;
+    rattler downloads nothing here."""
     import asyncio
 
     from rattler import install
     from rattler.package_cache import PackageCache, ValidationMode
     from rattler.platform import Subdir
 
-    for record in records:  # rattler writes them into conda-meta/*.json
-        record.url = redact(str(record.url))
-        record.channel = redact(str(record.channel or ""))
     # rattler documents subclassing its reporter protocol; mypy takes the docstring-only hooks for abstract ones.
-    reporter = _Reporter(progress, len(records))  # type: ignore[abstract]
+    reporter = _Reporter(linked)  # type: ignore[abstract]
     # The staging folder was filled and checked by this run a moment ago: hashing every file again adds nothing.
     cache = PackageCache.new_layered([staging], validation_mode=ValidationMode.skip())
     try:
         asyncio.run(
             install(
-                records,
+                list(records),
                 target_prefix=prefix,
                 package_cache=cache,
                 platform=Subdir(platform),
@@ -181,7 +179,7 @@ def _reason(error: BaseException) -> str:
     return text[:600] if text else type(error).__name__
 
 
-def write_history(prefix: Path, records: list[RepoDataRecord], command: str) -> None:
+def write_history(prefix: Path, records: Sequence[RepoDataRecord], command: str) -> None:
     """conda's own format: a dated header, the command, then `+channel::name-version-build` per package."""
     lines = [f"==> {now()} <==", f"# cmd: {command}", f"# tfm1 python: {sys.executable}"]
     for record in sorted(records, key=lambda r: str(r.name.normalized)):

@@ -16,6 +16,7 @@ acted on are that prefix (only with the token inside) and `<prefix>.tfm1-old-<pi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -45,8 +46,21 @@ def journal_path(prefix: Path) -> Path:
 
 
 def sibling(prefix: Path, kind: str, pid: int) -> Path:
-    """`<prefix>.tfm1-<kind>-<pid>`: where a run with that pid moves the prefix (old, failed, removing)."""
+    """`<prefix>.tfm1-<kind>-<pid>`: where a run with that pid moves the prefix (old, failed, removing) or makes
+    the new one before it is renamed into place (new)."""
     return prefix.with_name(f"{prefix.name}.tfm1-{kind}-{pid}")
+
+
+def sign(folder: Path, token: str) -> None:
+    """Mark `folder` as made by the run holding `token`: only a folder holding it is ever removed by a later run."""
+    write_atomic(folder / BUILDING, token.encode())
+
+
+def unsign(folder: Path) -> None:
+    """The run that made `folder` finished it: the mark goes (its `etc/tfm1/` too, when nothing else is there)."""
+    (folder / BUILDING).unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        (folder / BUILDING).parent.rmdir()
 
 
 @dataclass
@@ -75,10 +89,6 @@ class Journal:
             "aside": str(self.aside) if self.aside else None,
         }
         write_atomic(journal_path(self.prefix), (json.dumps(data) + "\n").encode())
-
-    def mark_building(self) -> None:
-        """Sign the new prefix as this run's: only a prefix holding the token is ever removed by a later run."""
-        write_atomic(self.prefix / BUILDING, self.token.encode())
 
     def discard(self) -> None:
         journal_path(self.prefix).unlink(missing_ok=True)

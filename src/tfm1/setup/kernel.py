@@ -20,7 +20,7 @@ from tfm1.host.base import Host
 from tfm1.inspect.jupyter_dirs import data_dir
 from tfm1.inspect.kernels import KERNEL_FILE
 from tfm1.kernelspec import KernelLaunch, display_name, kernel_name, spec_document
-from tfm1.receipt import read_receipt, write_receipt
+from tfm1.receipt import Receipt, write_receipt
 from tfm1.setup.events import Events
 
 KernelRecord = dict[str, str]  # {"path": kernel.json, "sha256": of the bytes tfm1 wrote}
@@ -89,9 +89,10 @@ def kernel_file(host: Host, prefix: Path) -> Path:
     return Path(os.path.abspath(data_dir(host))) / "kernels" / kernel_name(prefix) / KERNEL_FILE  # noqa: PTH100
 
 
-def plan_kernel(host: Host, prefix: Path, force: bool, register: bool = True) -> KernelPlan:
-    """Where the kernelspec goes; refuses (before anything is installed) a same-named one that is not tfm1's."""
-    receipt = read_receipt(prefix)
+def plan_kernel(host: Host, prefix: Path, receipt: Receipt | None, force: bool, register: bool = True) -> KernelPlan:
+    """Where the kernelspec goes; refuses (before anything is installed) a same-named one that is not tfm1's.
+
+    `receipt` is the one the prefix has now, if any: the kernelspec it records may be this environment's."""
     previous = receipt.kernel if receipt else None
     mine = previous if owned(previous) else None
     spec = kernel_file(host, prefix)
@@ -167,15 +168,13 @@ def unregister_kernel(record: KernelRecord | None, events: Events) -> None:
     events.step("kernel", "ok", f"removed the Jupyter kernel {name} ({spec.parent})", path=str(spec))
 
 
-def finish_kernel(plan: KernelPlan, prefix: Path, events: Events) -> bool:
-    """Register the kernel of a finished environment and record it in its receipt; whether it was written.
+def finish_kernel(plan: KernelPlan, prefix: Path, receipt: Receipt, events: Events) -> bool:
+    """Register the kernel of a finished environment (whose receipt is `receipt`) and record it in its receipt;
+    whether it was written.
 
     With --no-kernel, or when writing fails, a kernelspec tfm1 wrote earlier for this environment stays
     recorded, so `tfm1 remove` still removes it.
     """
-    receipt = read_receipt(prefix)
-    if receipt is None:
-        return False
     written = register_kernel(plan, prefix, receipt.packages, receipt.profile, events) if plan.register else None
     record = written or (plan.previous if owned(plan.previous) else None)
     if written is not None and plan.previous is not None and plan.previous["path"] != written["path"]:

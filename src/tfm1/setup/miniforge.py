@@ -54,9 +54,12 @@ def default_root(host: Host) -> Path:
 def choose_root(host: Host, platform_name: str) -> RootChoice:
     """The first conda root made for this platform; others (x86 on Apple silicon) are listed, not used."""
     from tfm1.inspect.conda import find_conda_roots  # not on the path of a re-run with --prefix: it is a no-op
+    from tfm1.setup.journal import BUILDING
 
     native, skipped, foreign = None, [], {}
     for root in find_conda_roots(host):
+        if host.exists(f"{root.prefix}/{BUILDING}"):
+            continue  # a Miniforge a killed tfm1 run was installing: that run's journal repairs it
         if _is_native(root, platform_name):
             native = native or Path(root.prefix)
         else:
@@ -120,13 +123,20 @@ def download_installer(installer: Installer, progress: DownloadProgress | None =
 
 
 def run_installer(script: Path, root: Path) -> None:
-    """`bash <installer> -b -p <root>`: batch mode, no shell rc edits, stdin closed (it must ask nothing)."""
+    """`bash <installer> -b -u -p <root>`: batch mode, no shell rc edits, stdin closed (it must ask nothing).
+
+    `root` is already there, made by this run and signed with its token (`Transaction.claim`), so that a kill -9
+    during the install leaves a root the next run knows to remove. `-u` lets the installer use that folder: without
+    it the installer stops at an existing prefix; with it, it installs into it ("update an existing installation";
+    `FORCE=1`, which skips only that check, in constructor's header.sh:
+    https://github.com/conda/constructor/blob/main/constructor/header.sh).
+    """
     if " " in str(root):
         raise Tfm1Error(f"Miniforge cannot be installed into a path with spaces ({root})", "use a path without spaces")
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("CONDA", "MAMBA", "PYTHON"))}
     try:
         result = subprocess.run(
-            ["bash", str(script), "-b", "-p", str(root)],
+            ["bash", str(script), "-b", "-u", "-p", str(root)],
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,

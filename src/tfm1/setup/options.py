@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_NAME = "tfm1"
 
 
-@dataclass
+@dataclass(frozen=True)
 class SetupOptions:
     profile: str | None = None
     name: str | None = None
@@ -24,22 +24,27 @@ class SetupOptions:
     update: bool = False
     init_shell: bool = False
     kernel: bool = True  # register the environment as a Jupyter kernel
-    command_line: list[str] = field(default_factory=list)
+    command_line: tuple[str, ...] = ()  # the arguments after `tfm1 setup`, for conda-meta/history
+
+    @property
+    def asks(self) -> bool:
+        """Whether the run asks before it changes anything (a person at a terminal, no --yes)."""
+        return interactive(self.yes)
 
 
 @dataclass(frozen=True)
 class SetupTarget:
     prefix: Path
     root: Path | None  # the conda root the environment goes into; None with --prefix
-    install_root: bool  # Miniforge must be installed at `root` first
+    install_root: bool  # no conda root is at `root` yet: Miniforge is installed there first
 
     @property
     def python(self) -> Path:
         return self.prefix / "bin" / "python"
 
 
-def interactive(options: SetupOptions) -> bool:
-    if options.yes or os.environ.get("CI") or os.environ.get("NONINTERACTIVE"):
+def interactive(yes: bool) -> bool:
+    if yes or os.environ.get("CI") or os.environ.get("NONINTERACTIVE"):
         return False
     try:
         return sys.stdin.isatty()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from tfm1.errors import Tfm1Error, UsageError
@@ -24,11 +25,11 @@ from tfm1.setup.store import Wanted, check_file_name, file_name_of
 INSTALLERS = ("uv", "pip")
 
 
-def wheels_wanted(wheels: list[PipWheel]) -> list[Wanted]:
+def wheels_wanted(wheels: Sequence[PipWheel]) -> list[Wanted]:
     return [Wanted(w.url, w.sha256, check_file_name(file_name_of(w.url), (".whl",))) for w in wheels]
 
 
-def requirements(wheels: list[PipWheel]) -> str:
+def requirements(wheels: Sequence[PipWheel]) -> str:
     """`name==version --hash=...` lines, found in the verified files' folders (`--find-links`), not by URL.
 
     An installer records a URL requirement in the wheel's `direct_url.json` (PEP 610): that would put the
@@ -37,7 +38,7 @@ def requirements(wheels: list[PipWheel]) -> str:
     return "".join(f"{w.name}=={w.version} --hash=sha256:{w.sha256}\n" for w in wheels)
 
 
-def find_links(files: list[Path]) -> list[str]:
+def find_links(files: Sequence[Path]) -> list[str]:
     folders = dict.fromkeys(str(f.parent.absolute()) for f in files)  # one folder per sha256, in order
     return [argument for folder in folders for argument in ("--find-links", folder)]
 
@@ -82,7 +83,9 @@ def uv_binary() -> str:
     return uv_binary()
 
 
-def uv_install_command(destination: list[str], requirements_file: Path, scratch: Path, files: list[Path]) -> list[str]:
+def uv_install_command(
+    destination: list[str], requirements_file: Path, scratch: Path, files: Sequence[Path]
+) -> list[str]:
     """uv installing the verified `files` that `requirements_file` pins into `destination` (its `--python` or
     `--target` arguments), through the run's own cache: the real install and the unpacking ahead (`uv_cache`) must
     ask the same of the same files, or the cache would not serve the one with what the other put there."""
@@ -105,7 +108,7 @@ def uv_install_command(destination: list[str], requirements_file: Path, scratch:
     ]
 
 
-def command(installer: str, python: Path, requirements_file: Path, scratch: Path, files: list[Path]) -> list[str]:
+def command(installer: str, python: Path, requirements_file: Path, scratch: Path, files: Sequence[Path]) -> list[str]:
     if installer == "uv":
         return uv_install_command(["--python", str(python)], requirements_file, scratch, files)
     return [
@@ -128,7 +131,7 @@ def command(installer: str, python: Path, requirements_file: Path, scratch: Path
 
 
 def install_pip_layer(
-    wheels: list[PipWheel], files: list[Path], python: Path, scratch: Path, installer: str | None = None
+    wheels: Sequence[PipWheel], files: Sequence[Path], python: Path, scratch: Path, installer: str | None = None
 ) -> str:
     """Install `wheels` from their verified `files` into `python`'s environment; return the installer used.
 

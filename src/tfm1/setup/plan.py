@@ -1,122 +1,211 @@
-"""What a setup run is about to do, decided before anything changes: built once (`build_plan`), reported as the
-`plan` JSON step (`SetupPlan.to_json`) and as the human "Plan" block (`show_plan`)."""
+"""What a setup run does, decided before anything changes (`build_plan`) and then followed step by step
+(`tfm1.setup.execute`): `--dry-run` shows this same object, the `plan` JSON step is its `to_json`.
+
+Every decision is here: whether the conda root is used as it is or Miniforge installed there (with which
+installer), whether the prefix is created, replaced (`--force`) or updated (a tfm1 environment from another
+lockfile), the records and wheels, every file to download with its sha256, the Jupyter kernel, whether verify
+runs, and the steps in their order, by the names the journal writes.
+"""
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from tfm1.jsonable import record_json
+from tfm1.errors import Tfm1Error
+from tfm1.host.base import Host
 from tfm1.lockfile import LockedEnvironment
 from tfm1.setup.events import Events
+from tfm1.setup.kernel import KernelPlan
+from tfm1.setup.miniforge import Installer
 from tfm1.setup.options import SetupOptions, SetupTarget
+from tfm1.setup.resolve import FileStamp, LockSource, PrefixState
+from tfm1.setup.store import Wanted
+
+if TYPE_CHECKING:
+    from tfm1.setup.sizes import Sizes
+
+RootAction = Literal["use", "install"]
+Step = Literal["miniforge", "prefix", "conda", "pip", "receipt"]
+
+
+@dataclass(frozen=True)
+class SetupRequest:
+    """What was asked, resolved: the options, the lockfile, where the environment goes and what is there now."""
+
+    options: SetupOptions
+    source: LockSource
+    target: SetupTarget
+    existing: PrefixState
 
 
 @dataclass(frozen=True)
 class CondaRootPlan:
-    path: str
-    install: bool  # Miniforge is installed there first; otherwise the existing root is used as it is
-    url: str | None = None  # the installer, when `install`
-    sha256: str | None = None
+    path: Path
+    action: RootAction  # "install": Miniforge is installed there first; "use": the existing root, left as it is
+    installer: Installer | None = None  # when installing
 
     def to_json(self) -> dict[str, Any]:
-        root: dict[str, Any] = {"path": self.path, "action": "install" if self.install else "use"}
-        if self.install:
-            root.update(url=self.url, sha256=self.sha256)
+        root: dict[str, Any] = {"path": str(self.path), "action": self.action}
+        if self.installer is not None:
+            root.update(url=self.installer.url, sha256=self.installer.sha256)
         return root
+
+
+@dataclass(frozen=True)
+class PrefixPlan:
+    path: Path
+    action: Literal["create", "replace", "update"]
+    found: tuple[FileStamp | None, FileStamp | None] = (None, None)  # the prefix and its receipt, when planned
+
+    @property
+    def replaces(self) -> bool:
+        return self.action != "create"
 
 
 @dataclass(frozen=True)
 class SetupPlan:
     profile: str
-    lockfile: str
-    lockfile_sha256: str
-    platform: str
+    lock: LockedEnvironment  # its conda records carry redacted URLs: they are what conda-meta/ records
     conda_root: CondaRootPlan | None
-    prefix: str
-    replaces: str | None  # the prefix, when a non-empty one is there already
-    conda_packages: int
-    pip_packages: int
-    downloads: tuple[str, ...]  # redacted URLs
-    download_bytes: int
-    unknown_sizes: int
-    unreachable: tuple[str, ...]
-    sizes_not_asked_of: tuple[str, ...]
+    prefix: PrefixPlan
+    archives: tuple[Wanted, ...]  # the lock's conda packages, in its order, with the URLs to fetch them from
+    wheels: tuple[Wanted, ...]  # the lock's wheels, in its order
+    kernel: KernelPlan
     verify: bool
-    kernel: str | None  # the kernelspec setup registers, None with --no-kernel
+    init_shell: bool
+    steps: tuple[Step, ...]
+    command: str  # the command line, for conda-meta/history
 
-    def to_json(self) -> dict[str, Any]:
-        return record_json(self)
+    @property
+    def python(self) -> Path:
+        return self.prefix.path / "bin" / "python"
+
+    @property
+    def installer(self) -> Installer | None:
+        return self.conda_root.installer if self.conda_root is not None else None
+
+    @property
+    def downloads(self) -> tuple[Wanted, ...]:
+        """The lock's files, wheels first: uv unpacks them while the conda packages still arrive."""
+        return self.wheels + self.archives
+
+    def to_json(self, sizes: Sizes) -> dict[str, Any]:
+        from tfm1.redact import redact
+
+        return {
+            "profile": self.profile,
+            "lockfile": str(self.lock.path),
+            "lockfile_sha256": self.lock.sha256,
+            "platform": self.lock.platform,
+            "conda_root": self.conda_root.to_json() if self.conda_root is not None else None,
+            "prefix": str(self.prefix.path),
+            "replaces": str(self.prefix.path) if self.prefix.replaces else None,
+            "conda_packages": len(self.archives),
+            "pip_packages": len(self.wheels),
+            "downloads": [redact(wanted.url) for wanted in self.archives + self.wheels],
+            "download_bytes": sizes.known,
+            "unknown_sizes": sizes.unknown,
+            "unreachable": sizes.unreachable,
+            "sizes_not_asked_of": sizes.not_asked,
+            "verify": self.verify,
+            "kernel": str(self.kernel.spec) if self.kernel.register else None,
+            "prefix_action": self.prefix.action,
+            "steps": list(self.steps),
+        }
 
 
-def build_plan(
-    target: SetupTarget, locked: LockedEnvironment, profile: str, options: SetupOptions, kernel: Path | None
-) -> SetupPlan:
-    root = None
-    if target.root is not None:
-        root = CondaRootPlan(str(target.root), target.install_root)
-        if target.install_root:
-            from tfm1.setup.miniforge import installer_for
+def build_plan(request: SetupRequest, host: Host, lock: LockedEnvironment) -> SetupPlan:
+    """The plan for `request` on `host` from `lock`; refuses what must not be done before anything changes."""
+    from tfm1.setup.conda_layer import archives_wanted, redact_records
+    from tfm1.setup.kernel import plan_kernel
+    from tfm1.setup.pip_layer import wheels_wanted
 
-            installer = installer_for(locked.platform)
-            root = CondaRootPlan(str(target.root), True, installer.url, installer.sha256)
-    from tfm1.redact import redact
-    from tfm1.setup.sizes import asked_hosts, total_size
-
-    existing = target.prefix.exists() and any(target.prefix.iterdir()) if target.prefix.is_dir() else False
-    downloads = [str(r.url) for r in locked.conda] + [w.url for w in locked.pip]
-    sizes = total_size(downloads, asked_hosts(locked.channels))
+    options, target, existing = request.options, request.target, request.existing
+    if existing.action == "current":
+        raise ValueError("an environment that is up to date has nothing to plan")
+    root = _root_plan(target, lock.platform)
+    archives = tuple(archives_wanted(lock.conda))  # before the records' URLs are redacted: these are fetched
+    redact_records(lock.conda)
+    steps: tuple[Step, ...] = (
+        *(("miniforge",) if root is not None and root.action == "install" else ()),
+        "prefix",
+        "conda",
+        *(("pip",) if lock.pip else ()),
+        "receipt",
+    )
     return SetupPlan(
-        profile=profile,
-        lockfile=str(locked.path),
-        lockfile_sha256=locked.sha256,
-        platform=locked.platform,
+        profile=request.source.profile,
+        lock=lock,
         conda_root=root,
-        prefix=str(target.prefix),
-        replaces=str(target.prefix) if existing else None,
-        conda_packages=len(locked.conda),
-        pip_packages=len(locked.pip),
-        downloads=tuple(redact(url) for url in downloads),
-        download_bytes=sizes.known,
-        unknown_sizes=sizes.unknown,
-        unreachable=tuple(sizes.unreachable),
-        sizes_not_asked_of=tuple(sizes.not_asked),
+        prefix=PrefixPlan(target.prefix, existing.action, existing.found),
+        archives=archives,
+        wheels=tuple(wheels_wanted(lock.pip)),
+        kernel=plan_kernel(host, target.prefix, existing.receipt, options.force, options.kernel),
         verify=options.verify,
-        kernel=str(kernel) if kernel is not None else None,
+        init_shell=options.init_shell,
+        steps=steps,
+        command="tfm1 setup " + " ".join(shlex.quote(a) for a in options.command_line),
     )
 
 
-def show_plan(plan: SetupPlan, events: Events) -> None:
+def _root_plan(target: SetupTarget, platform: str) -> CondaRootPlan | None:
+    if target.root is None:
+        return None
+    if not target.install_root:
+        return CondaRootPlan(target.root, "use")
+    from tfm1.setup.journal import BUILDING
+    from tfm1.setup.miniforge import installer_for
+
+    root = target.root
+    # A root being installed by a killed tfm1 run carries its token: that run's journal repairs it first.
+    if (root.exists() or root.is_symlink()) and not (root / BUILDING).is_file():
+        raise Tfm1Error(
+            f"{root} exists but is not a conda installation, so Miniforge cannot be installed there",
+            "move it away, or pass --prefix PATH to put the environment elsewhere",
+        )
+    return CondaRootPlan(root, "install", installer_for(platform))
+
+
+def measure_sizes(plan: SetupPlan) -> Sizes:
+    """How much the plan downloads, asked of the lock's channels' hosts (`sizes`)."""
+    from tfm1.setup.sizes import asked_hosts, total_size
+
+    return total_size([wanted.url for wanted in plan.archives + plan.wheels], asked_hosts(plan.lock.channels))
+
+
+def show_plan(plan: SetupPlan, sizes: Sizes, events: Events) -> None:
     if events.json_mode:
         return
     from tfm1.terminal import style
 
-    size = plan.download_bytes
     lines = [style("Plan", bold=True)]
     root = plan.conda_root
-    if root and root.install:
-        lines.append(f"  Miniforge     install into {root.path} from {root.url}")
-    elif root:
+    if root is not None and root.installer is not None:
+        lines.append(f"  Miniforge     install into {root.path} from {root.installer.url}")
+    elif root is not None:
         lines.append(f"  conda root    {root.path} (existing, left as it is)")
-    replaces = "  " + style("(replaces the existing one)", color="yellow") if plan.replaces else ""
+    replaces = "  " + style("(replaces the existing one)", color="yellow") if plan.prefix.replaces else ""
     then = "tfm1 verify on the new environment" if plan.verify else "no verification (--no-verify)"
-    unknown = f" + {plan.unknown_sizes} files of unknown size" if plan.unknown_sizes else ""
+    unknown = f" + {sizes.unknown} files of unknown size" if sizes.unknown else ""
+    kernel = str(plan.kernel.spec) if plan.kernel.register else "none (--no-kernel)"
     lines += [
-        f"  environment   {plan.prefix}{replaces}",
-        f"  lockfile      {plan.lockfile} ({plan.platform}, profile {plan.profile})",
-        f"  kernel        {plan.kernel or 'none (--no-kernel)'}",
-        f"  downloads     {plan.conda_packages} conda packages and {plan.pip_packages} wheels, "
-        f"{size / 1e6:.1f} MB{unknown} (files already in the package caches are not fetched again)",
+        f"  environment   {plan.prefix.path}{replaces}",
+        f"  lockfile      {plan.lock.path} ({plan.lock.platform}, profile {plan.profile})",
+        f"  kernel        {kernel}",
+        f"  downloads     {len(plan.archives)} conda packages and {len(plan.wheels)} wheels, "
+        f"{sizes.known / 1e6:.1f} MB{unknown} (files already in the package caches are not fetched again)",
         *(
-            [f"                sizes not asked of {', '.join(plan.sizes_not_asked_of)}: not a channel of the lock"]
-            if plan.sizes_not_asked_of
+            [f"                sizes not asked of {', '.join(sizes.not_asked)}: not a channel of the lock"]
+            if sizes.not_asked
             else []
         ),
         f"  then          {then}",
     ]
-    if plan.unreachable:
-        hosts = ", ".join(plan.unreachable)
+    if sizes.unreachable:
+        hosts = ", ".join(sizes.unreachable)
         warning = f"  could not reach {hosts}: the install downloads from there (offline, or a proxy?)"
         lines.append(style(warning, color="yellow"))
     events.say("\n".join(lines))

@@ -30,7 +30,7 @@ def recover(prefix: Path, events: Events) -> str | None:
             " for what was moved where, put it back yourself and delete that file",
         )
     try:
-        done = _finishremove_tree(found) if found.action == "remove" else _undo_setup(found)
+        done = _finish_remove(found) if found.action == "remove" else _undo_setup(found)
     except OSError as error:
         where = f" ({error.filename})" if error.filename else ""
         raise Tfm1Error(
@@ -44,7 +44,7 @@ def recover(prefix: Path, events: Events) -> str | None:
     return found.action
 
 
-def _finishremove_tree(journal: Journal) -> list[str]:
+def _finish_remove(journal: Journal) -> list[str]:
     removing = sibling(journal.prefix, "removing", journal.pid)
     if not (removing.exists() or removing.is_symlink()):
         return []
@@ -56,9 +56,13 @@ def _undo_setup(journal: Journal) -> list[str]:
     from tfm1.setup.children import stop_stragglers
 
     prefix, pid = journal.prefix, journal.pid
-    old, failed = sibling(prefix, "old", pid), sibling(prefix, "failed", pid)
+    old, failed, new = (sibling(prefix, kind, pid) for kind in ("old", "failed", "new"))
     who = f"a tfm1 setup (pid {pid}) stopped during its {journal.step} step"
     done = []
+    if new.exists() or new.is_symlink():
+        # Made to be renamed into place, signed or not yet: a name only tfm1 uses, as for `.tfm1-removing-<pid>`.
+        remove_tree(new)
+        done.append(f"removed {new}, the start of a new environment left by {who}")
     if complete(prefix):
         if signed(prefix, journal.token):
             (prefix / BUILDING).unlink()

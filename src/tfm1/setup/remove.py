@@ -53,7 +53,7 @@ def remove(name: str | None, prefix: Path | None, yes: bool, events: Events) -> 
 
 def _remove(target: Path, yes: bool, events: Events) -> int:
     from tfm1.setup.journal import Journal
-    from tfm1.setup.options import SetupOptions, interactive
+    from tfm1.setup.options import interactive
     from tfm1.setup.transaction import remove_tree
 
     if not target.exists():
@@ -82,7 +82,7 @@ def _remove(target: Path, yes: bool, events: Events) -> int:
         f"removing {target} (profile {receipt.profile}, made {receipt.created})",
         prefix=str(target),
     )
-    if interactive(SetupOptions(yes=yes)):
+    if interactive(yes):
         from rich.prompt import Confirm
 
         if not Confirm.ask(f"Delete {target}?", default=False, console=events.err):

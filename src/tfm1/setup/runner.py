@@ -1,4 +1,4 @@
-"""The order of setup: lockfile, target, no-op check, preflight, plan, then the install transaction and verify.
+"""The order of setup: lockfile, target, no-op check, plan, preflight, then the plan carried out and verify.
 
 Re-running with the lockfile an environment was made from only reads the receipt and hashes the lockfile
 (rattler is not even imported), so it finishes in well under a second.
@@ -14,9 +14,11 @@ from pathlib import Path
 
 from tfm1.errors import ExitCode, Tfm1Error
 from tfm1.host.base import Host
+from tfm1.receipt import Receipt
 from tfm1.setup.events import Events
-from tfm1.setup.options import SetupOptions, SetupTarget, interactive
-from tfm1.setup.resolve import check_existing, resolve_lockfile, resolve_target
+from tfm1.setup.options import SetupOptions, SetupTarget
+from tfm1.setup.plan import SetupPlan, SetupRequest
+from tfm1.setup.resolve import LockSource
 
 
 def run_setup(options: SetupOptions, events: Events) -> int:
@@ -33,123 +35,118 @@ def run_setup(options: SetupOptions, events: Events) -> int:
 
 def _run(options: SetupOptions, events: Events) -> int:
     from tfm1.host import live_host
-    from tfm1.lockfile import file_sha256
     from tfm1.setup.miniforge import host_platform
     from tfm1.setup.protected import refuse_protected
+    from tfm1.setup.resolve import resolve_lockfile, resolve_target
 
-    lockfile, profile = resolve_lockfile(options)
     host = live_host()
-    platform_name = host_platform(host)
-    if options.lockfile is None:
-        from tfm1.profiles import check_platform, get_profile
-
-        # Before the lock is read: "the lock has no packages for linux-64" would send people to re-lock
-        # a profile that cannot exist for this machine (metal has no Linux wheels).
-        check_platform(get_profile(profile), platform_name)
-    lock_sha256 = file_sha256(lockfile)
-    target = resolve_target(options, host, platform_name, events)
+    source = resolve_lockfile(options, host_platform(host))
+    target = resolve_target(options, host, source.platform, events)
     refuse_protected(target.prefix, "replace")
     if options.dry_run:
-        return _prepare(options, events, lockfile, profile, lock_sha256, host, platform_name, target)
+        from tfm1.setup.journal import read_journal
+
+        for place in (target.root, target.prefix):
+            if place is not None and read_journal(place) is not None:
+                left = f"an interrupted tfm1 run left a journal beside {place}: a real run repairs it first"
+                events.step("recover", "warning", left)
+        return _setup(options, host, source, target, events)
     from tfm1.setup.prefix_lock import lock_prefix
     from tfm1.setup.recover import recover
 
     # Held from the first look at the prefix to the last change: a second run on it stops at once.
     with lock_prefix(target.prefix, "setup", target.root, target.install_root):
+        if target.install_root and target.root is not None:
+            recover(target.root, events)  # a Miniforge that a killed run was installing there
         recover(target.prefix, events)
-        return _prepare(options, events, lockfile, profile, lock_sha256, host, platform_name, target)
+        return _setup(options, host, source, target, events)
 
 
-def _prepare(
-    options: SetupOptions,
-    events: Events,
-    lockfile: Path,
-    profile: str,
-    lock_sha256: str,
-    host: Host,
-    platform_name: str,
-    target: SetupTarget,
-) -> int:
+def _setup(options: SetupOptions, host: Host, source: LockSource, target: SetupTarget, events: Events) -> int:
     from tfm1.lockfile import read_lock
+    from tfm1.setup.resolve import assess_prefix
 
-    if options.dry_run:
-        from tfm1.setup.journal import read_journal
-
-        if read_journal(target.prefix) is not None:
-            events.step(
-                "recover",
-                "warning",
-                f"an interrupted tfm1 run left a journal beside {target.prefix}: a real run repairs it first",
-            )
-    done = check_existing(target, options, lock_sha256)
-    if done is not None and options.kernel and done.kernel is None:
-        from tfm1.setup.kernel import finish_kernel, plan_kernel
-
-        # Up to date, but without its kernel (--no-kernel before, or a Jupyter folder that was not writable).
-        finish_kernel(plan_kernel(host, target.prefix, options.force), target.prefix, events)
-    if done is not None:
-        message = f"{target.prefix} is already set up from this lockfile ({done.created})"
-        events.step("setup", "skipped", message, prefix=str(target.prefix), lockfile_sha256=lock_sha256)
-        _next_steps(target, events)
-        return ExitCode.OK
-
-    locked = read_lock(lockfile, platform_name, lock_sha256)
+    existing = assess_prefix(target, options, source.sha256)
+    if existing.action == "current":
+        assert existing.receipt is not None
+        return _up_to_date(options, host, target, existing.receipt, events)
+    locked = read_lock(source.path, source.platform, source.sha256)
     events.step(
         "lockfile",
         "ok",
-        f"lockfile {lockfile}: {len(locked.conda)} conda + {len(locked.pip)} pip packages for {platform_name}",
-        path=str(lockfile),
-        sha256=lock_sha256,
-        platform=platform_name,
+        f"lockfile {source.path}: {len(locked.conda)} conda + {len(locked.pip)} pip packages for {source.platform}",
+        path=str(source.path),
+        sha256=source.sha256,
+        platform=source.platform,
     )
+    from tfm1.setup.plan import build_plan
+
+    plan = build_plan(SetupRequest(options, source, target, existing), host, locked)
+    receipt = _install(plan, options, host, events)
+    if receipt is None:
+        return ExitCode.OK if options.dry_run else ExitCode.FAILED
+    from tfm1.setup.kernel import finish_kernel
+
+    registered = finish_kernel(plan.kernel, plan.prefix.path, receipt, events)
+    code = _verify(plan, events, host if registered else None)
+    initialised = plan.init_shell and target.root is not None and _init_shell(target.root, events)
+    _next_steps(target, events, initialised)
+    return code
+
+
+def _up_to_date(options: SetupOptions, host: Host, target: SetupTarget, receipt: Receipt, events: Events) -> int:
+    if options.kernel and receipt.kernel is None:
+        from tfm1.setup.kernel import finish_kernel, plan_kernel
+
+        # Up to date, but without its kernel (--no-kernel before, or a Jupyter folder that was not writable).
+        finish_kernel(plan_kernel(host, target.prefix, receipt, options.force), target.prefix, receipt, events)
+    message = f"{target.prefix} is already set up from this lockfile ({receipt.created})"
+    events.step("setup", "skipped", message, prefix=str(target.prefix), lockfile_sha256=receipt.lockfile_sha256)
+    _next_steps(target, events)
+    return ExitCode.OK
+
+
+def _install(plan: SetupPlan, options: SetupOptions, host: Host, events: Events) -> Receipt | None:
+    """Show the plan and carry it out: the receipt written, or None when it was only shown (a dry run, a no)."""
     from tfm1.setup.downloads import start_downloads
+    from tfm1.setup.plan import measure_sizes, show_plan
 
     with ExitStack() as stack:
         downloads = None
-        if not options.dry_run and not interactive(options):
-            # Nobody will be asked: the transfer starts now, under the preflight, the plan and the install's set-up.
-            downloads = stack.enter_context(start_downloads(target, locked, events))
+        if not options.dry_run and not options.asks:
+            # Nobody will be asked: the transfer starts now, under the preflight and the plan's size queries.
+            downloads = stack.enter_context(start_downloads(plan, events))
         try:
-            _preflight(host, target, options, profile, "tensorflow-metal" in locked.packages(), events)
-            from tfm1.setup.kernel import finish_kernel, plan_kernel
-            from tfm1.setup.plan import build_plan, show_plan
-
-            kernel = plan_kernel(host, target.prefix, options.force, options.kernel)
-            plan = build_plan(target, locked, profile, options, kernel.spec if kernel.register else None)
-            events.step("plan", "ok", **plan.to_json())
-            show_plan(plan, events)
+            _preflight(host, plan, options.force, events)
+            sizes = measure_sizes(plan)
+            events.step("plan", "ok", **plan.to_json(sizes))
+            show_plan(plan, sizes, events)
             if options.dry_run:
                 events.step("setup", "skipped", "dry run: nothing was changed")
-                return ExitCode.OK
-            if interactive(options) and not _confirm(events):
+                return None
+            if options.asks and not _confirm(events):
                 events.step("setup", "skipped", "cancelled: nothing was changed")
-                return ExitCode.FAILED
+                return None
         except KeyboardInterrupt:
             events.failure("setup", "interrupted before the install; nothing was changed")
             raise Tfm1Error(
                 "setup interrupted before the install: nothing was changed", "re-run tfm1 setup", ExitCode.INTERRUPTED
             ) from None
         if downloads is None:
-            downloads = stack.enter_context(start_downloads(target, locked, events))
-        from tfm1.setup.install import install
+            downloads = stack.enter_context(start_downloads(plan, events))
+        from tfm1.setup.execute import execute
 
-        install(target, locked, profile, options, events, downloads)
-    registered = finish_kernel(kernel, target.prefix, events)
-    code = _verify(target, options, events, host if registered else None)
-    initialised = options.init_shell and target.root is not None and _init_shell(target.root, events)
-    _next_steps(target, events, initialised)
-    return code
+        return execute(plan, events, downloads)
 
 
-def _preflight(
-    host: Host, target: SetupTarget, options: SetupOptions, profile: str, metal: bool, events: Events
-) -> None:
+def _preflight(host: Host, plan: SetupPlan, force: bool, events: Events) -> None:
     from tfm1.setup.preflight import preflight
 
-    python = target.root / "bin" / "python" if target.root is not None and not target.install_root else None
-    result = preflight(
-        host, str(python) if python else sys.executable, metal=metal or profile == "metal", force=options.force
-    )
+    root = plan.conda_root
+    # The interpreter setup would use: the existing root's, else the one running tfm1.
+    python = str(root.path / "bin" / "python") if root is not None and root.action == "use" else sys.executable
+    metal = "tensorflow-metal" in plan.lock.packages() or plan.profile == "metal"
+    result = preflight(host, python, metal=metal, force=force)
     for finding in result.overridden:
         events.step(
             "preflight", "warning", f"--force: going on despite {finding.code}: {finding.title}", code=finding.code
@@ -165,12 +162,12 @@ def _confirm(events: Events) -> bool:
     return Confirm.ask("Proceed?", default=True, console=events.err)
 
 
-def _verify(target: SetupTarget, options: SetupOptions, events: Events, kernel_host: Host | None = None) -> int:
-    if not options.verify:
+def _verify(plan: SetupPlan, events: Events, kernel_host: Host | None = None) -> int:
+    if not plan.verify:
         events.step(
             "verify",
             "skipped",
-            "verification skipped (--no-verify); run: tfm1 verify --python " + shlex.quote(str(target.python)),
+            "verification skipped (--no-verify); run: tfm1 verify --python " + shlex.quote(str(plan.python)),
         )
         return ExitCode.OK
     from tfm1.verify import CheckOptions, render, run_checks
@@ -179,10 +176,10 @@ def _verify(target: SetupTarget, options: SetupOptions, events: Events, kernel_h
         from tfm1.setup.kernel import kernel_launch
 
         # Through the kernelspec Jupyter would find by that name: the interpreter and environment a notebook gets.
-        started = kernel_launch(kernel_host, target.prefix, events)
+        started = kernel_launch(kernel_host, plan.prefix.path, events)
         result = run_checks(started.python, CheckOptions(), environ=started.env)
     else:
-        result = run_checks(str(target.python), CheckOptions())
+        result = run_checks(str(plan.python), CheckOptions())
     if events.json_mode:
         events.step("verify", "ok" if result.ok else "failed", result=result.to_json())
     else:
@@ -192,8 +189,8 @@ def _verify(target: SetupTarget, options: SetupOptions, events: Events, kernel_h
     events.step(
         "verify",
         "failed",
-        f"the environment at {target.prefix} is installed but failed verification",
-        fix=f"tfm1 doctor --python {shlex.quote(str(target.python))}",
+        f"the environment at {plan.prefix.path} is installed but failed verification",
+        fix=f"tfm1 doctor --python {shlex.quote(str(plan.python))}",
     )
     return ExitCode.FAILED
 

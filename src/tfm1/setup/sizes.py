@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import urllib.parse
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import NamedTuple
@@ -50,8 +51,8 @@ class _Sizer:
 class Sizes(NamedTuple):
     known: int  # bytes of the files whose size is known
     unknown: int  # how many files' sizes are unknown
-    unreachable: list[str]  # the hosts that did not answer at all (offline, a proxy, a dead mirror)
-    not_asked: list[str]  # the hosts that were not asked: neither a channel of the lock nor PyPI's file host
+    unreachable: tuple[str, ...]  # the hosts that did not answer at all (offline, a proxy, a dead mirror)
+    not_asked: tuple[str, ...]  # the hosts that were not asked: neither a channel of the lock nor PyPI's file host
 
 
 # conda's default channel_alias: a channel given by name ("conda-forge") lives there.
@@ -64,19 +65,19 @@ def host_of(url: str) -> str:
     return urllib.parse.urlsplit(url).netloc.rsplit("@", 1)[-1].lower()
 
 
-def asked_hosts(channels: list[str]) -> set[str]:
+def asked_hosts(channels: Sequence[str]) -> set[str]:
     """The hosts a plan may ask for sizes: the lock's channels' (a channel name means conda's alias) and PyPI's."""
     hosts = {host_of(channel) if "://" in channel else CHANNEL_ALIAS for channel in channels}
     return hosts | {PYPI_FILES}
 
 
-def total_size(urls: list[str], hosts: set[str], timeout: float = 3.0) -> Sizes:
+def total_size(urls: Sequence[str], hosts: set[str], timeout: float = 3.0) -> Sizes:
     if not urls:
-        return Sizes(0, 0, [], [])
+        return Sizes(0, 0, (), ())
     sizer = _Sizer(timeout)
     askable = [url for url in urls if urllib.parse.urlsplit(url).scheme == "file" or host_of(url) in hosts]
     with ThreadPoolExecutor(max_workers=min(16, len(askable) or 1)) as pool:
         sizes = list(pool.map(sizer.size, askable))
     not_asked = sorted({host_of(url) for url in urls} - {host_of(url) for url in askable})
     unknown = sum(1 for s in sizes if s is None) + len(urls) - len(askable)
-    return Sizes(sum(s for s in sizes if s is not None), unknown, sorted(sizer.dead), not_asked)
+    return Sizes(sum(s for s in sizes if s is not None), unknown, tuple(sorted(sizer.dead)), tuple(not_asked))

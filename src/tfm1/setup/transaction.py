@@ -56,6 +56,7 @@ def _reason(error: OSError) -> str:
 class Transaction:
     def __init__(self, journal: Journal | None = None) -> None:
         self.journal = journal
+        self.journals: list[Journal] = [journal] if journal is not None else []
         self.committed = False  # the body finished: what is left to do is only deleting what it replaced
         self.cleanup_interrupted: Path | None = None  # the replaced environment, partly deleted
         self.interrupted_late = False  # an interrupt came after the body finished
@@ -67,22 +68,45 @@ class Transaction:
         self.leftovers: list[Path] = []  # what the user has to delete by hand
         self._saved: dict[int, Any] = {}
 
-    def create_dir(self, path: Path) -> Path:
-        """Claim `path` for this run: it must not exist, or be an empty directory."""
-        if path.is_dir() and not any(path.iterdir()):
+    def claim(self, path: Path, token: str) -> Path:
+        """Make `path` a new folder of this run that holds `token` (`journal.BUILDING`) from the moment it appears.
+
+        It is made beside as `<path>.tfm1-new-<pid>`, signed, then renamed into place (over the empty folder that
+        may be there: a rename replaces an empty directory, rename(2)), so a kill at any moment leaves no unsigned
+        folder at `path` that the next run could not tell from the user's. The one exception is a symbolic link to
+        an empty folder, which no rename may replace: that folder is signed where it is.
+        """
+        from tfm1.setup.journal import sibling, sign
+
+        if path.is_dir() and not any(path.iterdir()) and path.is_symlink():
+            sign(path, token)
+            self.emptied.append(path)
+            return path
+        empty = path.is_dir() and not any(path.iterdir())
+        outermost = self._outermost_made(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        new = sibling(path, "new", os.getpid())
+        self.created.append((new, new))  # removed on rollback while it is there
+        new.mkdir()
+        sign(new, token)
+        new.rename(path)
+        if empty:
             self.emptied.append(path)
         else:
-            # Parents made here are this run's too: the rollback removes the outermost one it made.
-            outermost = path
-            while not outermost.parent.exists():
-                outermost = outermost.parent
-            path.mkdir(parents=True)
             self.created.append((path, outermost))
         return path
 
-    def will_create(self, path: Path) -> None:
-        """`path` is about to be made by a child process (an installer): remove it if the run fails."""
-        self.created.append((path, path))
+    @staticmethod
+    def _outermost_made(path: Path) -> Path:
+        """The outermost of `path` and its parents that do not exist yet: the rollback removes what this run made."""
+        outermost = path
+        while not outermost.parent.exists():
+            outermost = outermost.parent
+        return outermost
+
+    def discards(self, journal: Journal) -> None:
+        """`journal` (another than the run's own) is deleted with it when the run ends."""
+        self.journals.append(journal)
 
     def move_aside(self, path: Path) -> Path:
         aside = path.with_name(f"{path.name}.tfm1-old-{os.getpid()}")
@@ -106,8 +130,9 @@ class Transaction:
                 self._delete_replaced()
             else:
                 self.rollback()
-            if self.journal is not None and self.cleanup_interrupted is None:
-                self.journal.discard()
+            if self.cleanup_interrupted is None:
+                for journal in self.journals:
+                    journal.discard()
         except KeyboardInterrupt:
             if not self.committed:
                 raise

@@ -1,0 +1,57 @@
+"""The part of setup that changes the disk: the plan's steps (`steps`), in the plan's order, as one transaction.
+
+Any failure or interrupt rolls back what this run made (`transaction`) and the error says what was undone
+(`failure`); the receipt is written last, so an environment with a receipt is always a finished one. Before each
+step the journal (`journal`) names it, for the run after a SIGKILL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from tfm1.receipt import Receipt
+from tfm1.setup.downloads import PlannedDownloads
+from tfm1.setup.events import Events
+from tfm1.setup.journal import Journal
+from tfm1.setup.plan import SetupPlan
+from tfm1.setup.steps import STEPS, Run
+from tfm1.setup.transaction import Transaction
+
+
+def execute(plan: SetupPlan, events: Events, downloads: PlannedDownloads) -> Receipt:
+    """Carry out `plan` with the files of `downloads` (started from `plan.downloads`); the receipt written."""
+    from tfm1.setup.failure import after_commit, rollback_fields, rolled_back
+
+    journal = Journal.start("setup", plan.prefix.path)
+    transaction = Transaction(journal)
+    run = Run(plan, events, downloads, transaction, journal)
+    try:
+        with transaction, _opened(run):
+            for step in plan.steps:
+                run.enter(step)
+                STEPS[step](run)
+    except (Exception, KeyboardInterrupt) as error:
+        failure = rolled_back(error, run.step, transaction)
+        events.failure(run.step, failure.said, **rollback_fields(transaction))
+        raise failure.error from None
+    after_commit(transaction, plan.prefix.path, events)
+    assert run.receipt is not None  # the plan's last step wrote it
+    return run.receipt
+
+
+@contextmanager
+def _opened(run: Run) -> Iterator[None]:
+    """The progress view, the run's private folder and uv's unpacking ahead, for as long as the steps run."""
+    from tfm1.setup.conda_layer import staging_area
+    from tfm1.setup.progress import RunProgress
+    from tfm1.setup.uv_cache import warm_uv_cache
+
+    with (
+        run.events.progress() as progress,
+        staging_area() as staging,
+        warm_uv_cache(run.plan.lock, run.downloads.wheels, staging) as unpacking,
+    ):
+        run.progress, run.staging, run.unpacking = RunProgress(progress), staging, unpacking
+        with run.progress.transfer(run.downloads):
+            yield
