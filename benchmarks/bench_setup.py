@@ -237,7 +237,7 @@ def main() -> None:
             )
 
             from tfm1.host import live_host
-            from tfm1.lockfile import read_lock
+            from tfm1.rattler.conda_lock import read_lock
             from tfm1.setup.miniforge import host_platform
 
             wheels = read_lock(full, host_platform(live_host())).pip

@@ -11,8 +11,10 @@ from tfm1.doctor import diagnose
 from tfm1.host import LinuxHost
 from tfm1.host.recorder import RecordingHost
 from tfm1.host.snapshot import SnapshotHost, load_snapshot
-from tfm1.inspect.kernels import data_dirs, find_kernels, kernel_dirs
-from tfm1.kernelspec import find_spec
+from tfm1.inspect.conda import conda_prefixes
+from tfm1.jupyter.dirs import data_dirs, kernel_dirs
+from tfm1.jupyter.kernelspecs import find_kernels
+from tfm1.jupyter.launch import find_spec
 
 SCENARIO = Path(__file__).parent / "scenarios" / "m1-notebook-kernel-x86-anaconda.json"
 
@@ -137,7 +139,7 @@ def test_doctor_and_verify_find_the_same_kernel_for_a_name(tmp_path: Path) -> No
         "ipy": "/ipython/bin/python",
     }
     for name, python in expected.items():
-        found = find_spec(host, name)  # `tfm1 verify --kernel NAME`
+        found = find_spec(host, name, conda_prefixes(host))  # `tfm1 verify --kernel NAME`
         assert json.loads(str(files[str(found)]["text"]))["argv"][0] == python
         _, report = tfm1_json("doctor", "--snapshot", str(path), "--kernel", name)
         assert report["facts"]["python"]["path"] == python, name

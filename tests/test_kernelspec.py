@@ -11,9 +11,10 @@ import pytest
 
 from tfm1.host import live_host
 from tfm1.host.snapshot import Snapshot, SnapshotHost
-from tfm1.inspect.jupyter_dirs import data_dir
-from tfm1.inspect.kernels import kernel_dirs
-from tfm1.kernelspec import find_spec, kernel_name, launch
+from tfm1.inspect.conda import conda_prefixes
+from tfm1.jupyter.dirs import data_dir, kernel_dirs
+from tfm1.jupyter.launch import find_spec, launch
+from tfm1.jupyter.registration import kernel_name
 
 
 def host(system: str, **env: str) -> SnapshotHost:
@@ -78,12 +79,15 @@ def test_search_order_is_jupyter_path_then_user_then_system() -> None:
     env = {"HOME": "/home/ana", "JUPYTER_PATH": "/extra"}
     replay = SnapshotHost(Snapshot({"system": "Linux", "machine": "x86_64"}, env=env, files=files))
     # Kernel names are case-insensitive, as jupyter_client lists them lower-cased.
-    assert find_spec(replay, "tfm1-tf") == Path("/extra/kernels/TFM1-tf/kernel.json")
-    assert find_spec(replay, "tfm1-other") == Path("/home/ana/.local/share/jupyter/kernels/tfm1-other/kernel.json")
-    assert find_spec(replay, "tfm1-sys") == Path("/usr/share/jupyter/kernels/tfm1-sys/kernel.json")
+    prefixes = conda_prefixes(replay)
+    assert find_spec(replay, "tfm1-tf", prefixes) == Path("/extra/kernels/TFM1-tf/kernel.json")
+    assert find_spec(replay, "tfm1-other", prefixes) == Path(
+        "/home/ana/.local/share/jupyter/kernels/tfm1-other/kernel.json"
+    )
+    assert find_spec(replay, "tfm1-sys", prefixes) == Path("/usr/share/jupyter/kernels/tfm1-sys/kernel.json")
     for missing in ("empty", "nothing"):
         with pytest.raises(Exception, match="no kernelspec of that name in /extra/kernels, "):
-            find_spec(replay, missing)
+            find_spec(replay, missing, prefixes)
 
 
 @pytest.mark.parametrize(

@@ -21,22 +21,26 @@ RANK = {
     "linkage": 7,
     "profiles_render": 7,  # `tfm1 profiles` output: reads profiles and their locks
     "profiles": 8,
-    "compat": 9,
-    "lockfile": 9,
-    "pypi": 9,
-    "receipt": 9,
-    "kernelspec": 9,
-    "inspect": 10,
-    "host": 11,
+    # One room per outside tool, used by the domain packages (as pypi/ is for PyPI): rattler reads conda-lock files
+    # into lockfile's types, so it sits above them; jupyter sits below inspect, which lists kernels for doctor.
+    "rattler": 9,
+    "uv": 9,
+    "compat": 10,
+    "lockfile": 10,
+    "pypi": 10,
+    "receipt": 10,
+    "inspect": 11,
+    "jupyter": 12,
+    "host": 13,
 }
-BASE = 12  # errors, atomic, cache, download, macho, compat_data, version_range, miniforge_release, terminal, jsonable
+BASE = 14  # errors, atomic, cache, children, download, macho, compat_data, version_range, miniforge_release, terminal…
 UPWARD_ALLOWED: set[tuple[str, str]] = set()  # none: the command layer imports nothing from cli
 
 # The same file name in two packages, each doing that job for its own package.
 SHARED_FILE_NAMES = {
     "__init__.py",
-    "conda_layer.py",  # lock/ solves the conda layer, setup/ installs it
-    "pip_layer.py",  # lock/ resolves the pip layer, setup/ installs it
+    "conda_layer.py",  # lock/ keeps or solves the conda layer (with rattler/), setup/ installs it
+    "pip_layer.py",  # lock/ resolves the pip layer (with uv/), setup/ installs it
     "render.py",  # doctor's report, verify's result
     "result.py",  # linkage's verdict, verify's result
     "remove.py",  # commands/ is `tfm1 remove`, setup/ does the removal

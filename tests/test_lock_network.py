@@ -123,7 +123,7 @@ def test_the_cpu_linux_pip_layer_installs_here_hash_checked(tmp_path: Path) -> N
     import os
     import subprocess
 
-    from tfm1.lock.pip_layer import uv_binary
+    from tfm1.uv.binary import uv_binary
 
     lock = read_lockfile(envs_dir() / "cpu" / "conda-lock.yml")
     pip = lock.for_platform("linux-64", "pip")

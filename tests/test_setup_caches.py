@@ -76,7 +76,7 @@ def test_a_poisoned_extracted_package_is_never_linked(world: World) -> None:
 
 
 def test_a_poisoned_uv_cache_is_never_installed(world: World) -> None:
-    from tfm1.lock.pip_layer import uv_binary
+    from tfm1.uv.binary import uv_binary
 
     # Fill uv's cache (the one setup's uv would use) with the locked wheel, as an earlier install would have.
     scratch = world.tmp / "scratch-venv"

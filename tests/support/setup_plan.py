@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from tfm1.host.base import Host
-from tfm1.lockfile import read_lock
+from tfm1.rattler.conda_lock import read_lock
 from tfm1.setup.events import Events
 from tfm1.setup.miniforge import host_platform
 from tfm1.setup.options import SetupOptions

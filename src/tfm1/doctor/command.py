@@ -105,7 +105,9 @@ def _python_argument(host: Host, given: str, *, live: bool) -> str:
 
 
 def _kernel_argument(host: Host, name: str) -> str:
-    from tfm1.inspect.kernels import conda_prefixes, find_kernel, find_kernels, kernel_dirs, read_kernel
+    from tfm1.inspect.conda import conda_prefixes
+    from tfm1.jupyter.dirs import kernel_dirs
+    from tfm1.jupyter.kernelspecs import find_kernel, find_kernels, read_kernel
 
     prefixes = conda_prefixes(host)
     spec = find_kernel(host, name, kernel_dirs(host, prefixes))  # the lookup `tfm1 verify --kernel` makes

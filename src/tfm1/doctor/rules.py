@@ -17,7 +17,7 @@ from tfm1.doctor.report import Finding
 from tfm1.inspect import Picture
 from tfm1.inspect.distributions import Distribution
 from tfm1.inspect.interpreter import Interpreter
-from tfm1.inspect.kernels import TFM1_KERNEL_PREFIX
+from tfm1.jupyter.kernelspecs import TFM1_KERNEL_PREFIX
 from tfm1.macho import MachOInfo, Slice
 from tfm1.version_range import parse_version, version_in
 

@@ -9,9 +9,9 @@ from tfm1.inspect.conda import CondaEnv, CondaRoot, find_conda_roots
 from tfm1.inspect.homebrew import Homebrew, inspect_homebrew
 from tfm1.inspect.interpreter import Interpreter, choose_interpreter, inspect_interpreter
 from tfm1.inspect.interrupted import Interrupted, find_interrupted
-from tfm1.inspect.kernels import Kernel, find_kernels
 from tfm1.inspect.machine import Machine, inspect_machine
 from tfm1.inspect.places import find_other_envs
+from tfm1.jupyter.kernelspecs import Kernel, find_kernels
 
 
 class Picture(NamedTuple):

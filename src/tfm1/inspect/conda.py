@@ -109,6 +109,12 @@ def find_conda_roots(host: Host) -> list[CondaRoot]:
     return roots
 
 
+def conda_prefixes(host: Host) -> list[str]:
+    """The environments whose `share/jupyter` a lookup by name searches: every conda root and its environments
+    (Jupyter searches only its server's own prefix, which tfm1 cannot know)."""
+    return [env.prefix for root in find_conda_roots(host) for env in (root.env, *root.envs)]
+
+
 def find_env(host: Host, name: str) -> str | None:
     """The prefix of the conda environment `name`, preferring a native (osx-arm64) root."""
     roots = find_conda_roots(host)

@@ -15,6 +15,7 @@ from tfm1.lock.targets import minor, target
 from tfm1.lockfile import LockedPackage, Lockfile, read_lockfile, write_lockfile
 from tfm1.profiles import Profile
 from tfm1.pypi.index import Index
+from tfm1.rattler.solve import solve
 
 Status = Literal["created", "updated", "unchanged", "refused", "failed"]
 
@@ -190,11 +191,7 @@ def _lock_platform(
 ) -> _Layers:
     tgt = target(platform)
     step(f"{profile.name} {platform}: conda layer")
-    conda = (
-        conda_layer.keep(existing, platform)
-        if pip_only
-        else conda_layer.solve(profile.channels, profile.conda_specs, tgt)
-    )
+    conda = conda_layer.keep(existing, platform) if pip_only else solve(profile.channels, profile.conda_specs, tgt)
     python = conda_layer.python_version(conda)
     if minor(python) != profile.python:
         raise Tfm1Error(

@@ -1,9 +1,5 @@
-"""Read a conda-lock (unified v1) lockfile for one platform: the conda records rattler installs and the pip wheels.
-
-rattler reads the lockfile itself and hands back `RepoDataRecord`s that `rattler.install` takes directly.
-Every entry must carry a sha256 (fail closed): an entry without one is a lockfile error, not something to
-install unchecked. The pip layer installs wheels only, so an sdist URL is refused here too.
-"""
+"""One platform of a conda-lock lockfile as setup installs it (`LockedEnvironment`: the conda records and the pip
+wheels; `tfm1.rattler.conda_lock` reads it), and the lockfile's sha256, read only from a bounded regular file."""
 
 from __future__ import annotations
 
@@ -12,7 +8,7 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tfm1.errors import UsageError
 
@@ -75,45 +71,3 @@ def file_sha256(path: Path) -> str:
         except OSError as error:
             raise UsageError(f"cannot read lockfile {path}: {error.strerror or error}", FIX_LOCK) from None
         return digest.hexdigest()
-
-
-def read_lock(path: Path, platform: str, sha256: str | None = None) -> LockedEnvironment:
-    from rattler import LockFile
-
-    sha256 = sha256 or file_sha256(path)
-    try:
-        lock = LockFile.from_path(path)
-    except Exception as error:  # rattler raises its own exception types for every parse problem
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise UsageError(f"{path} is not a readable conda-lock lockfile: {reason}", FIX_LOCK) from None
-    environment = lock.default_environment()
-    if environment is None:
-        raise UsageError(f"{path} holds no default environment", FIX_LOCK)
-    platforms = {str(p.name): p for p in environment.platforms()}
-    if platform not in platforms:
-        have = ", ".join(sorted(platforms)) or "none"
-        raise UsageError(
-            f"lockfile {path} has no packages for this machine's platform {platform} (it has: {have})",
-            f"add {platform} to the profile's environment.yml `platforms` and re-run tfm1 lock, "
-            "or use a lockfile made for this machine",
-        )
-    records = environment.conda_repodata_records_for_platform(platforms[platform]) or []
-    for record in records:
-        if not record.sha256:
-            raise UsageError(f"{path}: conda package {record.file_name} has no sha256", FIX_LOCK)
-    wheels = tuple(_wheel(path, p) for p in environment.pypi_packages_for_platform(platforms[platform]) or [])
-    channels = tuple(str(channel) for channel in environment.channels())
-    return LockedEnvironment(path, sha256, platform, tuple(records), wheels, channels)
-
-
-def _wheel(path: Path, package: Any) -> PipWheel:
-    location = str(package.location)
-    hashes = package.hashes
-    digest = hashes.sha256 if hashes is not None else None
-    if not digest:
-        raise UsageError(f"{path}: pip package {package.name} has no sha256", FIX_LOCK)
-    if not location.split("#", 1)[0].split("?", 1)[0].endswith(".whl"):
-        raise UsageError(
-            f"{path}: pip package {package.name} is not a wheel ({location}); setup installs wheels only", FIX_LOCK
-        )
-    return PipWheel(str(package.name), str(package.version), location, bytes(digest).hex())

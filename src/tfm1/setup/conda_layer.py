@@ -20,25 +20,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from rattler import RepoDataRecord
-from rattler.install import InstallerReporter
 
 from tfm1.cache import cache_root
 from tfm1.errors import Tfm1Error
+from tfm1.rattler.link import cache_key
 from tfm1.receipt import now
 from tfm1.redact import redact
 from tfm1.setup.package_check import Extracted, check_packages, refuse
 from tfm1.setup.store import Wanted, check_file_name, plain_name
 from tfm1.storage import storage_error, storage_error_in
-
-
-class _Reporter(InstallerReporter):
-    """Tells `linked` of each linked package (rattler's other hooks: no-ops; it downloads nothing here)."""
-
-    def __init__(self, linked: Callable[[], None]) -> None:
-        self.linked = linked
-
-    def on_link_complete(self, index: int) -> None:
-        self.linked()
 
 
 def archives_wanted(records: Sequence[RepoDataRecord]) -> list[Wanted]:
@@ -87,7 +77,7 @@ def extract_and_check(
     `archives` are the downloads of `records`' archives, in the same order; `extracted` is called after each
     package. The extraction of one package overlaps the download of the others.
     """
-    from tfm1.setup.extractor import Extractors
+    from tfm1.rattler.extractor import Extractors
 
     position = {download: index for index, download in enumerate(archives)}
     folders = [staging / plain_name(cache_key(record), "a package name, version and build") for record in records]
@@ -114,16 +104,6 @@ def _check_extracted(record: RepoDataRecord, archive: Path, folder: Path, sha256
         raise Tfm1Error(f"{archive} changed while it was being extracted (sha256 {sha256})", "re-run tfm1 setup")
 
 
-def cache_key(record: RepoDataRecord) -> str:
-    """The folder name rattler's package cache looks for: `name-version-build`.
-
-    https://github.com/conda/rattler/blob/main/crates/rattler_cache/src/package_cache/cache_key.rs
-    (`to_path_segment`). A folder without rattler's `.lock` metadata file has no recorded sha256, which
-    rattler takes as a match (`sha256_mismatch` in cache_lock.rs), so it links the folder as it is.
-    """
-    return f"{record.name.normalized}-{record.version}-{record.build}"
-
-
 def install_conda_layer(
     records: Sequence[RepoDataRecord],
     prefix: Path,
@@ -132,51 +112,15 @@ def install_conda_layer(
     linked: Callable[[], None],
     command: str,
 ) -> None:
-    """Link the packages `extract_and_check` put in `staging` into `prefix`, calling `linked` after each one;
-    rattler downloads nothing here."""
-    import asyncio
+    """Link the packages `extract_and_check` put in `staging` into `prefix`, calling `linked` after each one,
+    then record the install in conda's history."""
+    from tfm1.rattler.link import link
 
-    from rattler import install
-    from rattler.package_cache import PackageCache, ValidationMode
-    from rattler.platform import Subdir
-
-    # rattler documents subclassing its reporter protocol; mypy takes the docstring-only hooks for abstract ones.
-    reporter = _Reporter(linked)  # type: ignore[abstract]
-    # The staging folder was filled and checked by this run a moment ago: hashing every file again adds nothing.
-    cache = PackageCache.new_layered([staging], validation_mode=ValidationMode.skip())
-    try:
-        asyncio.run(
-            install(
-                list(records),
-                target_prefix=prefix,
-                package_cache=cache,
-                platform=Subdir(platform),
-                execute_link_scripts=False,
-                show_progress=False,
-                reporter=reporter,
-            )
-        )
-    except Exception as error:  # rattler's exceptions carry the package and the cause in their text
-        raise _link_error(error, prefix) from None
+    link(records, prefix, platform, staging, linked)
     try:
         write_history(prefix, records, command)
     except OSError as error:
         raise storage_error(error) from None
-
-
-def _link_error(error: Exception, prefix: Path) -> Tfm1Error:
-    found = storage_error_in(error, prefix)
-    if found is not None:
-        return found
-    return Tfm1Error(
-        f"linking the conda packages into {prefix} failed: {redact(_reason(error))}",
-        "re-run tfm1 setup; if it fails again, report it with this message",
-    )
-
-
-def _reason(error: BaseException) -> str:
-    text = " ".join(str(error).split())
-    return text[:600] if text else type(error).__name__
 
 
 def write_history(prefix: Path, records: Sequence[RepoDataRecord], command: str) -> None:

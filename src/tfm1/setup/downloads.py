@@ -49,8 +49,8 @@ def start_downloads(plan: SetupPlan, events: Events) -> Iterator[PlannedDownload
             url = plan.installer.url
             events.step("miniforge", "started", f"downloading Miniforge from {url}", url=url)
             installer = prefetch.submit(functools.partial(download_installer, plan.installer))
-        # Wheels first (the order of `plan.downloads`): uv unpacks them (`uv_cache`) while the conda packages still
-        # arrive, and the conda layer cannot be linked before its last package is there anyway.
+        # Wheels first (the order of `plan.downloads`): uv unpacks them (`pip_layer.unpacking_ahead`) while the conda
+        # packages still arrive, and the conda layer cannot be linked before its last package is there anyway.
         wheels = tuple(prefetch.files(plan.wheels))
         archives = tuple(prefetch.files(plan.archives))
         downloads = PlannedDownloads(prefetch, installer, archives, wheels)

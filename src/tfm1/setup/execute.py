@@ -44,13 +44,13 @@ def execute(plan: SetupPlan, events: Events, downloads: PlannedDownloads) -> Rec
 def _opened(run: Run) -> Iterator[None]:
     """The progress view, the run's private folder and uv's unpacking ahead, for as long as the steps run."""
     from tfm1.setup.conda_layer import staging_area
+    from tfm1.setup.pip_layer import unpacking_ahead
     from tfm1.setup.progress import RunProgress
-    from tfm1.setup.uv_cache import warm_uv_cache
 
     with (
         run.events.progress() as progress,
         staging_area() as staging,
-        warm_uv_cache(run.plan.lock, run.downloads.wheels, staging) as unpacking,
+        unpacking_ahead(run.plan.lock, run.downloads.wheels, staging) as unpacking,
     ):
         run.progress, run.staging, run.unpacking = RunProgress(progress), staging, unpacking
         with run.progress.transfer(run.downloads):

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shlex
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from tfm1.compat_data import TENSORFLOW_NAMES
 from tfm1.errors import Tfm1Error
 from tfm1.host.base import Host
-from tfm1.inspect.jupyter_dirs import data_dir
-from tfm1.inspect.kernels import KERNEL_FILE
-from tfm1.kernelspec import KernelLaunch, display_name, kernel_name, spec_document
+from tfm1.jupyter.kernelspecs import KERNEL_FILE
+from tfm1.jupyter.launch import KernelLaunch
+from tfm1.jupyter.registration import kernel_file, kernel_name, remove_kernelspec, spec_document, write_kernelspec
 from tfm1.receipt import Receipt, write_receipt
 from tfm1.setup.events import Events
 
@@ -35,6 +35,13 @@ class KernelPlan:
     @property
     def name(self) -> str:
         return self.spec.parent.name
+
+
+def display_name(packages: dict[str, str], profile: str) -> str:
+    for distribution in TENSORFLOW_NAMES:
+        if distribution in packages:
+            return f"TensorFlow {packages[distribution]} (tfm1 {profile})"
+    return f"Python {packages.get('python', '3')} (tfm1 {profile})"
 
 
 def _warn(events: Events, message: str, fix: str, **fields: str) -> None:
@@ -83,12 +90,6 @@ def _marked_for(spec: Path, prefix: Path) -> bool:
     )
 
 
-def kernel_file(host: Host, prefix: Path) -> Path:
-    """`<Jupyter data dir>/kernels/tfm1-<name>/kernel.json`, absolute (the receipt records it, remove reads it)."""
-    # abspath, not resolve: the path as Jupyter lists it, symlinks and all.
-    return Path(os.path.abspath(data_dir(host))) / "kernels" / kernel_name(prefix) / KERNEL_FILE  # noqa: PTH100
-
-
 def plan_kernel(host: Host, prefix: Path, receipt: Receipt | None, force: bool, register: bool = True) -> KernelPlan:
     """Where the kernelspec goes; refuses (before anything is installed) a same-named one that is not tfm1's.
 
@@ -111,12 +112,10 @@ def plan_kernel(host: Host, prefix: Path, receipt: Receipt | None, force: bool, 
 def register_kernel(
     plan: KernelPlan, prefix: Path, packages: dict[str, str], profile: str, events: Events
 ) -> KernelRecord | None:
-    """Write the kernelspec atomically; the record for the receipt, None (and a warning) when it cannot be written."""
-    from tfm1.atomic import write_atomic
-
+    """Write the kernelspec; the record for the receipt, None (and a warning) when it cannot be written."""
     data = spec_document(prefix / "bin" / "python", display_name(packages, profile), prefix)
     try:
-        write_atomic(plan.spec, data)
+        sha256 = write_kernelspec(plan.spec, data)
     except OSError as error:
         folder = plan.spec.parent.parent
         _warn(
@@ -136,7 +135,7 @@ def register_kernel(
         path=str(plan.spec),
         python=str(prefix / "bin" / "python"),
     )
-    return {"path": str(plan.spec), "sha256": hashlib.sha256(data).hexdigest()}
+    return {"path": str(plan.spec), "sha256": sha256}
 
 
 def unregister_kernel(record: KernelRecord | None, events: Events) -> None:
@@ -155,9 +154,7 @@ def unregister_kernel(record: KernelRecord | None, events: Events) -> None:
         )
         return
     try:
-        spec.unlink()
-        if not any(spec.parent.iterdir()):
-            spec.parent.rmdir()
+        remove_kernelspec(spec)
     except OSError as error:
         _warn(
             events,

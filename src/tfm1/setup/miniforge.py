@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 
 from tfm1 import miniforge_release
 from tfm1.cache import cache_root
+from tfm1.children import child_options
 from tfm1.download import DownloadProgress, download
 from tfm1.errors import Tfm1Error, UsageError
 from tfm1.host.base import Host
-from tfm1.setup.children import child_options
 
 if TYPE_CHECKING:
     from tfm1.inspect.conda import CondaRoot

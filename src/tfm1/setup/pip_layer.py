@@ -6,7 +6,8 @@ than pip); pip inside the environment is the fallback when the uv binary is miss
 before (`store.py`), never a URL: one `name==version --hash=sha256:...` line per wheel found only in those
 files' folders, hashes required, no index, dependency resolution off (the lock already holds the full set)
 and source builds off. uv gets a fresh cache folder of this run, pip none: an unpacked wheel in a cache
-kept between runs could have been edited, and uv would install the edit (issue 11, item 5).
+kept between runs could have been edited, and uv would install the edit. uv fills that cache ahead while the
+conda layer is linked (`unpacking_ahead`, `tfm1.uv.unpacking`).
 """
 
 from __future__ import annotations
@@ -14,13 +15,17 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future
+from contextlib import contextmanager
 from pathlib import Path
 
+from tfm1.children import child_options
 from tfm1.errors import Tfm1Error, UsageError
-from tfm1.lockfile import PipWheel
-from tfm1.setup.children import child_options
+from tfm1.lockfile import LockedEnvironment, PipWheel
 from tfm1.setup.store import Wanted, check_file_name, file_name_of
+from tfm1.uv.install import find_links, install_command
+from tfm1.uv.unpacking import NothingAhead, Unpacking
 
 INSTALLERS = ("uv", "pip")
 
@@ -36,16 +41,6 @@ def requirements(wheels: Sequence[PipWheel]) -> str:
     cache path (or the lock's URL, credentials included) into `pip freeze` instead of `name==version`.
     """
     return "".join(f"{w.name}=={w.version} --hash=sha256:{w.sha256}\n" for w in wheels)
-
-
-def find_links(files: Sequence[Path]) -> list[str]:
-    folders = dict.fromkeys(str(f.parent.absolute()) for f in files)  # one folder per sha256, in order
-    return [argument for folder in folders for argument in ("--find-links", folder)]
-
-
-def uv_cache_dir(scratch: Path) -> Path:
-    """The uv cache of the run whose private folder is `scratch` (filled ahead by `uv_cache.warm_uv_cache`)."""
-    return scratch / "uv-cache"
 
 
 def installer_environment() -> dict[str, str]:
@@ -69,6 +64,8 @@ def choose_installer() -> str:
     if wanted == "pip":
         return "pip"
     try:
+        from tfm1.uv.binary import uv_binary
+
         uv_binary()
     except Tfm1Error:
         if wanted == "uv":
@@ -77,40 +74,9 @@ def choose_installer() -> str:
     return "uv"
 
 
-def uv_binary() -> str:
-    from tfm1.lock.pip_layer import uv_binary
-
-    return uv_binary()
-
-
-def uv_install_command(
-    destination: list[str], requirements_file: Path, scratch: Path, files: Sequence[Path]
-) -> list[str]:
-    """uv installing the verified `files` that `requirements_file` pins into `destination` (its `--python` or
-    `--target` arguments), through the run's own cache: the real install and the unpacking ahead (`uv_cache`) must
-    ask the same of the same files, or the cache would not serve the one with what the other put there."""
-    return [
-        uv_binary(),
-        "pip",
-        "install",
-        *destination,
-        "--cache-dir",
-        str(uv_cache_dir(scratch)),
-        "--require-hashes",
-        "--no-deps",
-        "--no-build",
-        "--no-config",
-        "--no-index",
-        *find_links(files),
-        "--quiet",
-        "-r",
-        str(requirements_file),
-    ]
-
-
 def command(installer: str, python: Path, requirements_file: Path, scratch: Path, files: Sequence[Path]) -> list[str]:
     if installer == "uv":
-        return uv_install_command(["--python", str(python)], requirements_file, scratch, files)
+        return install_command(["--python", str(python)], requirements_file, scratch, find_links(files))
     return [
         str(python),
         "-m",
@@ -128,6 +94,28 @@ def command(installer: str, python: Path, requirements_file: Path, scratch: Path
         "-r",
         str(requirements_file),
     ]
+
+
+@contextmanager
+def unpacking_ahead(lock: LockedEnvironment, files: Sequence[Future[Path]], scratch: Path) -> Iterator[Unpacking]:
+    """uv unpacking the lock's wheels (`files`, perhaps still downloading) into the run's cache in the background,
+    for the lock's Python and platform; nothing when pip installs them or tfm1 has no uv target for the platform."""
+    from tfm1.lock.targets import minor, target
+    from tfm1.uv.unpacking import unpack_ahead
+
+    python = lock.packages().get("python")
+    try:
+        usable = bool(lock.pip) and python is not None and choose_installer() == "uv"
+        uv_target = target(lock.platform)
+    except Tfm1Error:  # no uv (the pip fallback), or a platform tfm1 has no uv target for
+        usable = False
+    if not usable or python is None:
+        yield NothingAhead()
+        return
+    requirements_file = scratch / "uv-unpack-requirements.txt"
+    requirements_file.write_text(requirements(lock.pip), encoding="utf-8")
+    with unpack_ahead(files, requirements_file, scratch, minor(python), uv_target, installer_environment()) as ahead:
+        yield ahead
 
 
 def install_pip_layer(

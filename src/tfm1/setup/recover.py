@@ -53,7 +53,7 @@ def _finish_remove(journal: Journal) -> list[str]:
 
 
 def _undo_setup(journal: Journal) -> list[str]:
-    from tfm1.setup.children import stop_stragglers
+    from tfm1.children import stop_stragglers
 
     prefix, pid = journal.prefix, journal.pid
     old, failed, new = (sibling(prefix, kind, pid) for kind in ("old", "failed", "new"))

@@ -63,7 +63,7 @@ def _run(options: SetupOptions, events: Events) -> int:
 
 
 def _setup(options: SetupOptions, host: Host, source: LockSource, target: SetupTarget, events: Events) -> int:
-    from tfm1.lockfile import read_lock
+    from tfm1.rattler.conda_lock import read_lock
     from tfm1.setup.resolve import assess_prefix
 
     existing = assess_prefix(target, options, source.sha256)

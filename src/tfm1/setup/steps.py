@@ -20,7 +20,7 @@ from tfm1.setup.transaction import Transaction
 if TYPE_CHECKING:
     from tfm1.setup.downloads import PlannedDownloads
     from tfm1.setup.progress import RunProgress
-    from tfm1.setup.uv_cache import Warmer
+    from tfm1.uv.unpacking import Unpacking
 
 
 @dataclass
@@ -35,7 +35,7 @@ class Run:
     step: str = "start"
     progress: RunProgress = field(init=False)
     staging: Path = field(init=False)  # this run's private folder: extracted packages, uv's cache
-    unpacking: Warmer = field(init=False)
+    unpacking: Unpacking = field(init=False)
     receipt: Receipt | None = None
 
     def enter(self, step: Step) -> None:

@@ -13,12 +13,13 @@ from collections.abc import Mapping
 
 from tfm1.errors import UsageError
 from tfm1.host.base import Host
-from tfm1.kernelspec import KernelLaunch, find_spec, launch
+from tfm1.inspect.conda import conda_prefixes
+from tfm1.jupyter.launch import KernelLaunch, find_spec, launch
 
 
 def kernel_target(host: Host, name: str, environ: Mapping[str, str] | None = None) -> KernelLaunch:
     """The kernelspec `name` (found as Jupyter finds it), with argv[0] as an interpreter path to run."""
-    started = launch(find_spec(host, name), dict(os.environ if environ is None else environ))
+    started = launch(find_spec(host, name, conda_prefixes(host)), dict(os.environ if environ is None else environ))
     python = started.python
     if os.sep not in python:
         # A bare name (no slash) is looked up on the kernel's own PATH, as spawning it with that environment would.

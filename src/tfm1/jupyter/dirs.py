@@ -35,11 +35,26 @@ def data_dir(host: Host) -> str:
 
 
 def data_dirs(host: Host, prefixes: list[str] | tuple[str, ...] = ()) -> list[str]:
-    """Jupyter's data dirs in its search order; `prefixes` are environments whose `share/jupyter` is searched
-    (Jupyter searches only its own server's `sys.prefix`, which tfm1 cannot know)."""
+    """Jupyter's data dirs in its search order; `prefixes` are environments whose `share/jupyter` stands in for the
+    Jupyter server's `{sys.prefix}/share/jupyter` (Jupyter searches only its own server's prefix, which tfm1 cannot
+    know)."""
     # A relative JUPYTER_PATH entry is relative to the Jupyter server's working directory, unknown here.
     dirs = [p for p in (host.env("JUPYTER_PATH") or "").split(os.pathsep) if p.startswith("/")]
     dirs.append(data_dir(host))
     dirs += [posixpath.join(prefix, "share", "jupyter") for prefix in prefixes]
     dirs += SYSTEM_DIRS
-    return list(dict.fromkeys(posixpath.normpath(d) for d in dirs))
+    dirs = list(dict.fromkeys(posixpath.normpath(d) for d in dirs))
+    if host.system() == "Darwin" and not host.env("JUPYTER_DATA_DIR"):
+        # Right after the user dir: ~/.local/share/jupyter, where tools written for Linux put kernels on a Mac too.
+        # Jupyter itself does not search it there; it is the one folder searched beyond Jupyter's.
+        dirs.insert(dirs.index(posixpath.normpath(data_dir(host))) + 1, f"{host.home()}/.local/share/jupyter")
+    return list(dict.fromkeys(dirs))
+
+
+def kernel_dirs(host: Host, prefixes: list[str]) -> list[str]:
+    """The folders searched for kernelspecs, in jupyter_client's order: `kernels` in each data dir, then IPython's
+    (`$IPYTHONDIR`, else `~/.ipython`), searched last (`KernelSpecManager._kernel_dirs_default` in
+    https://github.com/jupyter/jupyter_client/blob/main/jupyter_client/kernelspec.py)."""
+    ipython = host.env("IPYTHONDIR") or posixpath.join(host.home(), ".ipython")
+    dirs = [posixpath.join(d, "kernels") for d in data_dirs(host, prefixes)]
+    return list(dict.fromkeys([*dirs, posixpath.join(posixpath.normpath(ipython), "kernels")]))

@@ -1,4 +1,4 @@
-"""This run's uv cache, filled while the conda layer is still being linked.
+"""A run's uv cache, filled while other work still runs (for setup: while the conda layer is linked).
 
 uv installs a wheel in two parts: it unpacks the archive into its cache, then links the files into
 site-packages. Unpacking is most of the time (seconds for TensorFlow's wheels) and needs no interpreter, but the
@@ -6,30 +6,29 @@ pip layer can start only once the conda layer has linked Python. So as soon as t
 verified, uv unpacks them all into the run's own fresh cache by installing them into a throw-away folder
 (`--target`, for the environment's Python version and the lock's platform, the same `--python-platform` that
 `tfm1 lock` chose the wheels with: https://docs.astral.sh/uv/reference/cli/#uv-pip-install--python-platform).
-The real install then only links from that cache. The cache is still a folder of this run only (issue 11,
-item 5), and the real install still requires every hash.
+The real install then only links from that cache. The cache is still a folder of this run only, and the real
+install still requires every hash.
 
-Nothing depends on it: if it fails, or the platform has no uv target, the real install unpacks as before.
+Nothing depends on it: if it fails, the real install unpacks as before.
 """
 
 from __future__ import annotations
 
-import functools
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, wait
 from contextlib import contextmanager
 from pathlib import Path
 
+from tfm1.children import child_options
 from tfm1.errors import Tfm1Error
-from tfm1.lockfile import LockedEnvironment
-from tfm1.setup.children import child_options
-from tfm1.setup.pip_layer import choose_installer, installer_environment, requirements, uv_install_command
+from tfm1.uv.install import find_links, install_command
+from tfm1.uv.resolver import UvTarget
 
 
-class _Warmer:
+class Unpacker:
     """Waits for the wheels in a thread, then runs uv's unpacking install."""
 
     def __init__(
@@ -41,8 +40,8 @@ class _Warmer:
         self._stopped = threading.Event()
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
-        self.warm = False
-        self._thread = threading.Thread(target=self._run, name="tfm1-uv-cache", daemon=True)
+        self.unpacked = False
+        self._thread = threading.Thread(target=self._run, name="tfm1-uv-unpack", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
@@ -65,12 +64,12 @@ class _Warmer:
                 )
             except (OSError, Tfm1Error):  # uv gone since it was found: the real install reports that
                 return
-        self.warm = self._process.wait() == 0
+        self.unpacked = self._process.wait() == 0
 
     def finish(self) -> bool:
         """Wait for the unpacking; whether the cache now holds every wheel."""
         self._thread.join()
-        return self.warm
+        return self.unpacked
 
     def stop(self) -> None:
         self._stopped.set()
@@ -82,38 +81,36 @@ class _Warmer:
         self._thread.join()
 
 
-class NoWarmer:
+class NothingAhead:
     """Nothing unpacked ahead: the real install does all of it."""
 
     def finish(self) -> bool:
         return False
 
 
-Warmer = _Warmer | NoWarmer
+Unpacking = Unpacker | NothingAhead
 
 
 @contextmanager
-def warm_uv_cache(locked: LockedEnvironment, files: Sequence[Future[Path]], scratch: Path) -> Iterator[Warmer]:
-    """Unpack the lock's wheels (`files`, perhaps still downloading) into `uv_cache_dir(scratch)` in the
-    background; whatever still runs is stopped when the block is left."""
-    from tfm1.lock.targets import minor, target
-
-    python = locked.packages().get("python")
-    try:
-        usable = bool(locked.pip) and python is not None and choose_installer() == "uv"
-        uv_target = target(locked.platform)
-    except Tfm1Error:  # no uv (the pip fallback), or a platform tfm1 has no uv target for
-        usable = False
-    if not usable or python is None:
-        yield NoWarmer()
-        return
-    requirements_file = scratch / "uv-unpack-requirements.txt"
-    requirements_file.write_text(requirements(locked.pip), encoding="utf-8")
+def unpack_ahead(
+    files: Sequence[Future[Path]],
+    requirements_file: Path,
+    scratch: Path,
+    python_version: str,
+    target: UvTarget,
+    environment: Mapping[str, str],
+) -> Iterator[Unpacker]:
+    """Unpack the wheels `requirements_file` pins (`files`, perhaps still downloading) into the run's cache
+    (`install.cache_dir(scratch)`) in the background, for CPython `python_version` ("3.12") on `target`; whatever
+    still runs is stopped when the block is left."""
     destination = ["--target", str(scratch / "uv-unpacked"), "--python", sys.executable]
-    destination += ["--python-version", minor(python), "--python-platform", uv_target.uv_platform]
-    command = functools.partial(uv_install_command, destination, requirements_file, scratch)
-    warmer = _Warmer(command, {**installer_environment(), **dict(uv_target.uv_env)}, files)
+    destination += ["--python-version", python_version, "--python-platform", target.uv_platform]
+
+    def command(paths: list[Path]) -> list[str]:
+        return install_command(destination, requirements_file, scratch, find_links(paths))
+
+    unpacker = Unpacker(command, {**environment, **dict(target.uv_env)}, files)
     try:
-        yield warmer
+        yield unpacker
     finally:
-        warmer.stop()
+        unpacker.stop()

@@ -67,7 +67,7 @@ class Extractors:
     def _worker(self) -> subprocess.Popen[str]:
         worker: subprocess.Popen[str] | None = getattr(self._local, "worker", None)
         if worker is None:
-            from tfm1.setup.children import child_options
+            from tfm1.children import child_options
 
             worker = subprocess.Popen(
                 [sys.executable, "-I", "-c", WORKER],

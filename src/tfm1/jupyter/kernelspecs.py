@@ -1,9 +1,12 @@
 """Jupyter kernels: the interpreter a notebook really runs ("works in Terminal, crashes in the notebook").
 
-A kernelspec is `<kernel dir>/<name>/kernel.json`; its `argv[0]` is the interpreter. `find_kernel` is the one
-lookup of a kernel by name (doctor's `--kernel`, `tfm1 verify --kernel`, setup's smoke test) and `find_kernels`
-lists them all for doctor: both read `kernel_specs`, so a name means the same kernelspec everywhere.
-VS Code's Jupyter extension lists the same kernelspecs.
+A kernelspec is a folder `<kernel dir>/<name>/` holding `kernel.json`: the `argv` that starts the kernel (`argv[0]` is
+the interpreter), a `display_name`, `language`, an optional `env` added to the launching environment, and `metadata`
+namespaced per tool (https://jupyter-client.readthedocs.io/en/latest/kernels.html#kernel-specs). `find_kernel` is the
+one lookup of a kernel by name (doctor's `--kernel`, `tfm1 verify --kernel`, setup's smoke test) and `find_kernels`
+lists them all for doctor: both read `kernel_specs`, so a name means the same kernelspec everywhere. VS Code's
+Jupyter extension lists the same kernelspecs. Every OS fact is read through a `Host`, so a test can ask for the
+macOS answer on Linux. Doctor imports this module: it stays free of pathlib and dataclasses.
 """
 
 from __future__ import annotations
@@ -14,8 +17,7 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from tfm1.host.base import Host
-from tfm1.inspect.jupyter_dirs import data_dir
-from tfm1.inspect.jupyter_dirs import data_dirs as jupyter_data_dirs
+from tfm1.jupyter.dirs import kernel_dirs
 
 # The name of every kernel `tfm1 setup` registers starts so (tfm1-<environment name>).
 TFM1_KERNEL_PREFIX = "tfm1-"
@@ -29,34 +31,6 @@ class Kernel(NamedTuple):
     display_name: str
     python: str  # argv[0], found on PATH when it is a bare name
     exists: bool
-
-
-def data_dirs(host: Host, prefixes: list[str]) -> list[str]:
-    """Jupyter's data dirs in its order (`jupyter_dirs`), each environment's `share/jupyter` standing in for the
-    Jupyter server's `{sys.prefix}/share/jupyter` (https://docs.jupyter.org/en/latest/use/jupyter-directories.html)."""
-    dirs = jupyter_data_dirs(host, prefixes)
-    if host.system() == "Darwin" and not host.env("JUPYTER_DATA_DIR"):
-        # Right after the user dir: ~/.local/share/jupyter, where tools written for Linux put kernels on a Mac too.
-        # Jupyter itself does not search it there; it is the one folder searched beyond Jupyter's.
-        dirs.insert(dirs.index(posixpath.normpath(data_dir(host))) + 1, f"{host.home()}/.local/share/jupyter")
-    return list(dict.fromkeys(dirs))
-
-
-def kernel_dirs(host: Host, prefixes: list[str]) -> list[str]:
-    """The folders searched for kernelspecs, in jupyter_client's order: `kernels` in each data dir, then IPython's
-    (`$IPYTHONDIR`, else `~/.ipython`), searched last (`KernelSpecManager._kernel_dirs_default` in
-    https://github.com/jupyter/jupyter_client/blob/main/jupyter_client/kernelspec.py)."""
-    ipython = host.env("IPYTHONDIR") or posixpath.join(host.home(), ".ipython")
-    dirs = [posixpath.join(d, "kernels") for d in data_dirs(host, prefixes)]
-    return list(dict.fromkeys([*dirs, posixpath.join(posixpath.normpath(ipython), "kernels")]))
-
-
-def conda_prefixes(host: Host) -> list[str]:
-    """The environments whose `share/jupyter` a lookup by name searches: every conda root and its environments
-    (Jupyter searches only its server's own prefix, which tfm1 cannot know)."""
-    from tfm1.inspect.conda import find_conda_roots
-
-    return [env.prefix for root in find_conda_roots(host) for env in (root.env, *root.envs)]
 
 
 def kernel_specs(host: Host, dirs: list[str]) -> Iterator[tuple[str, str]]:
