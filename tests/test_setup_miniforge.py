@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import pytest
 
 from tests.support.conda_channel import host_subdir
 from tests.support.http import StaticServer
-from tests.support.setup_world import HOLD_SHELL, World, can_hold, release, tfm1
+from tests.support.setup_world import HOLD_SHELL, World, can_hold, release, running, tfm1, wait_for
 
 FAKE_MINIFORGE = """#!/bin/bash
 # A stand-in for Miniforge3-<version>-<os>-<arch>.sh: batch install into -p PREFIX.
@@ -208,3 +209,76 @@ def test_a_failing_installer_whose_root_cannot_be_deleted_keeps_its_own_error(wo
     finally:
         server.stop()
         release(home)
+
+
+# --- kill -9 while Miniforge installs --------------------------------------------------------------------------
+
+# With $HOME/hold there, the installer starts a process of its own that keeps writing into the root (as the real
+# installer's tools do), then waits: the run stays in its Miniforge step until it is killed.
+HOLDING = """
+if [ -e "$HOME/hold" ]; then
+    (while :; do date > "$prefix/pkgs/still-writing"; sleep 0.05; done) &
+    echo $! > "$HOME/grandchild.pid"
+    echo $$ > "$HOME/installer.pid"
+    wait
+fi
+"""
+
+
+def _kill_during_the_install(world: World, home: Path, env: dict[str, str]) -> int:
+    """Start `tfm1 setup --name tf`, SIGKILL it while its Miniforge installer runs; tfm1's pid."""
+    import signal
+
+    (home / "hold").touch()
+    process = world.start_setup("--name", "tf", **env)
+    try:
+        wait_for(lambda: (home / "grandchild.pid").is_file() and (home / "installer.pid").is_file(), "the installer")
+        process.send_signal(signal.SIGKILL)
+        process.communicate(timeout=30)
+    finally:
+        process.kill()
+    (home / "hold").unlink()
+    return process.pid
+
+
+def test_after_kill_9_during_the_miniforge_install_a_rerun_needs_no_force(world: World, home: Path) -> None:
+    server, sha256 = serve_installer(world, HOLDING)
+    try:
+        env = {
+            "TFM1_MINIFORGE_URL": f"{server.url}/Miniforge3-25.3.1-0-Linux-x86_64.sh",
+            "TFM1_MINIFORGE_SHA256": sha256,
+        }
+        pid = _kill_during_the_install(world, home, env)
+        root = home / "miniforge3"
+        # A root that looks like a conda installation (conda-meta/ with its records) but carries the run's token.
+        assert (root / "conda-meta").is_dir() and (root / "etc/tfm1/building").is_file()
+        journal = json.loads((home / ".miniforge3.tfm1-journal").read_text())
+        assert (journal["step"], journal["pid"], journal["prefix"]) == ("miniforge", pid, str(root))
+        again = world.setup("--name", "tf", **env)
+        assert again.returncode == 0, again.stderr
+        left_by = f"left by a tfm1 setup (pid {pid}) stopped during its miniforge step"
+        assert f"removed the half-built Miniforge at {root}, {left_by}" in again.stdout
+        assert (root / "envs/tf/etc/tfm1/receipt.json").is_file()
+        assert not (root / "etc/tfm1").exists() and not (root / "pkgs/still-writing").exists()
+        assert sorted(p.name for p in home.iterdir()) == ["grandchild.pid", "installer.pid", "miniforge3"]
+    finally:
+        server.stop()
+
+
+def test_what_the_installer_started_dies_with_a_killed_tfm1(world: World, home: Path) -> None:
+    server, sha256 = serve_installer(world, HOLDING)
+    try:
+        env = {
+            "TFM1_MINIFORGE_URL": f"{server.url}/Miniforge3-25.3.1-0-Linux-x86_64.sh",
+            "TFM1_MINIFORGE_SHA256": sha256,
+        }
+        _kill_during_the_install(world, home, env)
+        installer, grandchild = (int((home / f"{name}.pid").read_text()) for name in ("installer", "grandchild"))
+        # The installer is tfm1's child; the writer it started, a grandchild that no PR_SET_PDEATHSIG reaches.
+        wait_for(lambda: not running(installer) and not running(grandchild), "the installer and its child to die")
+        written = home / "miniforge3" / "pkgs" / "still-writing"
+        before = written.stat().st_mtime_ns
+        time.sleep(0.5)
+        assert written.stat().st_mtime_ns == before  # nothing writes into the root any more
+    finally:
+        server.stop()

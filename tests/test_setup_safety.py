@@ -11,14 +11,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.support.cli import one_error
 from tests.support.pypi_index import make_wheel
-from tests.support.setup_world import World, can_hold, hold, release, tfm1
+from tests.support.setup_world import World, can_hold, hold, release, running, tfm1, wait_for
 
 
 def _slow_wheel(world: World) -> str:
@@ -28,15 +27,6 @@ def _slow_wheel(world: World) -> str:
     path = world.wheel_path()
     world.pypi_server.fault(path, "slow")
     return path
-
-
-def _wait_for(condition: object, what: str, timeout: float = 60, every: float = 0.05) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return
-        time.sleep(every)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 def _installers_of(prefix: Path) -> list[int]:
@@ -63,15 +53,6 @@ def _journal_step(path: Path) -> str | None:
         return None  # not there yet, or caught halfway through an atomic replace
 
 
-def _running(pid: int) -> bool:
-    """Alive and not a zombie (a killed orphan stays a zombie until whoever adopted it reaps it)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rpartition(")")[2].split()[0] != "Z"
-
-
 def _names(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
 
@@ -93,7 +74,7 @@ def test_a_second_setup_or_remove_on_a_busy_prefix_stops_and_touches_nothing(wor
     path = _slow_wheel(world)
     first = world.start_setup("--force")
     try:
-        _wait_for(lambda: path in world.pypi_server.requests, "the first run's pip step")
+        wait_for(lambda: path in world.pypi_server.requests, "the first run's pip step")
         aside = world.prefix.with_name(f"tf.tfm1-old-{first.pid}")
         second = world.setup("--force")
         removal = tfm1("remove", "--prefix", str(world.prefix), "--yes", env=world.env)
@@ -213,14 +194,14 @@ def test_after_kill_9_during_an_update_the_next_run_restores_the_old_environment
     # leaves a child installing into the new prefix to be caught there.
     update = world.start_setup("--update", TFM1_PIP_INSTALLER="pip")
     journal_file = world.prefix.parent / ".tf.tfm1-journal"
-    _wait_for(
+    wait_for(
         lambda: _journal_step(journal_file) == "pip" and _installers_of(world.prefix), "pip installing into the prefix"
     )
     (installer,) = _installers_of(world.prefix)
     update.send_signal(signal.SIGKILL)
     update.communicate(timeout=30)
-    _wait_for(lambda: not _installers_of(world.prefix), "uv to stop with tfm1", timeout=10)
-    assert not _running(installer)
+    wait_for(lambda: not _installers_of(world.prefix), "uv to stop with tfm1", timeout=10)
+    assert not running(installer)
     aside = world.prefix.with_name(f"tf.tfm1-old-{update.pid}")
     assert (aside / "old-marker.txt").is_file()  # what SIGKILL left: the old one aside, a half-built one in place
     journal = json.loads((world.prefix.parent / ".tf.tfm1-journal").read_text())
@@ -245,7 +226,7 @@ def test_after_kill_9_of_a_first_setup_a_rerun_needs_no_force(world: World) -> N
     first = world.start_setup()
     # The wheel downloads from the start (slowly), so the run is still in its pip step when it is killed there.
     journal_file = world.prefix.parent / ".tf.tfm1-journal"
-    _wait_for(lambda: _journal_step(journal_file) == "pip", "the pip step")
+    wait_for(lambda: _journal_step(journal_file) == "pip", "the pip step")
     first.send_signal(signal.SIGKILL)
     first.communicate(timeout=30)
     assert world.prefix.is_dir() and not (world.prefix / "etc/tfm1/receipt.json").exists()
@@ -257,6 +238,29 @@ def test_after_kill_9_of_a_first_setup_a_rerun_needs_no_force(world: World) -> N
     )
     assert (world.prefix / "etc/tfm1/receipt.json").is_file()
     assert not (world.prefix / "etc/tfm1/building").exists()
+
+
+def test_after_kill_9_while_the_new_prefix_is_made_a_rerun_needs_no_force(world: World) -> None:
+    # A new prefix is made beside its place (`tf.tfm1-new-<pid>`), signed with the run's token, and only then renamed
+    # into place, so no kill leaves an unsigned prefix. What a kill before the signing leaves, made by a real process
+    # that then ends as a killed one would: the journal at its prefix step and the unsigned start of the folder.
+    made = f"""
+import os
+from pathlib import Path
+from tfm1.setup.journal import Journal, sibling
+prefix = Path({str(world.prefix)!r})
+Journal.start("setup", prefix).write("prefix")
+(sibling(prefix, "new", os.getpid()) / "etc" / "tfm1").mkdir(parents=True)
+print(os.getpid())
+"""
+    killed = subprocess.run([sys.executable, "-c", made], env=world.env, capture_output=True, text=True, check=True)
+    new = world.prefix.with_name(f"tf.tfm1-new-{killed.stdout.strip()}")
+    assert new.is_dir() and not world.prefix.exists()
+    again = world.setup()
+    assert again.returncode == 0, again.stderr
+    assert f"removed {new}, the start of a new environment left by a tfm1 setup (pid " in again.stdout
+    assert (world.prefix / "etc/tfm1/receipt.json").is_file() and not (world.prefix / "etc/tfm1/building").exists()
+    assert _names(world.prefix.parent) == ["tf"]
 
 
 def test_a_forged_journal_deletes_nothing(world: World) -> None:
@@ -307,7 +311,7 @@ def test_ctrl_c_while_the_replaced_environment_is_deleted_says_what_is_true(worl
 
     update = world.start_setup("--update")
     try:
-        _wait_for(cleaning, "the deletion of the replaced environment", timeout=120, every=0.002)
+        wait_for(cleaning, "the deletion of the replaced environment", timeout=120, every=0.002)
         update.send_signal(signal.SIGINT)
         _, stderr = update.communicate(timeout=60)
         aside = world.prefix.with_name(f"tf.tfm1-old-{update.pid}")

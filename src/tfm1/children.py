@@ -1,12 +1,19 @@
-"""Installer processes (uv, pip, the Miniforge script) must not outlive tfm1.
+"""Processes tfm1 starts (the Miniforge installer, uv, pip, the extracting workers) must not outlive it, nor may
+anything they start in turn.
 
-SIGINT, SIGTERM and SIGHUP reach tfm1's rollback, and `subprocess.run` kills its child on the way out. SIGKILL
-reaches nothing: the child is adopted by init (launchd on macOS) and goes on writing into a prefix that the next
-run is about to remove. On Linux the child asks the kernel for SIGKILL when its parent dies
-(`PR_SET_PDEATHSIG`, https://man.archlinux.org/man/core/man-pages/PR_SET_PDEATHSIG.2const.en; "parent" is the
-thread that started it, here always the main thread). macOS has no such call (an orphan simply goes to launchd,
-https://www.oreilly.com/library/view/advanced-mac-os/9780321706560/ch18s04.html), so there the next run, before
-it removes a half-built prefix, stops whatever still runs that prefix's Python (`stop_stragglers`).
+SIGINT, SIGTERM and SIGHUP reach tfm1's rollback, which stops its children on the way out. SIGKILL reaches nothing:
+a child is adopted by init (launchd on macOS) and goes on writing into a prefix that the next run is about to
+remove. So every child leads a process group of its own (a new session: `setsid`), which holds it and whatever it
+starts (the Miniforge installer's own tools, pip's), and a small guard process, started with the first child, keeps
+the list of those groups: it reads them from a pipe whose only writer is tfm1, and when that pipe closes (tfm1 ended,
+however, SIGKILL included: the kernel closes a dead process's descriptors) it kills every group still listed. The
+guard ignores SIGINT, SIGTERM and SIGHUP, so a Ctrl-C meant for tfm1 does not stop it before its work.
+
+On Linux a child also asks the kernel for SIGKILL when tfm1 dies (`PR_SET_PDEATHSIG`,
+https://man.archlinux.org/man/core/man-pages/PR_SET_PDEATHSIG.2const.en; "parent" is the thread that started it),
+which reaches only the child itself. A process that leaves its group (a second `setsid`) escapes both; for that the
+next run, before it removes a half-built prefix, also stops whatever still runs that prefix's Python
+(`stop_stragglers`).
 """
 
 from __future__ import annotations
@@ -16,23 +23,62 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
+# One `+<pgid>` line when a group starts, `-<pgid>` when it is gone; at the end of input, kill what is left.
+GUARD = """
+import os, signal, sys
+for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+    signal.signal(getattr(signal, name), signal.SIG_IGN)
+groups = set()
+for line in sys.stdin:
+    sign, group = line[:1], line[1:].strip()
+    if group.isdigit():
+        (groups.add if sign == "+" else groups.discard)(int(group))
+for group in groups:
+    try:
+        os.killpg(group, signal.SIGKILL)
+    except OSError:
+        pass
+"""
 
-def child_options() -> dict[str, Any]:
-    """Keyword arguments for `subprocess.run`/`Popen` that tie the child's life to this process (Linux)."""
+_guard: subprocess.Popen[str] | None = None
+_guard_lock = threading.Lock()
+
+
+def _tell_guard(line: str) -> None:
+    global _guard
+    with _guard_lock:
+        if _guard is None or _guard.poll() is not None:
+            # -I -S: isolated and without site, so nothing from the current folder or the environment is imported.
+            _guard = subprocess.Popen(
+                [sys.executable, "-I", "-S", "-c", GUARD],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                text=True,
+            )
+        assert _guard.stdin is not None
+        with contextlib.suppress(OSError):  # a guard that is gone guards nothing more; the child still runs
+            _guard.stdin.write(line + "\n")
+            _guard.stdin.flush()
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """What a child runs before it starts, on Linux: SIGKILL when tfm1 dies."""
     if not sys.platform.startswith("linux"):
-        return {}
+        return None
     import ctypes  # here, not at the top: setup's no-op re-run starts no child
 
     try:
         prctl = ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):
-        return {}
+        return None
     parent = os.getpid()
 
     def die_with_parent() -> None:
@@ -40,8 +86,33 @@ def child_options() -> dict[str, Any]:
         if os.getppid() != parent:  # tfm1 died before the call above: nobody would send the signal
             os._exit(1)
 
-    preexec: Callable[[], None] = die_with_parent
-    return {"preexec_fn": preexec}
+    return die_with_parent
+
+
+def start(args: Sequence[str], **options: Any) -> subprocess.Popen[Any]:
+    """`subprocess.Popen(args, **options)` in a process group of its own that the guard stops with tfm1."""
+    process = subprocess.Popen(args, start_new_session=True, preexec_fn=_die_with_parent(), **options)
+    _tell_guard(f"+{process.pid}")
+    return process
+
+
+def stop(process: subprocess.Popen[Any]) -> None:
+    """Kill `process` and everything in its group that still runs, and wait for it."""
+    with contextlib.suppress(OSError):  # the group is gone already
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    _tell_guard(f"-{process.pid}")
+
+
+def run(args: Sequence[str], *, timeout: float | None = None, **options: Any) -> subprocess.CompletedProcess[Any]:
+    """`subprocess.run(args, capture_output=True, check=False)` in a guarded group: when it ends, or the call is
+    left by an exception (a timeout, Ctrl-C), whatever the child started and left behind is stopped with it."""
+    process = start(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **options)
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    finally:
+        stop(process)
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 
 def stop_stragglers(prefix: Path) -> list[int]:

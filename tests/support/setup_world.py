@@ -62,7 +62,9 @@ class World:
 
     def start_setup(self, *args: str, **env: str) -> subprocess.Popen[str]:
         """`tfm1 setup` into this world's prefix, running in the background (to interrupt it or read it live)."""
-        command = ["setup", "--lockfile", str(self.lock), "--prefix", str(self.prefix), "--yes", "--no-verify", *args]
+        command = ["setup", "--lockfile", str(self.lock), "--yes", "--no-verify", *args]
+        if "--name" not in args and "--prefix" not in args:
+            command += ["--prefix", str(self.prefix)]
         return subprocess.Popen(
             [sys.executable, "-m", "tfm1", *command],
             env={**self.env, **env},
@@ -146,6 +148,24 @@ def _reload(channel_dir: Path, name: str) -> CondaPackage:
     return CondaPackage(
         name, version, build, path.parent.name, path, hashlib.sha256(data).hexdigest(), hashlib.md5(data).hexdigest()
     )
+
+
+def wait_for(condition: object, what: str, timeout: float = 60, every: float = 0.05) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():  # type: ignore[operator]
+            return
+        time.sleep(every)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie (a killed orphan stays a zombie until whoever adopted it reaps it)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
 
 
 def assert_no_prefix(world: World) -> None:

@@ -5,7 +5,7 @@ down ~100x), so in a thread it would stall the download threads and the progress
 `python -I -c WORKER` (isolated: nothing from the current folder, PYTHONPATH or the user's site folder),
 reading one `[archive, folder]` JSON line per job on stdin and answering `[sha256 hex, error or null]`.
 Workers ignore SIGINT: Ctrl-C reaches the whole process group, and the main process alone handles it
-(stops the jobs, rolls back); a worker dies with tfm1 (`child_options`) and ends when its stdin closes.
+(stops the jobs, rolls back); a worker dies with tfm1 (`tfm1.children`) and ends when its stdin closes.
 """
 
 from __future__ import annotations
@@ -67,14 +67,11 @@ class Extractors:
     def _worker(self) -> subprocess.Popen[str]:
         worker: subprocess.Popen[str] | None = getattr(self._local, "worker", None)
         if worker is None:
-            from tfm1.children import child_options
+            from tfm1 import children
 
-            worker = subprocess.Popen(
-                [sys.executable, "-I", "-c", WORKER],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                text=True,
-                **child_options(),  # the worker dies with tfm1, even by SIGKILL
+            # The worker dies with tfm1, even by SIGKILL.
+            worker = children.start(
+                [sys.executable, "-I", "-c", WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
             )
             self._local.worker = worker
             with self._lock:
@@ -84,10 +81,13 @@ class Extractors:
     def close(self) -> None:
         """Wait for the jobs running, drop the queued ones, end the workers."""
         self._pool.shutdown(wait=True, cancel_futures=True)
+        from tfm1 import children
+
         for worker in self._workers:
             assert worker.stdin is not None
             worker.stdin.close()
             worker.wait()
+            children.stop(worker)
 
     def __enter__(self) -> Extractors:
         return self

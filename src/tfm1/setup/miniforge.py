@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tfm1 import miniforge_release
+from tfm1 import children, miniforge_release
 from tfm1.cache import cache_root
-from tfm1.children import child_options
 from tfm1.download import DownloadProgress, download
 from tfm1.errors import Tfm1Error, UsageError
 from tfm1.host.base import Host
@@ -135,15 +134,12 @@ def run_installer(script: Path, root: Path) -> None:
         raise Tfm1Error(f"Miniforge cannot be installed into a path with spaces ({root})", "use a path without spaces")
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("CONDA", "MAMBA", "PYTHON"))}
     try:
-        result = subprocess.run(
+        result = children.run(
             ["bash", str(script), "-b", "-u", "-p", str(root)],
             stdin=subprocess.DEVNULL,
-            capture_output=True,
             text=True,
             env=environment,
             timeout=1800,
-            check=False,
-            **child_options(),  # the child dies with tfm1, even by SIGKILL
         )
     except subprocess.TimeoutExpired:
         raise Tfm1Error("the Miniforge installer did not finish in 30 minutes", "re-run tfm1 setup") from None

@@ -20,7 +20,7 @@ from concurrent.futures import Future
 from contextlib import contextmanager
 from pathlib import Path
 
-from tfm1.children import child_options
+from tfm1 import children
 from tfm1.errors import Tfm1Error, UsageError
 from tfm1.lockfile import LockedEnvironment, PipWheel
 from tfm1.setup.store import Wanted, check_file_name, file_name_of
@@ -134,14 +134,11 @@ def install_pip_layer(
     with tempfile.TemporaryDirectory(prefix="tfm1-pip-", dir=scratch) as folder:
         requirements_file = Path(folder) / "requirements.txt"
         requirements_file.write_text(requirements(wheels), encoding="utf-8")
-        result = subprocess.run(
+        result = children.run(
             command(installer, python, requirements_file, scratch, files),
             stdin=subprocess.DEVNULL,
-            capture_output=True,
             text=True,
             env=installer_environment(),
-            check=False,
-            **child_options(),  # the child dies with tfm1, even by SIGKILL
         )
     if result.returncode != 0:
         raise Tfm1Error(

@@ -70,13 +70,12 @@ def _undo_setup(journal: Journal) -> list[str]:
             remove_tree(old)
             done.append(f"{prefix} is complete; finished deleting the environment it replaced ({old}), left by {who}")
     else:
+        what = "Miniforge" if journal.step == "miniforge" else "environment"
         for path in (prefix, failed):
             if signed(path, journal.token):
                 stop_stragglers(path)
                 remove_tree(path)
-                done.append(f"removed the half-built environment at {path}, left by {who}")
-        if prefix.is_dir() and not prefix.is_symlink() and not any(prefix.iterdir()):
-            prefix.rmdir()  # created, but killed before it was signed: empty, so nothing is lost
+                done.append(f"removed the half-built {what} at {path}, left by {who}")
         if old.is_dir() and not old.is_symlink():
             if prefix.exists() or prefix.is_symlink():
                 raise Tfm1Error(

@@ -22,7 +22,7 @@ from concurrent.futures import Future, wait
 from contextlib import contextmanager
 from pathlib import Path
 
-from tfm1.children import child_options
+from tfm1 import children
 from tfm1.errors import Tfm1Error
 from tfm1.uv.install import find_links, install_command
 from tfm1.uv.resolver import UvTarget
@@ -54,17 +54,17 @@ class Unpacker:
             if self._stopped.is_set():
                 return
             try:
-                self._process = subprocess.Popen(
+                self._process = children.start(  # dies with tfm1, even by SIGKILL
                     self._command([f.result() for f in self._files]),
                     stdin=subprocess.DEVNULL,
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
                     env=self._environment,
-                    **child_options(),  # dies with tfm1, even by SIGKILL
                 )
             except (OSError, Tfm1Error):  # uv gone since it was found: the real install reports that
                 return
         self.unpacked = self._process.wait() == 0
+        children.stop(self._process)
 
     def finish(self) -> bool:
         """Wait for the unpacking; whether the cache now holds every wheel."""
@@ -75,9 +75,8 @@ class Unpacker:
         self._stopped.set()
         with self._lock:
             process = self._process
-        if process is not None and process.poll() is None:
-            process.kill()
-            process.wait()
+        if process is not None:
+            children.stop(process)
         self._thread.join()
 
 
