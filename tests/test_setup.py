@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cli import tfm1 as run_tfm1
 from tests.support.conda_channel import PLACEHOLDER, build_package, host_subdir
 from tests.support.pypi_index import make_wheel
 from tests.support.setup_world import World, assert_no_prefix, can_hold, hold, release, tfm1
@@ -27,7 +26,7 @@ from tests.support.setup_world import World, assert_no_prefix, can_hold, hold, r
 
 
 def test_setup_creates_a_working_environment_and_a_rerun_is_a_noop(world: World) -> None:
-    result = world.setup()
+    result = world.setup_process()  # end to end, as a user runs it
     assert result.returncode == 0, result.stderr
     python = world.prefix / "bin" / "python"
     probe = subprocess.run(
@@ -60,7 +59,7 @@ def test_setup_creates_a_working_environment_and_a_rerun_is_a_noop(world: World)
     requests_before = len(world.conda_server.requests) + len(world.pypi_server.requests)
     marker = (world.prefix / "etc/tfm1/receipt.json").stat().st_mtime_ns
     start = time.monotonic()
-    again = world.setup()
+    again = world.setup_process()
     elapsed = time.monotonic() - start
     assert again.returncode == 0, again.stderr
     assert "already set up" in again.stdout
@@ -286,8 +285,8 @@ def test_existing_prefix_without_receipt_is_refused(world: World) -> None:
 def test_force_replaces_a_foreign_prefix_and_restores_it_on_failure(world: World) -> None:
     world.prefix.mkdir(parents=True)
     (world.prefix / "precious.txt").write_text("mine")
-    # A failure in the pip step, after the foreign prefix was moved aside. (A failed download can no longer serve:
-    # downloads start with the plan, so one may fail before anything is moved.)
+    # A failure in the pip step, after the foreign prefix was moved aside. (Not a failed download: downloads start
+    # with the plan, so one may fail before anything is moved.)
     failed = world.setup("--force", TFM1_PIP_INSTALLER="no-such-installer")
     assert failed.returncode == 2
     assert f"restored {world.prefix}" in failed.stderr
@@ -360,7 +359,7 @@ def test_remove_deletes_only_environments_with_a_receipt(world: World) -> None:
 def test_setup_runs_verify_and_keeps_an_environment_that_fails_it(world: World) -> None:
     # The test environment has no TensorFlow, so the smoke test must fail, and say so, after a complete install.
     command = ["setup", "--lockfile", str(world.lock), "--prefix", str(world.prefix), "--yes", "--json"]
-    result = tfm1(*command, env=world.env, timeout=300)
+    result = tfm1(*command, env=world.env)
     assert result.returncode == 1, result.stderr
     steps = [json.loads(line) for line in result.stdout.splitlines()]
     verify = [s for s in steps if s["step"] == "verify"]
@@ -543,7 +542,7 @@ def test_a_profile_for_another_platform_names_the_profiles_that_fit(tmp_path: Pa
     _profile(tmp_path / "envs", "metal", other)  # ./envs is the profiles folder when it holds profiles
     _profile(tmp_path / "envs", "cpu", here)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CONDA", "VIRTUAL_ENV"))}
-    result = run_tfm1("setup", "--dry-run", env={**env, "HOME": str(tmp_path / "home")}, cwd=tmp_path)
+    result = tfm1("setup", "--dry-run", env={**env, "HOME": str(tmp_path / "home")}, cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     assert result.stderr.splitlines() == [
         f"tfm1: error: profile metal is for {PLATFORM_NAMES[other]} ({other}), not for this machine: "

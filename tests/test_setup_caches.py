@@ -1,4 +1,4 @@
-"""Poisoned caches are never installed (issue 11, item 5), and failed runs leave nothing in the cache (item 8).
+"""Poisoned caches are never installed, and failed runs leave nothing in the cache.
 
 Setup installs only from files whose sha256 it has just checked against the lock: a conda package is
 extracted anew from its verified archive for every install, a wheel is installed from its verified file with

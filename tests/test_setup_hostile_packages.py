@@ -1,4 +1,4 @@
-"""A conda package may not write or delete outside the prefix, whatever its `info/` says (issue 11, item 1).
+"""A conda package may not write or delete outside the prefix, whatever its `info/` says.
 
 Each hostile package is pinned by the lock with its true sha256 (a lock's author chooses the hash), served by
 the test channel, and must be refused with exit 2 before anything is linked: the victim file outside the

@@ -20,12 +20,14 @@ from tests.support.pypi_index import make_wheel
 from tests.support.setup_world import World, can_hold, hold, release, running, tfm1, wait_for
 
 
-def _slow_wheel(world: World) -> str:
-    """Make the wheel big and slow to serve (~10 s): the run stays in its pip step. Returns its URL path."""
-    make_wheel(world.tmp / "big", "tfm1-probe", "1.0", value="x" * 400_000).replace(world.index.wheels[0])
+def _slow_wheel(world: World, size: int = 400_000, slow: bool = True) -> str:
+    """Make the wheel big (`size`) and slow to serve (~10 s for 400 kB): the run stays in its pip step. Returns its
+    URL path."""
+    make_wheel(world.tmp / "big", "tfm1-probe", "1.0", value="x" * size).replace(world.index.wheels[0])
     world.write_lock()
     path = world.wheel_path()
-    world.pypi_server.fault(path, "slow")
+    if slow:
+        world.pypi_server.fault(path, "slow")
     return path
 
 
@@ -71,10 +73,11 @@ def _receipt(world: World, prefix: Path) -> Path:
 def test_a_second_setup_or_remove_on_a_busy_prefix_stops_and_touches_nothing(world: World) -> None:
     world.prefix.mkdir(parents=True)
     (world.prefix / "precious.txt").write_text("mine")
-    path = _slow_wheel(world)
+    path = _slow_wheel(world, 100_000)  # a few seconds: the other runs, in this process, take well under one
     first = world.start_setup("--force")
     try:
-        wait_for(lambda: path in world.pypi_server.requests, "the first run's pip step")
+        wait_for(lambda: path in world.pypi_server.requests, "the first run's wheel download")
+        world.wait_for_step("pip")  # the old environment is aside and the new one being made
         aside = world.prefix.with_name(f"tf.tfm1-old-{first.pid}")
         second = world.setup("--force")
         removal = tfm1("remove", "--prefix", str(world.prefix), "--yes", env=world.env)
@@ -150,17 +153,8 @@ def test_protected_folders_are_refused_whatever_the_flags(world: World, where: s
     real = target.is_relative_to(world.tmp)
     flags = ["--yes", "--no-verify"] if real else ["--dry-run"]
     command = ["setup", "--lockfile", str(world.lock), "--prefix", str(target), *flags, "--force"]
-    setup = subprocess.run(
-        [sys.executable, "-m", "tfm1", *command], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
-    )
-    remove = subprocess.run(
-        [sys.executable, "-m", "tfm1", "remove", "--prefix", str(target), "--yes"],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    setup = tfm1(*command, cwd=cwd, env=env)
+    remove = tfm1("remove", "--prefix", str(target), "--yes", cwd=cwd, env=env)
     for result, verb in ((setup, "replaces"), (remove, "removes")):
         assert result.returncode == 2, (verb, result.stderr)
         assert f"tfm1 never {verb} {target}" in result.stderr
@@ -189,7 +183,7 @@ def test_after_kill_9_during_an_update_the_next_run_restores_the_old_environment
     assert world.setup().returncode == 0
     (world.prefix / "old-marker.txt").write_text("the environment before the update")
     old_lock = world.lock.read_text()
-    _slow_wheel(world)  # a new lock: the update rebuilds
+    _slow_wheel(world, slow=False)  # a new lock: the update rebuilds
     # Wheels download from the start and uv installs them from local files in a moment; pip takes seconds, which
     # leaves a child installing into the new prefix to be caught there.
     update = world.start_setup("--update", TFM1_PIP_INSTALLER="pip")

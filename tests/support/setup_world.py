@@ -1,6 +1,8 @@
 """A per-test world for `tfm1 setup` tests: a copy of a test-time conda channel and package index, served on
-127.0.0.1, a conda-lock v1 lockfile pointing at them, private caches, and `world.setup(...)` running the real
-`python -m tfm1 setup` in a subprocess.
+127.0.0.1, a conda-lock v1 lockfile pointing at them, private caches, and `world.setup(...)` running `tfm1 setup`:
+in this process through the CLI's own entry (`tfm1.cli.main`, so the plan is built and carried out exactly as the
+command does it, with the world's environment), or with `world.setup_process(...)` as the real `python -m tfm1 setup`
+in a subprocess, for what only a process shows (signals, kills, a terminal, start-up imports).
 
 Fixtures in a test module:
 
@@ -13,7 +15,9 @@ Fixtures in a test module:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -21,6 +25,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,11 +59,19 @@ class World:
             platform=platform,
         )
 
-    def setup(self, *args: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess[str]:
+    def setup(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        """`tfm1 setup` into this world's prefix (unless `--name` or `--prefix` is given), in this process."""
+        return tfm1(*self._setup_command(args), env={**self.env, **env})
+
+    def setup_process(self, *args: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess[str]:
+        """The same as the real `python -m tfm1 setup` in a subprocess."""
+        return tfm1_process(*self._setup_command(args), env={**self.env, **env}, timeout=timeout)
+
+    def _setup_command(self, args: tuple[str, ...]) -> list[str]:
         command = ["setup", "--lockfile", str(self.lock), "--yes", "--no-verify", *args]
         if "--name" not in args and "--prefix" not in args:
             command += ["--prefix", str(self.prefix)]
-        return tfm1(*command, env={**self.env, **env}, timeout=timeout)
+        return command
 
     def start_setup(self, *args: str, **env: str) -> subprocess.Popen[str]:
         """`tfm1 setup` into this world's prefix, running in the background (to interrupt it or read it live)."""
@@ -99,9 +112,50 @@ class World:
         return f"/files/{self.index.wheels[0].name}"
 
 
-def tfm1(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def tfm1(*args: str, env: dict[str, str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """`tfm1 ARGS` in this process, through the CLI's entry, with `env` as the whole environment and `cwd` as the
+    current folder while it runs; its exit status and what it wrote to stdout and stderr."""
+    from tfm1.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with _environment(env), _folder(cwd or Path.cwd()), redirect_stdout(out), redirect_stderr(err):
+        code = main(list(args))
+    return subprocess.CompletedProcess(["tfm1", *args], code, out.getvalue(), err.getvalue())
+
+
+@contextlib.contextmanager
+def _environment(env: dict[str, str]) -> Iterator[None]:
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@contextlib.contextmanager
+def _folder(cwd: Path) -> Iterator[None]:
+    saved = Path.cwd()
+    os.chdir(cwd)
+    try:
+        yield
+    finally:
+        os.chdir(saved)
+
+
+def tfm1_process(
+    *args: str, env: dict[str, str], timeout: float = 120, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "tfm1", *args], capture_output=True, text=True, env=env, timeout=timeout, check=False
+        [sys.executable, "-m", "tfm1", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        check=False,
+        cwd=cwd,
     )
 
 

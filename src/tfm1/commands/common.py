@@ -1,4 +1,4 @@
-"""What every command shares, and the only place for it: option types, JSON output, the console, errors.
+"""What every command shares, and the only place for it: option types, the mutual-exclusion check, errors.
 
 A command module holds its option signature and the call into its domain package; everything the commands
 have in common is here, so a new option is one `Annotated` line and a new command one function.
@@ -10,14 +10,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 
 from tfm1.errors import ExitCode, Tfm1Error
-
-if TYPE_CHECKING:
-    pass
 
 # --- shared option types -------------------------------------------------------------------------------------
 
@@ -89,12 +86,6 @@ def exclusive(ctx: typer.Context, **given: object) -> None:
     used = ["--" + name.replace("_", "-") for name, value in given.items() if value not in (None, False)]
     if len(used) > 1:
         ctx.fail(f"{used[0]} and {used[1]} cannot be used together: give one of them")
-
-
-# --- output --------------------------------------------------------------------------------------------------
-
-
-# JSON output and the console live in tfm1.terminal, where the domain packages that render reach them too.
 
 
 # --- errors --------------------------------------------------------------------------------------------------

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from tfm1.commands.common import EnvPrefix, ProfileName, Yes, complete_env_names, exclusive, outcome
+from tfm1.commands.common import EnvPrefix, ProfileName, Yes, complete_env_names, exclusive, run
 
 
 def register(app: typer.Typer) -> None:
@@ -83,16 +81,4 @@ def setup(
         )
         return run_setup(options, Events(as_json))
 
-    # The status is worked out here rather than by the caller, because the process may end below without returning.
-    code = outcome(install)
-    if "rattler" in sys.modules and sys.argv[1:2] == ["setup"]:
-        # rattler's Rust runtime threads can still be releasing Python objects while the interpreter finalizes,
-        # which now and then aborts a successful run ("Fatal Python error: PyGILState_Release"). Every file setup
-        # writes is closed by now, so skipping finalization loses nothing. Only when this process is the `tfm1
-        # setup` command itself: a program that calls cli.main() in-process (a test, a script) must get its
-        # interpreter back, and pays the finalization risk at its own exit instead.
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(OSError, ValueError):
-                stream.flush()
-        os._exit(code)
-    raise typer.Exit(code)
+    run(install)

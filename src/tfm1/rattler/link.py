@@ -7,6 +7,8 @@ the packages a TensorFlow environment needs do not rely on them.
 
 from __future__ import annotations
 
+import time
+import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -50,6 +52,7 @@ def link(
 
     # rattler documents subclassing its reporter protocol; mypy takes the docstring-only hooks for abstract ones.
     reporter = _Reporter(linked)  # type: ignore[abstract]
+    held = weakref.ref(reporter)
     # The folder was filled and checked by this run a moment ago: hashing every file again adds nothing.
     cache = PackageCache.new_layered([packages], validation_mode=ValidationMode.skip())
     try:
@@ -66,6 +69,22 @@ def link(
         )
     except Exception as error:  # rattler's exceptions carry the package and the cause in their text
         raise _link_error(error, prefix) from None
+    finally:
+        del reporter
+        _released(held)
+
+
+def _released(held: weakref.ReferenceType[_Reporter], seconds: float = 2.0) -> None:
+    """Wait until rattler's runtime has let go of the reporter.
+
+    rattler runs the install on its own (tokio) threads, which hold the reporter; such a thread may drop it, which
+    takes the GIL, after the call returned. Were the interpreter finalizing by then, that aborts the process ("Fatal
+    Python error: PyGILState_Release ... finalizing", as in https://github.com/PyO3/pyo3-async-runtimes/issues/40,
+    which has no shutdown for the runtime). Once the reporter is gone, no Python object of this call is left there.
+    """
+    deadline = time.monotonic() + seconds
+    while held() is not None and time.monotonic() < deadline:
+        time.sleep(0.005)
 
 
 def _link_error(error: Exception, prefix: Path) -> Tfm1Error:

@@ -127,6 +127,10 @@ def read_journal(prefix: Path) -> Journal | str | None:
 
 
 def is_running(pid: int) -> bool:
+    """Whether process `pid` is still there, other than this one (a journal of this very process was left by an
+    earlier run in it, or by one before a reboot that gave this process its pid: this process holds the lock)."""
+    if pid == os.getpid():
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -1,8 +1,8 @@
 """What a conda package may do to the disk, checked on its extracted files before anything is linked.
 
 A lock's author chooses the packages and their hashes, so a hash proves nothing about intent: rattler links
-whatever `info/paths.json` lists, following `..` out of the prefix and panicking on an absolute path (issue 11,
-item 1). Every package of an install is refused unless:
+whatever `info/paths.json` lists, following `..` out of the prefix and panicking on an absolute path. Every
+package of an install is refused unless:
 
 - its `subdir` (in the lock and in `info/index.json`) is the target platform or `noarch`;
 - it has an `info/paths.json` (the older `info/files` lists are not trusted) whose every `_path` is a

@@ -1,8 +1,8 @@
 """One tfm1 run at a time per environment: an exclusive `flock` on `.<name>.tfm1-lock` beside the prefix.
 
-Two setups on one prefix used to destroy both environments (one moved the user's environment aside and deleted
-it, the other's rollback emptied the prefix). The lock is taken before anything is checked or moved and held
-until the run ends; a second run does not wait but stops at once, naming the pid that holds it.
+Two setups on one prefix would destroy both environments (one moves the user's environment aside and deletes it,
+the other's rollback empties the prefix). The lock is taken before anything is checked or moved and held until
+the run ends; a second run does not wait but stops at once, naming the pid that holds it.
 
 Why beside the prefix and not in tfm1's cache: every run that can touch the prefix finds it there, whatever its
 `HOME`, `TFM1_CACHE_DIR` or `XDG_CACHE_HOME`; it is on the prefix's own file system; and the rollback never

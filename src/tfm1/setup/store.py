@@ -3,7 +3,7 @@
 `$TFM1_CACHE_DIR/downloads/<sha256>/<file name>` holds each conda package archive and wheel the lock pins.
 A file is used only after its sha256 matched the lock's again at that moment; a changed or truncated file
 is downloaded anew. Caches filled by other tools (conda's or rattler's extracted packages, uv's cache) are
-never installed from: a file edited there would be installed unnoticed (issue 11, item 5).
+never installed from: a file edited there would be installed unnoticed.
 
 `fetch` gets one verified file and is safe to call from several threads; `Prefetch` runs them in the
 background, `fetch_all` in parallel and waits for them.
