@@ -20,7 +20,16 @@ import pytest
 
 from tests.support.conda_channel import PLACEHOLDER, build_package, host_subdir
 from tests.support.pypi_index import make_wheel
-from tests.support.setup_world import World, assert_no_prefix, can_hold, hold, release, tfm1
+from tests.support.setup_world import (
+    World,
+    assert_no_prefix,
+    can_hold,
+    hold,
+    installers_of,
+    release,
+    tfm1,
+    wait_for,
+)
 
 # --- the working path ---------------------------------------------------------------------------------------
 
@@ -247,21 +256,18 @@ def test_404(world: World) -> None:
 )
 def test_interrupt_during_install_rolls_back(world: World, step: str, signum: signal.Signals) -> None:
     if step == "pip":
-        server, path = world.pypi_server, world.wheel_path()
-        big = make_wheel(world.tmp / "big", "tfm1-probe", "1.0", value="x" * 400_000)  # ~10 s at the slow rate
-        big.replace(world.index.wheels[0])
+        # uv installs the wheel in a moment; pip takes a second or more for a large one: the step to interrupt.
+        make_wheel(world.tmp / "big", "tfm1-probe", "1.0", value="x" * 400_000).replace(world.index.wheels[0])
         world.write_lock()
+        process = world.start_setup(TFM1_PIP_INSTALLER="pip")
+        wait_for(lambda: world.current_step() == "pip" and installers_of(world.prefix) != [], "pip installing")
     else:
-        server, path = world.conda_server, world.conda_path("pip")  # ~1.5 MB: ~35 s at the slow rate
-    server.fault(path, "slow")
-    process = world.start_setup()
-    deadline = time.monotonic() + 60
-    while path not in server.requests and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert path in server.requests, "the slow download never started"
-    # Downloads start before the install (with --yes): wait for the step itself, which waits for the slow file.
-    world.wait_for_step(step)
-    time.sleep(0.2)
+        path = world.conda_path("pip")  # ~1.7 MB: ~40 s at the slow rate
+        world.conda_server.fault(path, "slow")
+        process = world.start_setup()
+        wait_for(lambda: path in world.conda_server.requests, "the slow download")
+        world.wait_for_step(step)  # the run waits for the slow package there, the others linked as they came
+        time.sleep(0.2)
     assert world.prefix.is_dir()  # the run has started writing: there is something to undo
     process.send_signal(signum)
     _, stderr = process.communicate(timeout=60)
@@ -410,24 +416,17 @@ def test_interrupted_force_with_an_undeletable_file_still_restores_the_old_prefi
     can_hold(world.tmp)
     world.prefix.mkdir(parents=True)
     (world.prefix / "precious.txt").write_text("mine")
-    path = world.wheel_path()
-    make_wheel(world.tmp / "big", "tfm1-probe", "1.0", value="x" * 400_000).replace(world.index.wheels[0])
-    world.write_lock()
-    world.pypi_server.fault(path, "slow")  # the conda layer is in place while the wheel trickles in
+    world.conda_server.fault(world.conda_path("pip"), "slow")  # the run stays in its conda step
+    linked = world.prefix / "share" / "tfm1-test-data" / "prefix.txt"  # a file of a package linked as it came
     process = world.start_setup("--force")
     try:
-        deadline = time.monotonic() + 60
-        while path not in world.pypi_server.requests and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert path in world.pypi_server.requests, "the slow download never started"
-        world.wait_for_step("pip")  # the wheel downloads from the start; the conda layer is linked first
-        time.sleep(0.2)
-        hold(world.prefix / "share" / "tfm1-test-data" / "prefix.txt")  # a file of the new environment
+        wait_for(lambda: world.current_step() == "conda" and linked.is_file(), "a package linked in the conda step")
+        hold(linked)  # a file of the new environment
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=60)
         failed = world.prefix.with_name(f"{world.prefix.name}.tfm1-failed-{process.pid}")
         assert process.returncode == 130, stderr
-        assert stderr.startswith("tfm1: error: setup interrupted during the pip step; rolled back: restored ")
+        assert stderr.startswith("tfm1: error: setup interrupted during the conda step; rolled back: restored ")
         assert f"could not remove {world.prefix} (" in stderr and f"what is left of it is at {failed}" in stderr
         assert f"  fix: delete {failed} yourself" in stderr
         assert "Traceback" not in stderr and "nothing was changed" not in stderr

@@ -1,5 +1,6 @@
-"""Setup downloads everything its plan names from the start, in the background: the steps overlap with the
-transfer, and an interrupt while several downloads are in flight stops them all and leaves only whole files."""
+"""Setup downloads everything its plan names from the start, in the background, the wheels first: the steps overlap
+with the transfer (conda packages are linked as they arrive), and an interrupt while several downloads are in flight
+stops them all and leaves only whole files."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tests.support.pypi_index import make_wheel
-from tests.support.setup_world import World, assert_no_prefix
+from tests.support.setup_world import World, assert_no_prefix, slow_conda_package
 
 
 def _slow_wheel(world: World, size: int) -> str:
@@ -34,44 +35,42 @@ def _wait_until(done: Callable[[], bool], seconds: float = 60) -> None:
     assert done(), "waited in vain"
 
 
-def test_the_wheel_downloads_while_the_conda_layer_is_installed(world: World) -> None:
-    path = _slow_wheel(world, 100_000)  # a few seconds at the slow rate
-    command = ["setup", "--lockfile", str(world.lock), "--prefix", str(world.prefix), "--yes", "--no-verify", "--json"]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tfm1", *command],
-        env=world.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    seen_when_conda_done: list[str] | None = None
-    steps = []
-    for line in process.stdout:
-        step = json.loads(line)
-        steps.append(step)
-        if step["step"] == "conda" and step["status"] == "ok":
-            seen_when_conda_done = list(world.pypi_server.requests)
-    _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 0, stderr
-    # Asked for before the conda layer was finished: the transfer overlapped the extraction and the linking.
-    assert seen_when_conda_done is not None and path in seen_when_conda_done
-    download = next(s for s in steps if s["step"] == "download")
-    assert download["status"] == "started" and download["files"] == 4
-    assert [s["step"] for s in steps].index("download") < [s["step"] for s in steps].index("conda")
-
-
-def _interrupt_with_downloads_in_flight(world: World, ready: Callable[[], bool]) -> str:
-    """Start setup with a slow wheel and a slow conda archive, SIGINT it once `ready()` and both are in flight;
-    check that every download stopped and left only whole, verified files; return stderr."""
-    wheel = _slow_wheel(world, 400_000)
-    archive = world.conda_path("pip")  # ~1.5 MB: ~35 s at the slow rate
-    world.conda_server.fault(archive, "slow")
-    downloads = world.tmp / "cache" / "downloads"
+def test_the_wheels_come_first_and_the_conda_packages_are_linked_as_they_arrive(world: World) -> None:
+    wheel = _slow_wheel(world, 100_000)  # a few seconds at the slow rate
+    slow = slow_conda_package(world, 100_000)
+    stored = world.tmp / "cache" / "downloads"
     process = world.start_setup("--json")
     try:
-        _wait_until(lambda: wheel in world.pypi_server.requests and archive in world.conda_server.requests)
-        _wait_until(lambda: len(list(downloads.glob("*/*.part-*"))) == 2)  # both in flight at once
+        _wait_until(lambda: bool(world.conda_server.requests))
+        # No conda package is asked for before every wheel is downloaded and verified in the store.
+        assert {p.name for p in stored.glob("*/*.whl")} == {Path(wheel).name}
+        linked = world.prefix / "share" / "tfm1-test-data" / "prefix.txt"
+        _wait_until(linked.is_file)
+        # A package is in the prefix while another one is still arriving.
+        assert not list(stored.glob(f"*/{Path(slow).name}")) and world.current_step() == "conda"
+        stdout, stderr = process.communicate(timeout=120)
+    finally:
+        process.kill()
+    assert process.returncode == 0, stderr
+    steps = [json.loads(line) for line in stdout.splitlines()]
+    download = next(s for s in steps if s["step"] == "download")
+    assert download["status"] == "started" and download["files"] == 5
+    assert [s["step"] for s in steps].index("download") < [s["step"] for s in steps].index("conda")
+    assert (world.prefix / "share" / "tfm1-slow" / "data").stat().st_size == 100_000
+
+
+def _interrupt_with_downloads_in_flight(world: World, slow: list[str], ready: Callable[[], bool]) -> str:
+    """Start setup with the downloads at the URL paths `slow` served slowly, SIGINT it once `ready()` and all of them
+    are in flight; check that every download stopped and left only whole, verified files; return stderr."""
+    downloads = world.tmp / "cache" / "downloads"
+
+    def requested() -> list[str]:
+        return world.conda_server.requests + world.pypi_server.requests
+
+    process = world.start_setup("--json")
+    try:
+        _wait_until(lambda: all(path in requested() for path in slow))
+        _wait_until(lambda: len(list(downloads.glob("*/*.part-*"))) == len(slow))  # all in flight at once
         _wait_until(ready)
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=60)
@@ -84,7 +83,7 @@ def _interrupt_with_downloads_in_flight(world: World, ready: Callable[[], bool])
     for file in downloads.glob("*/*"):  # what is left is complete and verified: the small packages
         assert hashlib.sha256(file.read_bytes()).hexdigest() == file.parent.name
     names = {p.name for p in downloads.glob("*/*")}
-    assert Path(archive).name not in names and Path(wheel).name not in names
+    assert not names & {Path(path).name for path in slow}
     assert_no_prefix(world)
     return stderr
 
@@ -92,15 +91,20 @@ def _interrupt_with_downloads_in_flight(world: World, ready: Callable[[], bool])
 def test_an_interrupt_in_the_conda_step_stops_every_download_in_flight_and_leaves_only_whole_files(
     world: World,
 ) -> None:
-    stderr = _interrupt_with_downloads_in_flight(world, lambda: world.current_step() == "conda")
+    archive = world.conda_path("pip")  # ~1.7 MB: ~40 s at the slow rate
+    world.conda_server.fault(archive, "slow")
+    slow = [archive, slow_conda_package(world, 400_000)]
+    stderr = _interrupt_with_downloads_in_flight(world, slow, lambda: world.current_step() == "conda")
     assert "setup interrupted during the conda step" in stderr and "rolled back: removed" in stderr
 
 
 def test_an_interrupt_before_the_install_stops_the_early_downloads_and_changes_nothing(world: World) -> None:
-    # With --yes the transfer starts as soon as the lockfile is read; the plan then waits for a size.
+    # With --yes the transfer starts as soon as the plan is made (the wheels first); the plan's report then waits
+    # for a size.
     slow_size = world.conda_path("python")
     world.conda_server.fault(slow_size, "slow-head")
-    stderr = _interrupt_with_downloads_in_flight(world, lambda: slow_size in world.conda_server.heads)
+    wheel = _slow_wheel(world, 400_000)
+    stderr = _interrupt_with_downloads_in_flight(world, [wheel], lambda: slow_size in world.conda_server.heads)
     assert "setup interrupted before the install: nothing was changed" in stderr
 
 

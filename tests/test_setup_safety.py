@@ -7,7 +7,6 @@ of an `--update`, and Ctrl-C while the replaced environment is being deleted.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -17,42 +16,23 @@ import pytest
 
 from tests.support.cli import one_error
 from tests.support.pypi_index import make_wheel
-from tests.support.setup_world import World, can_hold, hold, release, running, tfm1, wait_for
+from tests.support.setup_world import (
+    World,
+    can_hold,
+    hold,
+    installers_of,
+    release,
+    running,
+    slow_conda_package,
+    tfm1,
+    wait_for,
+)
 
 
-def _slow_wheel(world: World, size: int = 400_000, slow: bool = True) -> str:
-    """Make the wheel big (`size`) and slow to serve (~10 s for 400 kB): the run stays in its pip step. Returns its
-    URL path."""
-    make_wheel(world.tmp / "big", "tfm1-probe", "1.0", value="x" * size).replace(world.index.wheels[0])
+def _bigger_wheel(world: World) -> None:
+    """A new lock whose wheel takes pip a second or more to install."""
+    make_wheel(world.tmp / "big", "tfm1-probe", "1.0", value="x" * 400_000).replace(world.index.wheels[0])
     world.write_lock()
-    path = world.wheel_path()
-    if slow:
-        world.pypi_server.fault(path, "slow")
-    return path
-
-
-def _installers_of(prefix: Path) -> list[int]:
-    """Processes installing into `<prefix>`: uv or pip whose command line names `<prefix>/bin/python` and `install`
-    (not the short-lived probes of that interpreter)."""
-    python = str(prefix / "bin" / "python").encode()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            argv = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if python in argv and b"install" in argv and int(entry.name) != os.getpid():
-            found.append(int(entry.name))
-    return found
-
-
-def _journal_step(path: Path) -> str | None:
-    try:
-        return str(json.loads(path.read_text())["step"])
-    except (OSError, ValueError, KeyError):
-        return None  # not there yet, or caught halfway through an atomic replace
 
 
 def _names(folder: Path) -> list[str]:
@@ -73,11 +53,10 @@ def _receipt(world: World, prefix: Path) -> Path:
 def test_a_second_setup_or_remove_on_a_busy_prefix_stops_and_touches_nothing(world: World) -> None:
     world.prefix.mkdir(parents=True)
     (world.prefix / "precious.txt").write_text("mine")
-    path = _slow_wheel(world, 100_000)  # a few seconds: the other runs, in this process, take well under one
+    slow_conda_package(world, 100_000)  # a few seconds: the other runs, in this process, take well under one
     first = world.start_setup("--force")
     try:
-        wait_for(lambda: path in world.pypi_server.requests, "the first run's wheel download")
-        world.wait_for_step("pip")  # the old environment is aside and the new one being made
+        world.wait_for_step("conda")  # the old environment is aside and the new one being made
         aside = world.prefix.with_name(f"tf.tfm1-old-{first.pid}")
         second = world.setup("--force")
         removal = tfm1("remove", "--prefix", str(world.prefix), "--yes", env=world.env)
@@ -183,18 +162,15 @@ def test_after_kill_9_during_an_update_the_next_run_restores_the_old_environment
     assert world.setup().returncode == 0
     (world.prefix / "old-marker.txt").write_text("the environment before the update")
     old_lock = world.lock.read_text()
-    _slow_wheel(world, slow=False)  # a new lock: the update rebuilds
+    _bigger_wheel(world)  # a new lock: the update rebuilds
     # Wheels download from the start and uv installs them from local files in a moment; pip takes seconds, which
     # leaves a child installing into the new prefix to be caught there.
     update = world.start_setup("--update", TFM1_PIP_INSTALLER="pip")
-    journal_file = world.prefix.parent / ".tf.tfm1-journal"
-    wait_for(
-        lambda: _journal_step(journal_file) == "pip" and _installers_of(world.prefix), "pip installing into the prefix"
-    )
-    (installer,) = _installers_of(world.prefix)
+    wait_for(lambda: world.current_step() == "pip" and installers_of(world.prefix), "pip installing into the prefix")
+    (installer,) = installers_of(world.prefix)
     update.send_signal(signal.SIGKILL)
     update.communicate(timeout=30)
-    wait_for(lambda: not _installers_of(world.prefix), "uv to stop with tfm1", timeout=10)
+    wait_for(lambda: not installers_of(world.prefix), "uv to stop with tfm1", timeout=10)
     assert not running(installer)
     aside = world.prefix.with_name(f"tf.tfm1-old-{update.pid}")
     assert (aside / "old-marker.txt").is_file()  # what SIGKILL left: the old one aside, a half-built one in place
@@ -216,15 +192,13 @@ def test_after_kill_9_during_an_update_the_next_run_restores_the_old_environment
 
 
 def test_after_kill_9_of_a_first_setup_a_rerun_needs_no_force(world: World) -> None:
-    _slow_wheel(world)
+    world.conda_server.fault(world.conda_path("pip"), "slow")  # the run stays in its conda step
     first = world.start_setup()
-    # The wheel downloads from the start (slowly), so the run is still in its pip step when it is killed there.
-    journal_file = world.prefix.parent / ".tf.tfm1-journal"
-    wait_for(lambda: _journal_step(journal_file) == "pip", "the pip step")
+    wait_for(lambda: world.current_step() == "conda" and world.prefix.is_dir(), "the conda step")
     first.send_signal(signal.SIGKILL)
     first.communicate(timeout=30)
     assert world.prefix.is_dir() and not (world.prefix / "etc/tfm1/receipt.json").exists()
-    world.pypi_server._faults.clear()
+    world.conda_server._faults.clear()
     again = world.setup()
     assert again.returncode == 0, again.stderr
     assert f"removed the half-built environment at {world.prefix}, left by a tfm1 setup (pid {first.pid})" in (

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.conda_channel import Channel, CondaPackage, build_channel, write_conda_lock
+from tests.support.conda_channel import Channel, CondaPackage, build_channel, build_package, write_conda_lock
 from tests.support.http import StaticServer
 from tests.support.pypi_index import PackageIndex, build_index, make_wheel
 
@@ -220,6 +220,34 @@ def running(pid: int) -> bool:
     except OSError:
         return False
     return stat.rpartition(")")[2].split()[0] != "Z"
+
+
+def installers_of(prefix: Path) -> list[int]:
+    """Processes installing into `<prefix>`: uv or pip whose command line names `<prefix>/bin/python` and `install`
+    (not the short-lived probes of that interpreter)."""
+    python = str(prefix / "bin" / "python").encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if python in argv and b"install" in argv and int(entry.name) != os.getpid():
+            found.append(int(entry.name))
+    return found
+
+
+def slow_conda_package(world: World, size: int) -> str:
+    """Add a conda package of `size` incompressible bytes to the world's lock, served slowly (~2.5 s per 100 kB):
+    the run stays in its conda step while the other packages arrive and are linked. Returns its URL path."""
+    package = build_package(world.channel.root, "tfm1-slow", "1.0", files={"share/tfm1-slow/data": os.urandom(size)})
+    world.channel.packages.append(package)
+    world.write_lock()
+    path = world.conda_path("tfm1-slow")
+    world.conda_server.fault(path, "slow")
+    return path
 
 
 def assert_no_prefix(world: World) -> None:

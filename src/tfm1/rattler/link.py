@@ -12,7 +12,7 @@ import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from rattler import RepoDataRecord
+from rattler import PackageRecord, RepoDataRecord
 from rattler.install import InstallerReporter
 
 from tfm1.errors import Tfm1Error
@@ -30,7 +30,7 @@ class _Reporter(InstallerReporter):
         self.linked()
 
 
-def cache_key(record: RepoDataRecord) -> str:
+def cache_key(record: PackageRecord) -> str:
     """The folder name rattler's package cache looks for: `name-version-build`.
 
     https://github.com/conda/rattler/blob/main/crates/rattler_cache/src/package_cache/cache_key.rs
@@ -38,6 +38,13 @@ def cache_key(record: RepoDataRecord) -> str:
     rattler takes as a match (`sha256_mismatch` in cache_lock.rs), so it links the folder as it is.
     """
     return f"{record.name.normalized}-{record.version}-{record.build}"
+
+
+def dependency_order(records: Sequence[RepoDataRecord]) -> tuple[RepoDataRecord, ...]:
+    """`records` with each after every record it depends on: an order they can be linked in, batch by batch."""
+    # sort_topologically answers with PackageRecords, which have no URL: the lock's own records are put in its order.
+    order = {cache_key(record): index for index, record in enumerate(RepoDataRecord.sort_topologically(list(records)))}
+    return tuple(sorted(records, key=lambda record: order[cache_key(record)]))
 
 
 def link(

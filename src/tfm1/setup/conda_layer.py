@@ -1,12 +1,13 @@
 """The conda layer: the lock's exact records installed by py-rattler, without any conda executable.
 
-Three stages, so that nothing reaches the prefix before every package was checked: tfm1 downloads each
-archive into its verified store (`store.py`, sha256 from the lock); `extract_and_check` extracts them into a
-private staging folder and refuses any package that could write outside the prefix (`package_check.py`);
-then rattler links them from that folder as its package cache, replacing prefix placeholders, and writes
-`conda-meta/<record>.json` (with credentials removed from the URLs). Link scripts are not run: they are
-arbitrary code, and the packages a TensorFlow environment needs do not rely on them. `conda-meta/history`
-is written so that `conda` treats the prefix as one of its environments.
+Three stages per package, so that nothing reaches the prefix before it was checked: tfm1 downloads each archive
+into its verified store (`store.py`, sha256 from the lock); a worker process extracts it into a private staging
+folder, hashing it again as it reads; every package that could write outside the prefix is refused
+(`package_check.py`); then rattler links it from that folder as its package cache (`tfm1.rattler.link`), replacing
+prefix placeholders, and writes `conda-meta/<record>.json` (with credentials removed from the URLs). The stages
+overlap: packages are linked in dependency order, batch by batch, as they arrive. Link scripts are not run: they
+are arbitrary code, and the packages a TensorFlow environment needs do not rely on them. `conda-meta/history` is
+written so that `conda` treats the prefix as one of its environments.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rattler import RepoDataRecord
 
@@ -65,35 +68,6 @@ def staging_area() -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def extract_and_check(
-    records: Sequence[RepoDataRecord],
-    archives: Sequence[Future[Path]],
-    platform: str,
-    staging: Path,
-    extracted: Callable[[], None] | None = None,
-) -> None:
-    """Extract each verified archive into `staging` as soon as it arrives, in worker processes, then check them.
-
-    `archives` are the downloads of `records`' archives, in the same order; `extracted` is called after each
-    package. The extraction of one package overlaps the download of the others.
-    """
-    from tfm1.rattler.extractor import Extractors
-
-    position = {download: index for index, download in enumerate(archives)}
-    folders = [staging / plain_name(cache_key(record), "a package name, version and build") for record in records]
-    with Extractors() as extractors:
-        jobs: dict[Future[tuple[str, str | None]], int] = {}
-        for download in as_completed(position):
-            index = position[download]
-            jobs[extractors.submit(str(download.result()), str(folders[index]))] = index
-        for job in as_completed(jobs):
-            index = jobs[job]
-            _check_extracted(records[index], archives[index].result(), folders[index], *job.result())
-            if extracted is not None:
-                extracted()
-    check_packages([Extracted(record, folder) for record, folder in zip(records, folders, strict=True)], platform)
-
-
 def _check_extracted(record: RepoDataRecord, archive: Path, folder: Path, sha256: str, error: str | None) -> None:
     """rattler's extractor hashes the archive as it reads it: what was extracted is proven to be the locked file."""
     if error is not None:
@@ -104,21 +78,66 @@ def _check_extracted(record: RepoDataRecord, archive: Path, folder: Path, sha256
         raise Tfm1Error(f"{archive} changed while it was being extracted (sha256 {sha256})", "re-run tfm1 setup")
 
 
+@dataclass(frozen=True)
+class CondaLayer:
+    records: Sequence[RepoDataRecord]  # in dependency order (`tfm1.rattler.link.dependency_order`)
+    platform: str
+    prefix: Path
+    command: str  # for conda-meta/history
+
+
+@dataclass(frozen=True)
+class CondaProgress:
+    extracted: Callable[[], None]  # called once per package extracted and checked
+    linked: Callable[[], None]  # once per package linked
+
+
 def install_conda_layer(
-    records: Sequence[RepoDataRecord],
-    prefix: Path,
-    platform: str,
-    staging: Path,
-    linked: Callable[[], None],
-    command: str,
+    layer: CondaLayer, archives: Sequence[Future[Path]], staging: Path, progress: CondaProgress
 ) -> None:
-    """Link the packages `extract_and_check` put in `staging` into `prefix`, calling `linked` after each one,
-    then record the install in conda's history."""
+    """Install the layer's records from their archives (`archives`, in the same order, perhaps still downloading)
+    into its prefix, then record the install in conda's history.
+
+    Each archive is extracted into `staging` by a worker process as soon as its download was verified; the packages
+    are linked as soon as they and every package before them in that order are extracted and checked (each batch
+    with every package linked before it), so extracting and linking overlap the downloads still running. Nothing
+    is linked before its whole archive matched the lock's sha256.
+    """
+    from tfm1.rattler.extractor import Extractors
     from tfm1.rattler.link import link
 
-    link(records, prefix, platform, staging, linked)
+    records, platform, prefix = layer.records, layer.platform, layer.prefix
+    packages = [
+        Extracted(record, staging / plain_name(cache_key(record), "a package name, version and build"))
+        for record in records
+    ]
+    downloading: dict[Future[Any], int] = {download: index for index, download in enumerate(archives)}
+    extracting: dict[Future[Any], int] = {}
+    ready = [False] * len(records)
+    linked = 0
+    with Extractors() as extractors:
+        while downloading or extracting:
+            done, _ = wait([*downloading, *extracting], return_when=FIRST_COMPLETED)
+            for future in done:
+                if future in downloading:
+                    index = downloading.pop(future)
+                    archive = str(future.result())  # raises the download's failure
+                    extracting[extractors.submit(archive, str(packages[index].folder))] = index
+                    continue
+                index = extracting.pop(future)
+                sha256, error = future.result()
+                _check_extracted(records[index], archives[index].result(), packages[index].folder, sha256, error)
+                progress.extracted()
+                ready[index] = True
+            upto = linked
+            while upto < len(records) and ready[upto]:
+                upto += 1
+            if upto > linked:
+                check_packages(packages[:upto], platform, records)
+                link(records[:upto], prefix, platform, staging, progress.linked)
+                linked = upto
     try:
-        write_history(prefix, records, command)
+        write_history(prefix, records, layer.command)
     except OSError as error:
         raise storage_error(error) from None
 

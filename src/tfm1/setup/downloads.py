@@ -49,10 +49,14 @@ def start_downloads(plan: SetupPlan, events: Events) -> Iterator[PlannedDownload
             url = plan.installer.url
             events.step("miniforge", "started", f"downloading Miniforge from {url}", url=url)
             installer = prefetch.submit(functools.partial(download_installer, plan.installer))
-        # Wheels first (the order of `plan.downloads`): uv unpacks them (`pip_layer.unpacking_ahead`) while the conda
-        # packages still arrive, and the conda layer cannot be linked before its last package is there anyway.
+        # The wheels first, and the conda packages only once every wheel is there: uv's unpacking of the wheels
+        # (`pip_layer.unpacking_ahead`) is the longest work after a download and cannot start before the last wheel
+        # arrived, while a conda package is extracted and linked in a fraction of that, as it arrives. On a link
+        # that all downloads share, running both at once would let the conda packages take bandwidth from the
+        # wheels and leave uv's unpacking after the transfer (measured with benchmarks/bench_setup.py --throttle);
+        # the cost is idle connections while the last wheels finish, where single connections are slow.
         wheels = tuple(prefetch.files(plan.wheels))
-        archives = tuple(prefetch.files(plan.archives))
+        archives = tuple(prefetch.files(plan.archives, after=wheels))
         downloads = PlannedDownloads(prefetch, installer, archives, wheels)
         events.step(
             "download",

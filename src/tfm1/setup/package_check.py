@@ -1,8 +1,9 @@
 """What a conda package may do to the disk, checked on its extracted files before anything is linked.
 
 A lock's author chooses the packages and their hashes, so a hash proves nothing about intent: rattler links
-whatever `info/paths.json` lists, following `..` out of the prefix and panicking on an absolute path. Every
-package of an install is refused unless:
+whatever `info/paths.json` lists, following `..` out of the prefix and panicking on an absolute path. Packages
+are linked as they arrive, each batch checked together with every package linked before it, so a package is
+refused before it is linked if, with the packages already there, it breaks a rule. Every package is refused unless:
 
 - its `subdir` (in the lock and in `info/index.json`) is the target platform or `noarch`;
 - it has an `info/paths.json` (the older `info/files` lists are not trusted) whose every `_path` is a
@@ -22,6 +23,7 @@ from __future__ import annotations
 import json
 import re
 import stat
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -78,9 +80,13 @@ def read_json(package: Extracted, member: str) -> Any:
         raise refuse(package.name, f"its {member} is not valid JSON ({error})") from None
 
 
-def check_packages(packages: list[Extracted], platform: str) -> None:
-    """Raise a UsageError naming the first package and path that could write outside the prefix."""
-    site_packages = _site_packages(packages)
+def check_packages(packages: Sequence[Extracted], platform: str, records: Sequence[RepoDataRecord] = ()) -> None:
+    """Raise a UsageError naming the first package and path that could write outside the prefix.
+
+    `packages` are checked together: what one installs against the links of the others. `records` are all the
+    install's records, when `packages` are only those linked so far (the python record says where site-packages is).
+    """
+    site_packages = _site_packages(records or [package.record for package in packages])
     kinds: dict[str, tuple[str, str]] = {}  # final path in the prefix -> (path_type, package)
     for package in packages:
         index = read_json(package, "info/index.json")
@@ -148,18 +154,18 @@ def _final_paths(path: str, noarch_python: bool, site_packages: str) -> list[str
     return [path]
 
 
-def _site_packages(packages: list[Extracted]) -> str:
+def _site_packages(records: Sequence[RepoDataRecord]) -> str:
     """The python package's site-packages folder, as rattler maps noarch python files into it."""
-    for package in packages:
-        if str(package.record.name.normalized) != "python":
+    for record in records:
+        if str(record.name.normalized) != "python":
             continue
-        declared = package.record.python_site_packages_path
+        declared = record.python_site_packages_path
         if declared:
             reason = unsafe_path(str(declared))
             if reason is not None:
-                raise refuse(package.name, f"its python_site_packages_path {str(declared)!r} is {reason}")
+                raise refuse(str(record.file_name), f"its python_site_packages_path {str(declared)!r} is {reason}")
             return str(declared)
-        major_minor = ".".join(str(package.record.version).split(".")[:2])
+        major_minor = ".".join(str(record.version).split(".")[:2])
         return f"lib/python{major_minor}/site-packages"
     return "lib/python/site-packages"
 

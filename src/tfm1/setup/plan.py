@@ -25,6 +25,8 @@ from tfm1.setup.resolve import FileStamp, LockSource, PrefixState
 from tfm1.setup.store import Wanted
 
 if TYPE_CHECKING:
+    from rattler import RepoDataRecord
+
     from tfm1.setup.sizes import Sizes
 
 RootAction = Literal["use", "install"]
@@ -68,10 +70,13 @@ class PrefixPlan:
 @dataclass(frozen=True)
 class SetupPlan:
     profile: str
-    lock: LockedEnvironment  # its conda records carry redacted URLs: they are what conda-meta/ records
+    lock: LockedEnvironment
     conda_root: CondaRootPlan | None
     prefix: PrefixPlan
-    archives: tuple[Wanted, ...]  # the lock's conda packages, in its order, with the URLs to fetch them from
+    # The lock's conda packages in dependency order (each after what it depends on: the order they are linked in),
+    # their URLs redacted (what conda-meta/ records); their archives in the same order, with the URLs to fetch.
+    records: tuple[RepoDataRecord, ...]
+    archives: tuple[Wanted, ...]
     wheels: tuple[Wanted, ...]  # the lock's wheels, in its order
     kernel: KernelPlan
     verify: bool
@@ -103,7 +108,7 @@ class SetupPlan:
             "conda_root": self.conda_root.to_json() if self.conda_root is not None else None,
             "prefix": str(self.prefix.path),
             "replaces": str(self.prefix.path) if self.prefix.replaces else None,
-            "conda_packages": len(self.archives),
+            "conda_packages": len(self.records),
             "pip_packages": len(self.wheels),
             "downloads": [redact(wanted.url) for wanted in self.archives + self.wheels],
             "download_bytes": sizes.known,
@@ -126,9 +131,12 @@ def build_plan(request: SetupRequest, host: Host, lock: LockedEnvironment) -> Se
     options, target, existing = request.options, request.target, request.existing
     if existing.action == "current":
         raise ValueError("an environment that is up to date has nothing to plan")
+    from tfm1.rattler.link import dependency_order
+
     root = _root_plan(target, lock.platform)
-    archives = tuple(archives_wanted(lock.conda))  # before the records' URLs are redacted: these are fetched
-    redact_records(lock.conda)
+    records = dependency_order(lock.conda)
+    archives = tuple(archives_wanted(records))  # before the records' URLs are redacted: these are fetched
+    redact_records(records)
     steps: tuple[Step, ...] = (
         *(("miniforge",) if root is not None and root.action == "install" else ()),
         "prefix",
@@ -141,6 +149,7 @@ def build_plan(request: SetupRequest, host: Host, lock: LockedEnvironment) -> Se
         lock=lock,
         conda_root=root,
         prefix=PrefixPlan(target.prefix, existing.action, existing.found),
+        records=records,
         archives=archives,
         wheels=tuple(wheels_wanted(lock.pip)),
         kernel=plan_kernel(host, target.prefix, existing.receipt, options.force, options.kernel),

@@ -99,15 +99,16 @@ def _still_as_planned(planned: PrefixPlan) -> None:
 
 
 def conda(run: Run) -> None:
-    from tfm1.setup.conda_layer import extract_and_check, install_conda_layer
+    from tfm1.setup.conda_layer import CondaLayer, CondaProgress, install_conda_layer
 
-    plan, records = run.plan, run.plan.lock.conda
+    plan, records = run.plan, run.plan.records
     run.events.step("conda", "started", f"installing {len(records)} conda packages into {plan.prefix.path}")
-    with run.progress.counting("extracting conda packages", len(records)) as extracted:
-        extract_and_check(records, run.downloads.archives, plan.lock.platform, run.staging, extracted)
-    run.downloads.prefetch.raise_failure()
-    with run.progress.counting("linking conda packages", len(records)) as linked:
-        install_conda_layer(records, plan.prefix.path, plan.lock.platform, run.staging, linked, plan.command)
+    layer = CondaLayer(records, plan.lock.platform, plan.prefix.path, plan.command)
+    with (
+        run.progress.counting("extracting conda packages", len(records)) as extracted,
+        run.progress.counting("linking conda packages", len(records)) as linked,
+    ):
+        install_conda_layer(layer, run.downloads.archives, run.staging, CondaProgress(extracted, linked))
     run.events.step("conda", "ok", f"conda layer: {len(records)} packages", packages=len(records))
 
 

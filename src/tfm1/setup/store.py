@@ -16,7 +16,7 @@ import functools
 import threading
 import urllib.parse
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -139,8 +139,19 @@ class Prefetch:
         self._futures.append(future)
         return future
 
-    def files(self, wanted: Sequence[Wanted]) -> list[Future[Path]]:
-        return [self.submit(functools.partial(fetch, item)) for item in wanted]
+    def files(self, wanted: Sequence[Wanted], after: Sequence[Future[Path]] = ()) -> list[Future[Path]]:
+        """Download `wanted` in the background; with `after`, each waits for those to be done before it starts."""
+        if not after:
+            return [self.submit(functools.partial(fetch, item)) for item in wanted]
+        return [self.submit(functools.partial(self._after, after, item)) for item in wanted]
+
+    def _after(self, first: Sequence[Future[Path]], item: Wanted, progress: Callable[[int, int | None], None]) -> Path:
+        pending = set(first)
+        while pending:
+            if self._parallel.stop.is_set():
+                raise _Cancelled
+            pending = wait(pending, timeout=0.1).not_done
+        return fetch(item, progress)
 
     def raise_failure(self) -> None:
         """Raise the first failed download now: a step that changes the disk does not start in vain."""
