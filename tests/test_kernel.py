@@ -22,7 +22,7 @@ import pytest
 
 from tests.support.cli import one_error
 from tests.support.pypi_index import make_wheel
-from tests.support.setup_world import World, tfm1
+from tests.support.setup_world import World, json_steps, tfm1
 
 
 def spec_file(world: World, name: str = "tfm1-tf") -> Path:
@@ -35,7 +35,7 @@ def receipt(world: World) -> dict[str, Any]:
 
 
 def steps(result: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in result.stdout.splitlines()]
+    return json_steps(result.stdout)
 
 
 @pytest.fixture
@@ -237,7 +237,7 @@ def test_setup_verifies_through_the_kernel_jupyter_finds_first(world: World) -> 
     shadow = world.tmp / "shadow"
     plant_kernel(shadow / "kernels" / "tfm1-tf", sys.executable, {"PYTHONPATH": f"{site}:${{PYTHONPATH}}"})
     command = ["setup", "--lockfile", str(world.lock), "--prefix", str(world.prefix), "--yes", "--json"]
-    result = tfm1(*command, env={**world.env, "JUPYTER_PATH": str(shadow)}, timeout=300)
+    result = tfm1(*command, env={**world.env, "JUPYTER_PATH": str(shadow)})
     assert result.returncode == 1, result.stderr  # the planted TensorFlow cannot import
     done = steps(result)
     warning = next(s for s in done if s["step"] == "kernel" and s["status"] == "warning")

@@ -33,7 +33,7 @@ RANK = {
     "jupyter": 12,
     "host": 13,
 }
-BASE = 14  # errors, atomic, cache, children, download, macho, compat_data, version_range, miniforge_release, terminal…
+BASE = 14  # every module directly under tfm1/ not named above: errors, atomic, cache, children, envelope, terminal, ...
 UPWARD_ALLOWED: set[tuple[str, str]] = set()  # none: the command layer imports nothing from cli
 
 # The same file name in two packages, each doing that job for its own package.
@@ -42,7 +42,7 @@ SHARED_FILE_NAMES = {
     "conda_layer.py",  # lock/ keeps or solves the conda layer (with rattler/), setup/ installs it
     "pip_layer.py",  # lock/ resolves the pip layer (with uv/), setup/ installs it
     "render.py",  # doctor's report, verify's result
-    "result.py",  # linkage's verdict, verify's result
+    "result.py",  # linkage's verdict, verify's result, setup's and remove's
     "remove.py",  # commands/ is `tfm1 remove`, setup/ does the removal
     "profiles.py",  # commands/ is `tfm1 profiles`, tfm1/profiles.py reads them
     "command.py",  # doctor/, lock/, linkage/, verify/: that command end to end, below its typer signature

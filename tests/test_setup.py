@@ -26,6 +26,8 @@ from tests.support.setup_world import (
     can_hold,
     hold,
     installers_of,
+    json_envelope,
+    json_steps,
     release,
     tfm1,
     wait_for,
@@ -87,7 +89,7 @@ def test_setup_creates_a_working_environment_and_a_rerun_is_a_noop(world: World)
 def test_pip_layer_falls_back_to_pip(world: World) -> None:
     result = world.setup("--json", TFM1_PIP_INSTALLER="pip")
     assert result.returncode == 0, result.stderr
-    steps = [json.loads(line) for line in result.stdout.splitlines()]
+    steps = json_steps(result.stdout)
     (pip_step,) = [s for s in steps if s["step"] == "pip" and s["status"] == "ok"]
     assert pip_step["installer"] == "pip"
     probe = subprocess.run([str(world.prefix / "bin/python"), "-c", "import tfm1_probe"], capture_output=True)
@@ -97,17 +99,26 @@ def test_pip_layer_falls_back_to_pip(world: World) -> None:
 def test_json_mode_prints_one_object_per_step(world: World) -> None:
     result = world.setup("--json")
     assert result.returncode == 0, result.stderr
-    steps = [json.loads(line) for line in result.stdout.splitlines()]
+    steps = json_steps(result.stdout)
     assert all(set(s) >= {"step", "status"} for s in steps)
     names = [s["step"] for s in steps if s["status"] == "ok"]
-    assert names == ["lockfile", "preflight", "plan", "conda", "pip", "receipt", "kernel", "done"]
+    assert names == ["lockfile", "preflight", "plan", "conda", "pip", "receipt", "kernel"]
     plan = next(s for s in steps if s["step"] == "plan")
     assert plan["prefix"] == str(world.prefix) and plan["conda_packages"] == 3 and plan["pip_packages"] == 1
     # Sizes are asked only of the lock's channel; the wheel's server is another host (see test_setup_safety.py).
     assert plan["download_bytes"] == sum(p.path.stat().st_size for p in world.channel.packages)
     assert plan["unknown_sizes"] == 1
     assert plan["sizes_not_asked_of"] == [world.pypi_server.url.removeprefix("http://")]
-    assert steps[-1]["python"] == str(world.prefix / "bin" / "python")
+    envelope = json_envelope(result.stdout)
+    assert (envelope["command"], envelope["ok"], envelope["error"]) == ("setup", True, None)
+    assert envelope["result"] == {
+        "action": "installed",
+        "prefix": str(world.prefix),
+        "python": str(world.prefix / "bin" / "python"),
+        "activate": f"conda activate {world.prefix}",
+        "shell_hint": None,
+        "verified": None,
+    }
 
 
 def test_dry_run_prints_the_plan_and_changes_nothing(world: World) -> None:
@@ -194,7 +205,7 @@ def test_a_failure_after_the_prefix_was_made_removes_it(world: World) -> None:
     # The pip step fails (an unknown installer is refused only there), after the conda layer filled the prefix.
     result = world.setup("--json", TFM1_PIP_INSTALLER="no-such-installer")
     assert result.returncode == 2
-    steps = [json.loads(line) for line in result.stdout.splitlines()]
+    steps = json_steps(result.stdout)
     assert [s["step"] for s in steps if s["status"] == "ok"][-1] == "conda"
     assert "TFM1_PIP_INSTALLER='no-such-installer' is not one of" in result.stderr
     assert f"Rolled back: removed {world.prefix}." in result.stderr
@@ -314,9 +325,9 @@ def test_lock_without_the_host_platform(world: World) -> None:
     assert not world.prefix.exists()
     as_json = world.setup("--json")
     assert as_json.returncode == 2
-    last = json.loads(as_json.stdout.splitlines()[-1])
-    assert last["step"] == "setup" and last["status"] == "failed" and last["exit_code"] == 2
-    assert host_subdir() in last["message"] and last["fix"]
+    last = json_envelope(as_json.stdout)
+    assert (last["command"], last["ok"], last["result"], last["error"]["exit_code"]) == ("setup", False, None, 2)
+    assert host_subdir() in last["error"]["message"] and last["error"]["fix"]
 
 
 @pytest.mark.parametrize(
@@ -353,11 +364,17 @@ def test_remove_deletes_only_environments_with_a_receipt(world: World) -> None:
     assert foreign.is_dir()
     removed = tfm1("remove", "--prefix", str(world.prefix), "--yes", "--json", env=world.env)
     assert removed.returncode == 0, removed.stderr
-    assert json.loads(removed.stdout.splitlines()[-1]) == {
+    assert json_steps(removed.stdout)[-1] == {
         "step": "remove",
         "status": "ok",
         "message": f"removed {world.prefix}",
         "prefix": str(world.prefix),
+    }
+    assert json_envelope(removed.stdout) == {
+        "command": "remove",
+        "ok": True,
+        "result": {"prefix": str(world.prefix), "action": "removed"},
+        "error": None,
     }
     assert sorted(p.name for p in world.prefix.parent.iterdir()) == ["foreign"]
 
@@ -367,11 +384,13 @@ def test_setup_runs_verify_and_keeps_an_environment_that_fails_it(world: World) 
     command = ["setup", "--lockfile", str(world.lock), "--prefix", str(world.prefix), "--yes", "--json"]
     result = tfm1(*command, env=world.env)
     assert result.returncode == 1, result.stderr
-    steps = [json.loads(line) for line in result.stdout.splitlines()]
+    steps = json_steps(result.stdout)
     verify = [s for s in steps if s["step"] == "verify"]
     assert verify and verify[0]["status"] == "failed" and verify[0]["result"]["ok"] is False
     assert "failed verification" in verify[-1]["message"]
     assert (world.prefix / "etc/tfm1/receipt.json").is_file()  # installed completely; only the smoke test failed
+    envelope = json_envelope(result.stdout)
+    assert (envelope["ok"], envelope["error"], envelope["result"]["verified"]) == (False, None, False)
 
 
 def run_on_a_terminal(world: World, typed: bytes, **env: str) -> subprocess.CompletedProcess[str]:

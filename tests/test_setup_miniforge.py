@@ -18,7 +18,17 @@ import pytest
 
 from tests.support.conda_channel import host_subdir
 from tests.support.http import StaticServer
-from tests.support.setup_world import HOLD_SHELL, World, can_hold, release, running, tfm1, wait_for
+from tests.support.setup_world import (
+    HOLD_SHELL,
+    World,
+    can_hold,
+    json_envelope,
+    json_steps,
+    release,
+    running,
+    tfm1,
+    wait_for,
+)
 
 FAKE_MINIFORGE = """#!/bin/bash
 # A stand-in for Miniforge3-<version>-<os>-<arch>.sh: batch install into -p PREFIX.
@@ -75,7 +85,7 @@ def test_miniforge_is_installed_then_reused_and_env_removed_by_name(world: World
         result = world.setup("--name", "tf", "--json", "--init-shell", **env, SHELL="/bin/bash")
         assert result.returncode == 0, result.stderr
         assert (home / "miniforge3" / "conda-calls.txt").read_text() == "init bash\n"  # asked for, and only then
-        steps = [json.loads(line) for line in result.stdout.splitlines()]
+        steps = json_steps(result.stdout)
         plan = next(s for s in steps if s["step"] == "plan")
         assert plan["conda_root"] == {
             "path": str(home / "miniforge3"),
@@ -86,7 +96,7 @@ def test_miniforge_is_installed_then_reused_and_env_removed_by_name(world: World
         assert any(s["step"] == "miniforge" and s["status"] == "ok" for s in steps)
         prefix = home / "miniforge3" / "envs" / "tf"
         assert (prefix / "etc/tfm1/receipt.json").is_file()
-        assert steps[-1]["activate"] == "conda activate tf"
+        assert json_envelope(result.stdout)["result"]["activate"] == "conda activate tf"
         assert server.requests == ["/Miniforge3-25.3.1-0-Linux-x86_64.sh"]
 
         again = world.setup("--name", "tf", **env)  # the root now exists: found, not installed again
@@ -100,7 +110,7 @@ def test_miniforge_is_installed_then_reused_and_env_removed_by_name(world: World
         # A shell with this root's conda hook loaded (it exports CONDA_SHLVL and CONDA_EXE) has `conda activate`.
         conda_exe = str(home / "miniforge3" / "bin" / "conda")
         hooked = world.setup("--name", "tf", "--json", **env, CONDA_SHLVL="1", CONDA_EXE=conda_exe)
-        done = json.loads(hooked.stdout.splitlines()[-1])
+        done = json_envelope(hooked.stdout)["result"]
         assert (done["activate"], done["shell_hint"]) == ("conda activate tf", None)
 
         removed = tfm1("remove", "--name", "tf", "--yes", env=world.env)

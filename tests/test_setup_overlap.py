@@ -5,7 +5,6 @@ stops them all and leaves only whole files."""
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import pty
 import shutil
@@ -17,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tests.support.pypi_index import make_wheel
-from tests.support.setup_world import World, assert_no_prefix, slow_conda_package
+from tests.support.setup_world import World, assert_no_prefix, json_steps, slow_conda_package
 
 
 def _slow_wheel(world: World, size: int) -> str:
@@ -52,7 +51,7 @@ def test_the_wheels_come_first_and_the_conda_packages_are_linked_as_they_arrive(
     finally:
         process.kill()
     assert process.returncode == 0, stderr
-    steps = [json.loads(line) for line in stdout.splitlines()]
+    steps = json_steps(stdout)
     download = next(s for s in steps if s["step"] == "download")
     assert download["status"] == "started" and download["files"] == 5
     assert [s["step"] for s in steps].index("download") < [s["step"] for s in steps].index("conda")
@@ -109,14 +108,14 @@ def test_an_interrupt_before_the_install_stops_the_early_downloads_and_changes_n
 
 
 def test_uv_unpacks_the_wheels_before_the_conda_layer_is_linked_and_pip_does_not(world: World) -> None:
-    steps = [json.loads(line) for line in world.setup("--json").stdout.splitlines()]
+    steps = json_steps(world.setup("--json").stdout)
     pip = next(s for s in steps if s["step"] == "pip")
     assert pip["status"] == "ok" and pip["installer"] == "uv" and pip["unpacked_ahead"] is True
     # Only uv's own cache can be filled ahead; the pip fallback installs as before.
     shutil.rmtree(world.prefix)
     fallback = world.setup("--json", TFM1_PIP_INSTALLER="pip")
     assert fallback.returncode == 0, fallback.stderr
-    pip = next(s for s in map(json.loads, fallback.stdout.splitlines()) if s["step"] == "pip")
+    pip = next(s for s in json_steps(fallback.stdout) if s["step"] == "pip")
     assert pip["installer"] == "pip" and pip["unpacked_ahead"] is False
 
 

@@ -15,7 +15,6 @@ from typing import Annotated
 import typer
 
 from tfm1 import __version__
-from tfm1.commands.common import print_error
 from tfm1.errors import ExitCode, Tfm1Error
 
 # Order is the order of `tfm1 --help`.
@@ -75,6 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit:
         return exit.code if isinstance(exit.code, int) else int(ExitCode.FAILED)
     except Tfm1Error as error:
+        from tfm1.envelope import print_error
+
         print_error(error)
         return int(error.exit_code)
     except BrokenPipeError:
@@ -87,6 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(ExitCode.INTERRUPTED)
     except OSError as error:
         # The last line of defence for the file system (permissions, a full disk): one line, never a traceback.
+        from tfm1.envelope import print_error
+
         where = f" ({error.filename})" if error.filename else ""
         print_error(Tfm1Error(f"{error.strerror or error}{where}", "check the path's permissions and free space"))
         return int(ExitCode.FAILED)

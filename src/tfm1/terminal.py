@@ -18,6 +18,24 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 
+def write_stdout(text: str) -> None:
+    """Write `text` to stdout now. A reader that goes away (`tfm1 setup --json | head -3`) must not stop the command:
+    an install interrupted by a failed write would be rolled back. Output is dropped from then on; the work and the
+    exit code stay."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        drop_stdout()
+
+
+def drop_stdout() -> None:
+    """Point stdout at /dev/null: the buffered remainder and the interpreter's final flush then succeed too."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
 def print_json(document: Any) -> None:
     json.dump(document, sys.stdout, indent=2)
     sys.stdout.write("\n")

@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -202,6 +203,19 @@ def _reload(channel_dir: Path, name: str) -> CondaPackage:
     return CondaPackage(
         name, version, build, path.parent.name, path, hashlib.sha256(data).hexdigest(), hashlib.md5(data).hexdigest()
     )
+
+
+def json_steps(stdout: str) -> list[dict[str, Any]]:
+    """The step objects `tfm1 setup --json` or `tfm1 remove --json` printed, one a line, before the envelope."""
+    lines = stdout.splitlines()
+    return [json.loads(line) for line in lines[:-1]]
+
+
+def json_envelope(stdout: str) -> dict[str, Any]:
+    """The envelope such a run printed last: `{"command", "ok", "result", "error"}`."""
+    envelope: dict[str, Any] = json.loads(stdout.splitlines()[-1])
+    assert list(envelope)[:4] == ["command", "ok", "result", "error"], envelope
+    return envelope
 
 
 def wait_for(condition: object, what: str, timeout: float = 60, every: float = 0.05) -> None:

@@ -10,11 +10,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
 from tfm1.errors import ExitCode, Tfm1Error
+
+if TYPE_CHECKING:
+    from tfm1.envelope import Outcome
 
 # --- shared option types -------------------------------------------------------------------------------------
 
@@ -91,14 +94,20 @@ def exclusive(ctx: typer.Context, **given: object) -> None:
 # --- errors --------------------------------------------------------------------------------------------------
 
 
-def print_error(error: Tfm1Error) -> None:
-    """The two-part error on stderr: what went wrong, then the exact fix on its own line."""
-    message = error.message.rstrip()
-    if not message.endswith((".", "!", "?")):
-        message += "."
-    print(f"tfm1: error: {message}", file=sys.stderr)
-    if error.fix:
-        print(f"  fix: {error.fix}", file=sys.stderr)
+def run_command(
+    command: str, call: Callable[[], Outcome], *, as_json: bool, human: Callable[[Any], None] | None = None
+) -> NoReturn:
+    """Run a command's domain call and print its `Outcome` (`envelope.emit`): for people with `human`, or as the
+    JSON envelope; a Tfm1Error or Ctrl-C becomes a failed outcome with its exit code. Raises typer.Exit."""
+    from tfm1.envelope import emit, failed
+
+    try:
+        outcome = call()
+    except Tfm1Error as error:
+        outcome = failed(command, error)
+    except KeyboardInterrupt:
+        outcome = failed(command, Tfm1Error("interrupted", f"run tfm1 {command} again", ExitCode.INTERRUPTED))
+    raise typer.Exit(emit(outcome, as_json=as_json, human=human))
 
 
 def run(call: Callable[[], int]) -> NoReturn:
@@ -112,6 +121,8 @@ def outcome(call: Callable[[], int]) -> int:
     try:
         return int(call())
     except Tfm1Error as error:
+        from tfm1.envelope import print_error
+
         print_error(error)
         return int(error.exit_code)
     except KeyboardInterrupt:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
-from tfm1.commands.common import EnvName, EnvPrefix, JsonFlag, Yes, exclusive, run
+from tfm1.commands.common import EnvName, EnvPrefix, JsonFlag, Yes, exclusive, run_command
+
+if TYPE_CHECKING:
+    from tfm1.envelope import Outcome
 
 
 def register(app: typer.Typer) -> None:
@@ -23,10 +28,10 @@ def remove(
     if name is None and prefix is None:
         ctx.fail("give the environment to remove: --name N or --prefix PATH")
 
-    def delete() -> int:
+    def delete() -> Outcome:
         from tfm1.setup.events import Events
         from tfm1.setup.remove import remove
 
         return remove(name, prefix, yes, Events(as_json))
 
-    run(delete)
+    run_command("remove", delete, as_json=as_json)

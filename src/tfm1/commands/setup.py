@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tfm1.commands.common import EnvPrefix, ProfileName, Yes, complete_env_names, exclusive, run
+from tfm1.commands.common import EnvPrefix, ProfileName, Yes, complete_env_names, exclusive, run_command
+
+if TYPE_CHECKING:
+    from tfm1.envelope import Outcome
 
 
 def register(app: typer.Typer) -> None:
@@ -50,7 +53,9 @@ def setup(
     init_shell: Annotated[
         bool, typer.Option("--init-shell", help="run `conda init` for your shell afterwards")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per step on stdout")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="one JSON object per step on stdout, then the result's envelope")
+    ] = False,
 ) -> None:
     """Check the machine, install Miniforge arm64 if no native conda exists, create the environment from the
     profile's lockfile (conda packages with py-rattler, wheels with uv; every file hash-checked), write a receipt,
@@ -61,7 +66,7 @@ def setup(
     """
     exclusive(ctx, name=name, prefix=prefix)
 
-    def install() -> int:
+    def install() -> Outcome:
         from tfm1.setup import SetupOptions, run_setup
         from tfm1.setup.events import Events
 
@@ -81,4 +86,6 @@ def setup(
         )
         return run_setup(options, Events(as_json))
 
-    run(install)
+    from tfm1.setup.result import show_setup
+
+    run_command("setup", install, as_json=as_json, human=show_setup)

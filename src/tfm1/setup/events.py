@@ -7,8 +7,6 @@ every line; progress bars always go to stderr.
 from __future__ import annotations
 
 import json
-import os
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -70,29 +68,18 @@ class Events:
         if not self.json_mode:
             self._echo(text)
 
-    # A reader that goes away (`tfm1 setup --json | head -3`) must not stop the run: an install interrupted
-    # by a failed write would be rolled back. Output is dropped from then on; the work and the exit code stay.
     def _write(self, text: str) -> None:
-        try:
-            sys.stdout.write(text)
-            sys.stdout.flush()
-        except BrokenPipeError:
-            self._drop_stdout()
+        from tfm1.terminal import write_stdout
+
+        write_stdout(text)
 
     def _echo(self, text: str) -> None:
-        from tfm1.terminal import echo
+        from tfm1.terminal import drop_stdout, echo
 
         try:
             echo(text)
-        except BrokenPipeError:
-            self._drop_stdout()
-
-    @staticmethod
-    def _drop_stdout() -> None:
-        # Pointing the descriptor at /dev/null also lets the buffered remainder and the final flush succeed.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
+        except BrokenPipeError:  # the reader went away: see `terminal.write_stdout`
+            drop_stdout()
 
     @contextmanager
     def progress(self) -> Iterator[Progress]:

@@ -10,10 +10,12 @@ import os
 import shlex
 from pathlib import Path
 
+from tfm1.envelope import Outcome
 from tfm1.errors import ExitCode, Tfm1Error, UsageError
 from tfm1.receipt import distrust, read_receipt
 from tfm1.setup.events import Events
 from tfm1.setup.names import check_env_name, is_conda_root
+from tfm1.setup.result import RemoveResult
 
 
 def find_named(name: str) -> Path:
@@ -35,7 +37,8 @@ def find_named(name: str) -> Path:
     )
 
 
-def remove(name: str | None, prefix: Path | None, yes: bool, events: Events) -> int:
+def remove(name: str | None, prefix: Path | None, yes: bool, events: Events) -> Outcome:
+    """Remove the environment named or at `prefix`; the outcome (its result: a `RemoveResult`). Raises Tfm1Error."""
     from tfm1.setup.prefix_lock import lock_prefix
     from tfm1.setup.protected import refuse_protected
     from tfm1.setup.recover import recover
@@ -47,11 +50,13 @@ def remove(name: str | None, prefix: Path | None, yes: bool, events: Events) -> 
         events.step("remove", "started", f"{given} leads to {target}: that is what is checked and removed")
     with lock_prefix(target, "remove"):
         if recover(target, events) == "remove" and not target.exists():
-            return ExitCode.OK  # the interrupted remove it finished was this one's job
-        return _remove(target, yes, events)
+            # The interrupted remove it finished was this one's job.
+            return Outcome("remove", ExitCode.OK, RemoveResult(target, "finished"))
+        result = _remove(target, yes, events)
+        return Outcome("remove", ExitCode.FAILED if result.action == "cancelled" else ExitCode.OK, result)
 
 
-def _remove(target: Path, yes: bool, events: Events) -> int:
+def _remove(target: Path, yes: bool, events: Events) -> RemoveResult:
     from tfm1.setup.journal import Journal
     from tfm1.setup.options import interactive
     from tfm1.setup.transaction import remove_tree
@@ -87,7 +92,7 @@ def _remove(target: Path, yes: bool, events: Events) -> int:
 
         if not Confirm.ask(f"Delete {target}?", default=False, console=events.err):
             events.step("remove", "skipped", "cancelled: nothing was removed")
-            return ExitCode.FAILED
+            return RemoveResult(target, "cancelled")
     # Rename first: a half-deleted prefix would still look like an environment to conda; a renamed one does not.
     doomed = target.with_name(f"{target.name}.tfm1-removing-{os.getpid()}")
     journal = Journal.start("remove", target)
@@ -113,4 +118,4 @@ def _remove(target: Path, yes: bool, events: Events) -> int:
         ) from None
     journal.discard()
     events.step("remove", "ok", f"removed {target}", prefix=str(target))
-    return ExitCode.OK
+    return RemoveResult(target, "removed")

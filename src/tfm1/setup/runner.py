@@ -11,7 +11,9 @@ import shlex
 import sys
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Literal
 
+from tfm1.envelope import Outcome
 from tfm1.errors import ExitCode, Tfm1Error
 from tfm1.host.base import Host
 from tfm1.receipt import Receipt
@@ -19,21 +21,21 @@ from tfm1.setup.events import Events
 from tfm1.setup.options import SetupOptions, SetupTarget
 from tfm1.setup.plan import SetupPlan, SetupRequest
 from tfm1.setup.resolve import LockSource
+from tfm1.setup.result import SetupResult
 
 
-def run_setup(options: SetupOptions, events: Events) -> int:
+def run_setup(options: SetupOptions, events: Events) -> Outcome:
+    """Set up what `options` ask for, telling `events` each step as it goes; the outcome (its result: a
+    `SetupResult`). Raises Tfm1Error."""
     from tfm1.setup.open_files import raise_open_files_limit
 
     raise_open_files_limit()  # before rattler runs: it reads the lock and links packages with many files open
-    try:
-        return _run(options, events)
-    except Tfm1Error as error:
-        # The last JSON line says how the run ended, for tools that read only stdout.
-        events.failure("setup", error.message, fix=error.fix, exit_code=int(error.exit_code))
-        raise
+    result = _run(options, events)
+    failed = result.action == "cancelled" or result.verified is False
+    return Outcome("setup", ExitCode.FAILED if failed else ExitCode.OK, result)
 
 
-def _run(options: SetupOptions, events: Events) -> int:
+def _run(options: SetupOptions, events: Events) -> SetupResult:
     from tfm1.host import live_host
     from tfm1.setup.miniforge import host_platform
     from tfm1.setup.protected import refuse_protected
@@ -62,7 +64,7 @@ def _run(options: SetupOptions, events: Events) -> int:
         return _setup(options, host, source, target, events)
 
 
-def _setup(options: SetupOptions, host: Host, source: LockSource, target: SetupTarget, events: Events) -> int:
+def _setup(options: SetupOptions, host: Host, source: LockSource, target: SetupTarget, events: Events) -> SetupResult:
     from tfm1.rattler.conda_lock import read_lock
     from tfm1.setup.resolve import assess_prefix
 
@@ -84,17 +86,18 @@ def _setup(options: SetupOptions, host: Host, source: LockSource, target: SetupT
     plan = build_plan(SetupRequest(options, source, target, existing), host, locked)
     receipt = _install(plan, options, host, events)
     if receipt is None:
-        return ExitCode.OK if options.dry_run else ExitCode.FAILED
+        return SetupResult("dry-run" if options.dry_run else "cancelled", target.prefix, target.python)
     from tfm1.setup.kernel import finish_kernel
 
     registered = finish_kernel(plan.kernel, plan.prefix.path, receipt, events)
-    code = _verify(plan, events, host if registered else None)
+    verified = _verify(plan, events, host if registered else None)
     initialised = plan.init_shell and target.root is not None and _init_shell(target.root, events)
-    _next_steps(target, events, initialised)
-    return code
+    return _made(target, "installed", verified, initialised)
 
 
-def _up_to_date(options: SetupOptions, host: Host, target: SetupTarget, receipt: Receipt, events: Events) -> int:
+def _up_to_date(
+    options: SetupOptions, host: Host, target: SetupTarget, receipt: Receipt, events: Events
+) -> SetupResult:
     if options.kernel and receipt.kernel is None:
         from tfm1.setup.kernel import finish_kernel, plan_kernel
 
@@ -102,8 +105,7 @@ def _up_to_date(options: SetupOptions, host: Host, target: SetupTarget, receipt:
         finish_kernel(plan_kernel(host, target.prefix, receipt, options.force), target.prefix, receipt, events)
     message = f"{target.prefix} is already set up from this lockfile ({receipt.created})"
     events.step("setup", "skipped", message, prefix=str(target.prefix), lockfile_sha256=receipt.lockfile_sha256)
-    _next_steps(target, events)
-    return ExitCode.OK
+    return _made(target, "up-to-date")
 
 
 def _install(plan: SetupPlan, options: SetupOptions, host: Host, events: Events) -> Receipt | None:
@@ -162,14 +164,15 @@ def _confirm(events: Events) -> bool:
     return Confirm.ask("Proceed?", default=True, console=events.err)
 
 
-def _verify(plan: SetupPlan, events: Events, kernel_host: Host | None = None) -> int:
+def _verify(plan: SetupPlan, events: Events, kernel_host: Host | None = None) -> bool | None:
+    """Whether the new environment passed the smoke test; None when it was not run (--no-verify)."""
     if not plan.verify:
         events.step(
             "verify",
             "skipped",
             "verification skipped (--no-verify); run: tfm1 verify --python " + shlex.quote(str(plan.python)),
         )
-        return ExitCode.OK
+        return None
     from tfm1.verify import CheckOptions, render, run_checks
 
     if kernel_host is not None:
@@ -185,14 +188,14 @@ def _verify(plan: SetupPlan, events: Events, kernel_host: Host | None = None) ->
     else:
         render(result, events.out)
     if result.ok:
-        return ExitCode.OK
+        return True
     events.step(
         "verify",
         "failed",
         f"the environment at {plan.prefix.path} is installed but failed verification",
         fix=f"tfm1 doctor --python {shlex.quote(str(plan.python))}",
     )
-    return ExitCode.FAILED
+    return False
 
 
 def _init_shell(root: Path, events: Events) -> bool:
@@ -209,17 +212,17 @@ def _init_shell(root: Path, events: Events) -> bool:
     return result.returncode == 0
 
 
-def _next_steps(target: SetupTarget, events: Events, shell_initialised: bool = False) -> None:
+def _made(
+    target: SetupTarget,
+    action: Literal["installed", "up-to-date"],
+    verified: bool | None = None,
+    initialised: bool = False,
+) -> SetupResult:
     from tfm1.setup.hints import activation, conda_shell_ready
 
-    ready = shell_initialised or conda_shell_ready(target.root)
+    ready = initialised or conda_shell_ready(target.root)
     command, note = activation(target.prefix, target.root, ready)
-    events.step("done", "ok", prefix=str(target.prefix), python=str(target.python), activate=command, shell_hint=note)
-    events.say(
-        "\nTo start using it:\n"
-        f"  {command}" + (f"\n  ({note})" if note else "") + "\n"
-        f"  {shlex.quote(str(target.python))} -c 'import tensorflow as tf; print(tf.config.list_physical_devices())'"
-    )
+    return SetupResult(action, target.prefix, target.python, command, note, verified)
 
 
 __all__ = ["run_setup"]
