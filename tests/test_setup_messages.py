@@ -20,9 +20,10 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import one_error
+from tests.support.cli import tfm1 as tfm1_process
 from tests.support.conda_channel import write_conda_lock
 from tests.support.http import StaticServer
-from tests.support.setup_world import World, assert_no_prefix, clean_env, tfm1_process
+from tests.support.setup_world import World, assert_no_prefix, clean_env
 from tests.test_setup_caches import assert_only_verified_downloads
 
 

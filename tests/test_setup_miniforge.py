@@ -251,44 +251,45 @@ def _kill_during_the_install(world: World, home: Path, env: dict[str, str]) -> i
     return process.pid
 
 
-def test_after_kill_9_during_the_miniforge_install_a_rerun_needs_no_force(world: World, home: Path) -> None:
+@pytest.fixture
+def holding_mirror(world: World, home: Path) -> Iterator[dict[str, str]]:
+    """The environment of a run whose installer, from a local mirror, holds while `$HOME/hold` is there."""
     server, sha256 = serve_installer(world, HOLDING)
     try:
-        env = {
+        yield {
             "TFM1_MINIFORGE_URL": f"{server.url}/Miniforge3-25.3.1-0-Linux-x86_64.sh",
             "TFM1_MINIFORGE_SHA256": sha256,
         }
-        pid = _kill_during_the_install(world, home, env)
-        root = home / "miniforge3"
-        # A root that looks like a conda installation (conda-meta/ with its records) but carries the run's token.
-        assert (root / "conda-meta").is_dir() and (root / "etc/tfm1/building").is_file()
-        journal = json.loads((home / ".miniforge3.tfm1-journal").read_text())
-        assert (journal["step"], journal["pid"], journal["prefix"]) == ("miniforge", pid, str(root))
-        again = world.setup("--name", "tf", **env)
-        assert again.returncode == 0, again.stderr
-        left_by = f"left by a tfm1 setup (pid {pid}) stopped during its miniforge step"
-        assert f"removed the half-built Miniforge at {root}, {left_by}" in again.stdout
-        assert (root / "envs/tf/etc/tfm1/receipt.json").is_file()
-        assert not (root / "etc/tfm1").exists() and not (root / "pkgs/still-writing").exists()
-        assert sorted(p.name for p in home.iterdir()) == ["grandchild.pid", "installer.pid", "miniforge3"]
     finally:
         server.stop()
 
 
-def test_what_the_installer_started_dies_with_a_killed_tfm1(world: World, home: Path) -> None:
-    server, sha256 = serve_installer(world, HOLDING)
-    try:
-        env = {
-            "TFM1_MINIFORGE_URL": f"{server.url}/Miniforge3-25.3.1-0-Linux-x86_64.sh",
-            "TFM1_MINIFORGE_SHA256": sha256,
-        }
-        _kill_during_the_install(world, home, env)
-        installer, grandchild = (int((home / f"{name}.pid").read_text()) for name in ("installer", "grandchild"))
-        # The installer is tfm1's child; the writer it started, a grandchild that no PR_SET_PDEATHSIG reaches.
-        wait_for(lambda: not running(installer) and not running(grandchild), "the installer and its child to die")
-        written = home / "miniforge3" / "pkgs" / "still-writing"
-        before = written.stat().st_mtime_ns
-        time.sleep(0.5)
-        assert written.stat().st_mtime_ns == before  # nothing writes into the root any more
-    finally:
-        server.stop()
+def test_after_kill_9_during_the_miniforge_install_a_rerun_needs_no_force(
+    world: World, home: Path, holding_mirror: dict[str, str]
+) -> None:
+    pid = _kill_during_the_install(world, home, holding_mirror)
+    root = home / "miniforge3"
+    # A root that looks like a conda installation (conda-meta/ with its records) but carries the run's token.
+    assert (root / "conda-meta").is_dir() and (root / "etc/tfm1/building").is_file()
+    journal = json.loads((home / ".miniforge3.tfm1-journal").read_text())
+    assert (journal["step"], journal["pid"], journal["prefix"]) == ("miniforge", pid, str(root))
+    again = world.setup("--name", "tf", **holding_mirror)
+    assert again.returncode == 0, again.stderr
+    left_by = f"left by a tfm1 setup (pid {pid}) stopped during its miniforge step"
+    assert f"removed the half-built Miniforge at {root}, {left_by}" in again.stdout
+    assert (root / "envs/tf/etc/tfm1/receipt.json").is_file()
+    assert not (root / "etc/tfm1").exists() and not (root / "pkgs/still-writing").exists()
+    assert sorted(p.name for p in home.iterdir()) == ["grandchild.pid", "installer.pid", "miniforge3"]
+
+
+def test_what_the_installer_started_dies_with_a_killed_tfm1(
+    world: World, home: Path, holding_mirror: dict[str, str]
+) -> None:
+    _kill_during_the_install(world, home, holding_mirror)
+    installer, grandchild = (int((home / f"{name}.pid").read_text()) for name in ("installer", "grandchild"))
+    # The installer is tfm1's child; the writer it started, a grandchild that no PR_SET_PDEATHSIG reaches.
+    wait_for(lambda: not running(installer) and not running(grandchild), "the installer and its child to die")
+    written = home / "miniforge3" / "pkgs" / "still-writing"
+    before = written.stat().st_mtime_ns
+    time.sleep(0.5)
+    assert written.stat().st_mtime_ns == before  # nothing writes into the root any more

@@ -32,6 +32,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.cli import tfm1 as tfm1_process
 from tests.support.conda_channel import Channel, CondaPackage, build_channel, build_package, write_conda_lock
 from tests.support.http import StaticServer
 from tests.support.pypi_index import PackageIndex, build_index, make_wheel
@@ -144,20 +145,6 @@ def _folder(cwd: Path) -> Iterator[None]:
         yield
     finally:
         os.chdir(saved)
-
-
-def tfm1_process(
-    *args: str, env: dict[str, str], timeout: float = 120, cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tfm1", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=timeout,
-        check=False,
-        cwd=cwd,
-    )
 
 
 def build_inputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
