@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.support.mac_site import MacSite, fixture_dist_info, fixture_head
+from tests.support.scenarios import diagnose_scenario
 from tfm1.compat import load
 from tfm1.doctor import Report, diagnose
 from tfm1.host.recorder import RecordingHost
@@ -286,11 +287,7 @@ def test_a_version_1_snapshot_told_the_real_version_raises_nothing() -> None:
 HEALTHY = "healthy-tf2191-metal120"
 
 
-def _scenario(name: str, change: Callable[[dict[str, Any]], None]) -> Report:
-    data = json.loads((SCENARIOS / f"{name}.json").read_text())
-    change(data)
-    snapshot = parse_snapshot(data)
-    return diagnose(SnapshotHost(snapshot), None, snapshot.python)
+_scenario = diagnose_scenario
 
 
 def test_an_x86_64_interpreter_makes_an_arm64_labelled_conda_root_x86() -> None:
