@@ -205,6 +205,8 @@ LINES = st.builds(
 @example("x; platform_machine < 'arm64'")
 @example("x; os.name == 'posix'")
 @example("x; os_name === 'posix'")
+@example("numpy; platform_release != 'darwin'")
+@example("numpy; platform_release ~= 'darwin'")
 @example("pkg @ https://example.com/pkg.whl")
 @example("numpy==2.*")
 @example("x; python_version <")

@@ -141,9 +141,10 @@ def evaluate_marker(marker: str, environment: Mapping[str, str]) -> bool:
         if (left_key or right_key) in VERSION_MARKERS and operator not in ("in", "not in"):
             # packaging: `Specifier(operator + right).contains(left)` whichever side the variable is on.
             try:
-                return version_in(left, operator + right)
+                parse_range(operator + right)  # first: an unparsable `left` would answer False before the range is read
             except InvalidRange:
                 raise ValueError(f"{operator}{right!r}: not a range tfm1 reads") from None
+            return version_in(left, operator + right)
         compare = STRING_OPERATORS.get(operator)
         if compare is None:
             raise ValueError(f"cannot compare strings with {operator}")
