@@ -566,12 +566,15 @@ def _range_finding(ctx: Context, package: str, code: str) -> Iterator[Finding]:
     tf = ctx.tensorflow()
     if it is None or tf is None or package not in it.distributions:
         return
-    from tfm1.doctor.requirements import applicable, in_range
-
     installed = it.distributions[package]
     if parse_version(installed.version) is None:
         return  # no range judges it; the requirement check lists it as not read
-    declared = ",".join(r.specifier for r in applicable(tf, ctx.markers(it)).requirements if r.name == package)
+    declared = ""
+    if tf.requires:  # imported only when there is a line to read
+        from tfm1.doctor.requirements import applicable, in_range
+
+        requirements = applicable(tf, ctx.markers(it)).requirements
+        declared = ",".join(r.specifier for r in requirements if r.name == package)
     broken = ctx.compat.known_broken(tf.name, tf.version, package, installed.version)
     if declared and not in_range(installed.version, declared):
         wanted = declared
@@ -670,15 +673,16 @@ def requirement_facts(picture: Picture, compat: Compat) -> dict[str, list[object
     """What the requirement check read, and what it could not judge: never dropped in silence."""
     ctx = Context(picture, compat)
     it = ctx.python
-    if it is None:
-        return {"checked": [], "unread": [], "no_requires_dist": []}
-    from tfm1.doctor.requirements import check_requirements
+    sources = _requirement_sources(it) if it is not None else []
+    checked = [d for d in sources if d.requires]
+    unread: list[object] = []
+    if it is not None and checked:
+        from tfm1.doctor.requirements import check_requirements
 
-    sources = _requirement_sources(it)
-    check = check_requirements([d for d in sources if d.requires], it.distributions, ctx.markers(it))
+        unread = [u._asdict() for u in check_requirements(checked, it.distributions, ctx.markers(it)).unread]
     return {
-        "checked": [f"{d.name} {d.version}" for d in sources if d.requires],
-        "unread": [u._asdict() for u in check.unread],
+        "checked": [f"{d.name} {d.version}" for d in checked],
+        "unread": unread,
         # A real TensorFlow always declares its requirements: without them nothing of its ranges was checked.
         "no_requires_dist": [
             f"{d.name} {d.version}" for d in sources if not d.requires and d.name in TENSORFLOW_NAMES and ctx.is_real(d)
