@@ -39,6 +39,13 @@ def _readme_table() -> list[tuple[str, set[str]]]:
     return [(code, set(severity.replace(" ", "").split("/"))) for code, severity in rows]
 
 
+def test_readme_says_what_evidence_decides_each_code() -> None:
+    rows = re.findall(r"^\| `([a-z0-9-]+)` \| [a-z /]+ \|(.*)$", (ROOT / "README.md").read_text(), re.MULTILINE)
+    for code, rest in rows:
+        cells = [cell.strip() for cell in rest.split(" | ")]
+        assert len(cells) == 2 and cells[0] and cells[1].rstrip(" |"), f"{code}: when | decided by"
+
+
 def test_the_report_orders_by_the_table() -> None:
     assert tuple(CODES) == CODE_ORDER
     assert len(set(CODES)) == len(CODES)

@@ -92,3 +92,36 @@ def test_image_summaries_are_cached_by_content(tmp_path: Path) -> None:
     core.write_bytes(core.read_bytes() + bytes(16))
     assert _run(python)[0] == 0
     assert (summaries / f"{hashlib.sha256(core.read_bytes()).hexdigest()}.json.gz").is_file()
+
+
+def _versions(python: Path, tensorflow: str, metal: str) -> Path:
+    """The same binaries under other distribution versions: what the compatibility data judges is the names."""
+    site = next(python.parent.parent.glob("lib/python3.*/site-packages"))
+    (site / "tensorflow-2.19.1.dist-info").rename(site / f"tensorflow-{tensorflow}.dist-info")
+    (site / "tensorflow_metal-1.2.0.dist-info").rename(site / f"tensorflow_metal-{metal}.dist-info")
+    return python
+
+
+def test_binaries_that_do_not_link_make_an_unverified_pair_an_error(tmp_path: Path) -> None:
+    # The data has no verdict on tensorflow-metal 1.2.0 with TensorFlow 2.15.1 (a warning); the binaries do.
+    code, report = _run(_versions(_env_with_plugin(tmp_path, BOUND[:1]), "2.15.1", "1.2.0"))
+    findings = {f["code"]: f for f in report["findings"]}
+    assert code == 1
+    assert findings["metal-tf-mismatch"]["severity"] == "error"
+    assert findings["metal-tf-mismatch"]["evidence"]["decided_by"] == "the installed binaries (--deep)"
+
+
+def test_binaries_that_link_overrule_the_data(tmp_path: Path) -> None:
+    # The data says tensorflow-metal 1.2.0 cannot load with TensorFlow 2.21.0; these binaries link.
+    without_deep = tfm1_json(
+        "doctor",
+        "--python",
+        str(_versions(_env_with_plugin(tmp_path, BOUND), "2.21.0", "1.2.0")),
+        env={"PATH": os.environ["PATH"], "HOME": "/"},
+    )[1]
+    assert [(f["code"], f["severity"]) for f in without_deep["findings"]][:1] == [("metal-tf-mismatch", "error")]
+    code, report = _run(next(tmp_path.glob("venv/bin/python")))
+    findings = {f["code"]: f for f in report["findings"]}
+    assert code == 0
+    assert findings["metal-tf-mismatch"]["severity"] == "warning"
+    assert "over tfm1's data" in findings["metal-tf-mismatch"]["evidence"]["decided_by"]

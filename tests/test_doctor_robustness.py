@@ -3,29 +3,23 @@
 from __future__ import annotations
 
 import io
-import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.support.cli import tfm1, tfm1_json
-from tfm1.doctor import Report, diagnose
+from tests.support.scenarios import diagnose_scenario
+from tfm1.doctor import diagnose
 from tfm1.doctor.render import render_report
 from tfm1.host import LinuxHost
-from tfm1.host.snapshot import SnapshotHost, parse_snapshot
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 HEALTHY = "healthy-tf2191-metal120"
 SITE = "/Users/ana/miniforge3/envs/tfm1/lib/python3.12/site-packages"
 
 
-def _diagnose(name: str, change: Callable[[dict[str, Any]], None], python: str | None = None) -> Report:
-    data = json.loads((SCENARIOS / f"{name}.json").read_text())
-    change(data)
-    snapshot = parse_snapshot(data)
-    return diagnose(SnapshotHost(snapshot), python, snapshot.python)
+_diagnose = diagnose_scenario
 
 
 def test_a_malformed_wheel_tag_is_no_evidence_not_a_crash() -> None:

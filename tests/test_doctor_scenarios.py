@@ -196,11 +196,27 @@ def test_numpy_out_of_range_is_reported_once_under_its_own_code() -> None:
 
 
 def test_a_meta_package_is_told_from_its_record_not_its_name() -> None:
-    # The same community build without RECORD falls back to name and version: PyPI's 2.15.0 is a meta package.
-    report = _with("community-tf2150-arm64-build-alone", _drop(f"{SITE}/tensorflow-2.15.0.dist-info/RECORD"))
-    assert report.codes == []
     _, facts = tfm1_json("doctor", "--snapshot", str(SCENARIOS / "community-tf2150-arm64-build-alone.json"))
     assert facts["facts"]["python"]["distributions"]["tensorflow"]["ships_tensorflow"] is True
+    # Without RECORD, TensorFlow's own binary in its site-packages still says it is a real build (the data
+    # calls PyPI's tensorflow 2.15.0 for arm64 a meta package, which ships none).
+    report = _with("community-tf2150-arm64-build-alone", _drop(f"{SITE}/tensorflow-2.15.0.dist-info/RECORD"))
+    assert report.codes == ["metal-missing"]
+    # With neither, only the name and version are left: the data's meta package, nothing to report.
+    no_files = _with(
+        "community-tf2150-arm64-build-alone",
+        lambda data: [_drop(f"{SITE}/tensorflow-2.15.0.dist-info/RECORD")(data), _drop(f"{SITE}/tensorflow/lib")(data)],
+    )
+    assert no_files.codes == []
+
+
+def test_a_duplicate_names_the_evidence_for_each_build() -> None:
+    _, report = tfm1_json("doctor", "--snapshot", str(SCENARIOS / "community-tf2150-build-with-tensorflow-macos.json"))
+    (duplicate,) = [f for f in report["findings"] if f["code"] == "tf-duplicate"]
+    assert duplicate["evidence"]["decided_by"] == {
+        "tensorflow": "its RECORD lists tensorflow/ files",
+        "tensorflow-macos": "its RECORD lists tensorflow/ files",
+    }
 
 
 OUTSIDE = SCENARIOS / "m1-envs-outside-roots-micromamba-pixi-venv.json"

@@ -15,6 +15,7 @@ class PairVerdict(NamedTuple):
     status: PairStatus
     reason: str
     error: str = ""  # the message users see when the pair breaks
+    source: str = ""  # where the data has a broken or degraded verdict from
 
 
 class MetalRelease(NamedTuple):
@@ -27,6 +28,19 @@ class MetalRelease(NamedTuple):
     broken: tuple[dict[str, str], ...]
 
 
+class KnownBroken(NamedTuple):
+    """A range of a dependency that a TensorFlow release does not rule out but cannot run with."""
+
+    package: str
+    versions: str  # ">=2": always one lower bound, so that `<2` is the fix
+    error: str
+    source: str
+
+    @property
+    def fix(self) -> str:
+        return f"{self.package}<{self.versions.removeprefix('>=')}"
+
+
 class TensorflowRelease(NamedTuple):
     package: str
     versions: str
@@ -34,8 +48,9 @@ class TensorflowRelease(NamedTuple):
     python_arm64: tuple[str, ...]
     python_x86_64: tuple[str, ...]
     macos_min: str
-    numpy: str
+    numpy: str  # what the release's METADATA declares (the lock gate's check, before anything is installed)
     keras: str
+    known_broken: tuple[KnownBroken, ...] = ()
 
     def pythons(self, arch: str) -> tuple[str, ...]:
         return self.python_arm64 if arch.startswith("arm64") else self.python_x86_64
@@ -66,6 +81,7 @@ class Compat:
                 macos_min=row["macos_min"],
                 numpy=row.get("numpy", ""),
                 keras=row.get("keras", ""),
+                known_broken=tuple(KnownBroken(**broken) for broken in row.get("known_broken", ())),
             )
             for row in data["tensorflow"]
         ]
@@ -79,6 +95,12 @@ class Compat:
             (r for r in self.tensorflow_releases if r.package == package and version_in(version, r.versions)),
             None,
         )
+
+    def known_broken(self, package: str, version: str, dependency: str, installed: str) -> KnownBroken | None:
+        """The data's known-broken range of `dependency` that the `installed` version falls in, if any."""
+        release = self.tensorflow(package, version)
+        rows = release.known_broken if release else ()
+        return next((b for b in rows if b.package == dependency and version_in(installed, b.versions)), None)
 
     def kind(self, package: str, version: str) -> PackageKind:
         """What a macOS arm64 wheel of this distribution is; other TF distributions are real."""
@@ -95,10 +117,11 @@ class Compat:
                     "broken",
                     f"tensorflow-metal {metal} cannot load with TensorFlow {tensorflow}",
                     row["error"],
+                    row["source"],
                 )
         for row in release.degraded:
             if version_in(tensorflow, row["tensorflow"]):
-                return PairVerdict("degraded", row["reason"])
+                return PairVerdict("degraded", row["reason"], source=row["source"])
         if version_in(tensorflow, release.works):
             return PairVerdict("works", f"tensorflow-metal {metal} is made for TensorFlow {release.works}")
         return PairVerdict(

@@ -15,11 +15,23 @@ from typing import Any
 # Sources, as cited on each row:
 #   PyPI      = the project's file listing on PyPI (wheel tags), read 2026-11-25
 #   METADATA  = Requires-Dist in the macOS arm64 cp311 wheel's METADATA, read 2026-11-25
-#   binaries  = the plugin's imports compared with TF's exports (see `tfm1 matrix --verify`)
+#   binaries  = the plugin's imports compared with TF's exports (see `tfm1 matrix --verify`), on the macOS arm64
+#               wheels from PyPI; tests/test_linkage_compat.py checks every pair verdict here against them
 #   metal-table = the table in tensorflow-metal 1.2.0's METADATA (PyPI project description)
 #   #NNNNN    = an issue at github.com/tensorflow/tensorflow
-# Version ranges are PEP 440 specifiers (operators >=, <=, >, <, ==, !=, ~= on final releases; see
-# tfm1.version_range). Python lists are the cpXY tags that have a wheel.
+# Version ranges are PEP 440 specifiers (operators >=, <=, >, <, ==, !=, ~=; see tfm1.version_range). Python lists
+# are the cpXY tags that have a wheel. A row that doctor quotes in a finding carries its source as a field.
+
+# TensorFlow wheels uploaded before NumPy 2.0 (2024-06-16) were compiled against NumPy 1.x, whose ABI NumPy 2.0 broke;
+# some of them declare no upper bound on numpy (2.14.0: `numpy>=1.23.5`; up to 2.11: `numpy>=1.20`).
+NUMPY_2_BREAKS_NUMPY_1_BUILDS: dict[str, str] = {
+    "package": "numpy",
+    "versions": ">=2",
+    "error": "A module that was compiled using NumPy 1.x cannot be run in NumPy 2.x as it may crash",
+    "source": "built against NumPy 1.x (uploaded before NumPy 2.0.0, 2024-06-16, per PyPI); "
+    "https://numpy.org/doc/stable/release/2.0.0-notes.html (ABI break); "
+    "reported for TensorFlow 2.14: https://github.com/tensorflow/tensorflow/issues/102743",
+}
 
 DATA: dict[str, Any] = {
     "schema": 1,
@@ -48,8 +60,9 @@ DATA: dict[str, Any] = {
             "works": ">=2.16,<2.20",  # binaries: its 27 imports from _pywrap_tensorflow_internal.so resolve in 2.16.2, 2.17.1, 2.18.1, 2.19.1; metal-table
             "broken": [
                 {
-                    "tensorflow": ">=2.20",  # binaries: _pywrap_tensorflow_internal.so became a 172 KB stub in 2.20 (also reported by users)
+                    "tensorflow": ">=2.20",
                     "error": "NotFoundError: dlopen(.../tensorflow-plugins/libmetal_plugin.dylib): Library not loaded: @rpath/_pywrap_tensorflow_internal.so",
+                    "source": "binaries: _pywrap_tensorflow_internal.so became a 172 KB stub in TensorFlow 2.20",
                 },
             ],
         },
@@ -58,17 +71,19 @@ DATA: dict[str, Any] = {
             "python": ["3.9", "3.10", "3.11"],  # PyPI: cp39–cp311
             "arches": ["arm64"],  # PyPI
             "macos_min": "12.0",  # PyPI
-            "works": ">=2.14,<2.16",  # metal-table: v2.14–v2.15 with v1.1.0
+            "works": ">=2.13,<2.16",  # metal-table: v2.14–v2.15 with v1.1.0; binaries: loads with tensorflow-macos 2.13.0 and 2.13.1 (all 160 TensorFlow symbols)
             "degraded": [
                 {
-                    "tensorflow": ">=2.16,<2.18",  # #63854: loads, but Keras 3 training misbehaves
+                    "tensorflow": ">=2.16,<2.18",
                     "reason": "loads, but Keras 3 misbehaves with tensorflow-metal 1.1.0 (tensorflow/tensorflow#63854)",
+                    "source": "https://github.com/tensorflow/tensorflow/issues/63854: loads, but Keras 3 training misbehaves",
                 },
             ],
             "broken": [
                 {
-                    "tensorflow": ">=2.18",  # binaries; #81987, #84167
+                    "tensorflow": ">=2.18",
                     "error": "Symbol not found: __ZN3tsl8internal10LogMessageC1EPKcii (tsl::internal::LogMessage::LogMessage(char const*, int, int))",
+                    "source": "binaries; https://github.com/tensorflow/tensorflow/issues/81987, https://github.com/tensorflow/tensorflow/issues/84167",
                 },
             ],
         },
@@ -80,8 +95,9 @@ DATA: dict[str, Any] = {
             "works": "~=2.13.0",  # metal-table: v2.13 with v1.0.0 (1.0.1 is its fix release)
             "broken": [
                 {
-                    "tensorflow": ">=2.14",  # binaries: TF 2.14.1 and 2.16.2 export neither symbol (tfm1 matrix --verify)
+                    "tensorflow": ">=2.14",
                     "error": "Symbol not found: __ZN10tensorflow16TensorShapeProtoC1ERKS0_ (tensorflow::TensorShapeProto::TensorShapeProto(tensorflow::TensorShapeProto const&))",
+                    "source": "binaries: TensorFlow 2.14.1 and 2.16.2 export neither symbol",
                 },
             ],
         },
@@ -90,7 +106,7 @@ DATA: dict[str, Any] = {
             "python": ["3.8", "3.9", "3.10", "3.11"],  # PyPI; the last release with an x86_64 wheel
             "arches": ["arm64", "x86_64"],
             "macos_min": "12.0",
-            "works": "~=2.13.0",  # metal-table
+            "works": ">=2.12,<2.14",  # metal-table: v2.13; binaries: loads with tensorflow-macos 2.12.0 (all 160 TensorFlow symbols)
         },
         {
             "version": "0.8.0",
@@ -98,6 +114,13 @@ DATA: dict[str, Any] = {
             "arches": ["arm64", "x86_64"],
             "macos_min": "12.0",
             "works": "~=2.12.0",  # metal-table
+            "broken": [
+                {
+                    "tensorflow": "~=2.11.0",
+                    "error": "Symbol not found: __ZN10tensorflow7NodeDefC1EPN6google8protobuf5ArenaEb (tensorflow::NodeDef::NodeDef(google::protobuf::Arena*, bool))",
+                    "source": "binaries: tensorflow-macos 2.11.0 exports 135 of the 160 TensorFlow symbols the plugin binds",
+                },
+            ],
         },
         {
             "version": "0.7.1",
@@ -112,6 +135,13 @@ DATA: dict[str, Any] = {
             "arches": ["arm64", "x86_64"],
             "macos_min": "12.0",
             "works": "~=2.11.0",  # metal-table
+            "broken": [
+                {
+                    "tensorflow": "~=2.10.0",
+                    "error": "Symbol not found: __ZN3tsl8internal10LogMessage16VmoduleActivatedEPKci (tsl::internal::LogMessage::VmoduleActivated(char const*, int))",
+                    "source": "binaries: tensorflow-macos 2.10.0 exports 48 of the 57 TensorFlow symbols the plugin binds (tsl::internal logging)",
+                },
+            ],
         },
         {
             "version": "0.6.0",
@@ -170,6 +200,8 @@ DATA: dict[str, Any] = {
     #          "shim"  : the same, the other way round (tensorflow-macos 2.16 requires tensorflow)
     #          "empty" : a wheel that installs nothing and requires only itself
     # python_arm64 / python_x86_64: Python versions with a macOS wheel for that arch ([] = none).
+    # numpy / keras: what the release's METADATA declares, for `tfm1 lock`'s gate (doctor reads the installed
+    #   METADATA itself); known_broken: ranges a release does not rule out but cannot run with, each with its source.
     "tensorflow": [
         {
             "package": "tensorflow",
@@ -240,6 +272,7 @@ DATA: dict[str, Any] = {
             "macos_min": "12.0",
             "numpy": ">=1.23.5,<2.0.0",  # METADATA 2.15.1
             "keras": ">=2.15.0,<2.16",  # METADATA 2.15.1
+            "known_broken": [NUMPY_2_BREAKS_NUMPY_1_BUILDS],
         },
         {
             "package": "tensorflow",
@@ -249,6 +282,7 @@ DATA: dict[str, Any] = {
             "python_arm64": ["3.9", "3.10", "3.11"],  # PyPI (2.13.0 also cp38)
             "python_x86_64": ["3.9", "3.10", "3.11"],  # PyPI: real x86_64 wheels
             "macos_min": "12.0",
+            "known_broken": [NUMPY_2_BREAKS_NUMPY_1_BUILDS],
         },
         {
             "package": "tensorflow",
@@ -257,6 +291,7 @@ DATA: dict[str, Any] = {
             "python_arm64": [],  # PyPI: no macOS arm64 wheel up to 2.12
             "python_x86_64": ["3.8", "3.9", "3.10", "3.11"],  # PyPI (tags vary per release: cp36–cp311)
             "macos_min": "10.14",
+            "known_broken": [NUMPY_2_BREAKS_NUMPY_1_BUILDS],
         },
         {
             "package": "tensorflow-macos",
@@ -284,15 +319,27 @@ DATA: dict[str, Any] = {
             "macos_min": "12.0",
             "numpy": ">=1.23.5,<2.0.0",  # METADATA 2.14.1, 2.15.0 (2.13.x: >=1.22,<=1.24.3)
             "keras": ">=2.13.1,<2.16",  # METADATA 2.13.0–2.15.0 (each pins its own minor)
+            "known_broken": [NUMPY_2_BREAKS_NUMPY_1_BUILDS],
         },
         {
             "package": "tensorflow-macos",
-            "versions": ">=2.10,<2.13.1",
+            "versions": ">=2.12,<2.13.1",
             "kind": "real",
-            "python_arm64": ["3.8", "3.9", "3.10", "3.11"],  # PyPI (3.11 from 2.12.0)
-            "python_x86_64": ["3.8", "3.9", "3.10", "3.11"],  # PyPI: up to 2.12.0
+            "python_arm64": ["3.8", "3.9", "3.10", "3.11"],  # PyPI
+            "python_x86_64": ["3.8", "3.9", "3.10", "3.11"],  # PyPI: 2.12.0 is the last x86_64 build
             "macos_min": "12.0",
-            "numpy": ">=1.22,<1.24.4",  # METADATA 2.12.0, 2.13.0
+            "numpy": ">=1.22,<1.24.4",  # METADATA 2.12.0 (<1.24), 2.13.0 (<=1.24.3)
+            "known_broken": [NUMPY_2_BREAKS_NUMPY_1_BUILDS],
+        },
+        {
+            "package": "tensorflow-macos",
+            "versions": ">=2.10,<2.12",
+            "kind": "real",
+            "python_arm64": ["3.8", "3.9", "3.10"],  # PyPI
+            "python_x86_64": ["3.8", "3.9", "3.10"],  # PyPI
+            "macos_min": "12.0",
+            "numpy": ">=1.20",  # METADATA 2.10.0, 2.11.0
+            "known_broken": [NUMPY_2_BREAKS_NUMPY_1_BUILDS],
         },
         {
             "package": "tensorflow-macos",
@@ -301,6 +348,7 @@ DATA: dict[str, Any] = {
             "python_arm64": ["3.8", "3.9", "3.10"],  # PyPI
             "python_x86_64": ["3.8", "3.9", "3.10"],
             "macos_min": "11.0",  # PyPI: macosx_11_0, the last that install on macOS 11
+            "known_broken": [NUMPY_2_BREAKS_NUMPY_1_BUILDS],
         },
     ],
     # Every distribution that installs the `tensorflow` import package, and what it is; two of them in one

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tfm1.doctor.report import Finding, Report
 from tfm1.errors import Tfm1Error
+
+if TYPE_CHECKING:
+    from tfm1.linkage.result import PairResult
 
 
 def add_linkage_findings(report: Report) -> Report:
@@ -34,6 +38,7 @@ def add_linkage_findings(report: Report) -> Report:
         if result is None:
             continue
         verdicts.append(result.to_json())
+        findings = [_judged_by_binaries(f, result) for f in findings]
         if not result.loads:
             findings.append(
                 Finding(
@@ -48,3 +53,23 @@ def add_linkage_findings(report: Report) -> Report:
                 )
             )
     return Report(findings, {**report.facts, "linkage": verdicts})
+
+
+def _judged_by_binaries(finding: Finding, result: PairResult) -> Finding:
+    """metal-tf-mismatch, which the compatibility data decided, decided again by the installed binaries."""
+    if finding.code != "metal-tf-mismatch":
+        return finding
+    pair = f"tensorflow-metal {result.tensorflow_metal} with TensorFlow {result.tensorflow}"
+    if not result.loads and finding.severity != "error":
+        return finding._replace(
+            severity="error",
+            title=f"{pair}: the installed plugin cannot load, so 'import tensorflow' fails",
+            evidence={**finding.evidence, "decided_by": "the installed binaries (--deep)"},
+        )
+    if result.loads and finding.severity == "error":
+        return finding._replace(
+            severity="warning",
+            title=f"{pair}: tfm1's data says the plugin cannot load, but the installed binaries link",
+            evidence={**finding.evidence, "decided_by": "the installed binaries (--deep), over tfm1's data"},
+        )
+    return finding

@@ -92,11 +92,27 @@ def _summary(facts: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _notes(facts: dict[str, Any]) -> list[str]:
+    """What doctor could not check, said once in the report rather than skipped in silence."""
+    requirements = facts.get("requirements") or {}
+    notes = [
+        f"Note: not checked: {u['source']}'s requirement {u['line']!r} ({u['reason']})"
+        for u in requirements.get("unread", [])
+    ]
+    notes += [
+        f"Note: not checked: {name}'s METADATA lists no Requires-Dist, so none of its ranges was read"
+        for name in requirements.get("no_requires_dist", [])
+    ]
+    return notes
+
+
 def render_report(report: Report, stream: TextIO) -> None:
     width = shutil.get_terminal_size().columns  # honours $COLUMNS; 80 when not a terminal
     out = Writer(stream, use_colour(stream), width)
     for line in _summary(report.facts):
         out.wrapped(clean(line), DIM)
+    for line in _notes(report.facts):
+        out.wrapped(clean(line))
     out.line()
     if not report.findings:
         out.line(out.style("✓ No problems found.", GREEN))

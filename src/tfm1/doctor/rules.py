@@ -19,7 +19,7 @@ from tfm1.inspect.distributions import Distribution
 from tfm1.inspect.interpreter import Interpreter
 from tfm1.jupyter.kernelspecs import TFM1_KERNEL_PREFIX
 from tfm1.macho import MachOInfo, Slice
-from tfm1.version_range import parse_version, version_in
+from tfm1.version_range import parse_version
 
 SETUP = "tfm1 setup"
 # Off macOS only the cpu profile has the host's platform (linux-64); the default profile is osx-arm64 Metal.
@@ -56,13 +56,56 @@ class Context(NamedTuple):
         dists = [self.python.distributions[n] for n in names if n in self.python.distributions]
         return [d for d in dists if self.is_real(d)]
 
-    def is_real(self, dist: Distribution) -> bool:
-        """From evidence first (its RECORD lists tensorflow/ files or does not), else from name and version."""
+    def is_real(self, dist: Distribution, it: Interpreter | None = None) -> bool:
+        return self.realness(dist, it)[0]
+
+    def realness(self, dist: Distribution, it: Interpreter | None = None) -> tuple[bool, str]:
+        """Whether `dist` holds TensorFlow itself, and from what: the files it installed (its RECORD), else
+        TensorFlow's binaries in its site-packages when no other distribution there can own them, else its name
+        and version in tfm1's data."""
         if dist.ships_tensorflow is not None:
-            return dist.ships_tensorflow
+            listed = "lists" if dist.ships_tensorflow else "lists no"
+            return dist.ships_tensorflow, f"its RECORD {listed} tensorflow/ files"
+        it = it or self.python
+        files = it.tensorflow_files(dist.location) if it is not None else []
+        if it is not None and files:
+            # Another TensorFlow distribution in the same folder whose RECORD does not rule it out may own them.
+            rivals = [
+                d
+                for d in it.distributions.values()
+                if d.name in TENSORFLOW_NAMES and d.name != dist.name and d.location == dist.location
+            ]
+            if not any(d.ships_tensorflow is not False for d in rivals):
+                return True, f"no RECORD; TensorFlow's binaries are in its site-packages ({files[0][0]})"
         if dist.wheel_archs and "arm64" not in dist.wheel_archs:
-            return True  # the meta, shim and empty packages of the table are arm64 wheels; x86_64 ones are real
-        return self.compat.kind(dist.name, dist.version) == "real"
+            # The data's meta, shim and empty kinds describe the macOS arm64 wheels; other builds hold TensorFlow.
+            return True, "no RECORD; its WHEEL tag names no arm64 build, and only arm64 wheels are meta packages"
+        kind = self.compat.kind(dist.name, dist.version)
+        return kind == "real", f"no RECORD; tfm1's data: the macOS arm64 {dist.name} {dist.version} wheel is {kind}"
+
+    def tensorflow_archs(self, dist: Distribution, it: Interpreter | None = None) -> tuple[set[str], dict[str, object]]:
+        """The architectures a TensorFlow build is for and the evidence: its binary's Mach-O header whenever one
+        was read (Apple's arm64 tensorflow-macos 2.11.0 and 2.12.0 wheels say x86_64 in their WHEEL file), else
+        the WHEEL tag."""
+        it = it or self.python
+        binary = it.tensorflow_binary(dist.location) if it is not None else None
+        if binary is not None:
+            path, info = binary
+            return set(info.archs), {"decided_by": "Mach-O header", "binary": path, "archs": list(info.archs)}
+        if dist.wheel_archs:
+            return dist.wheel_archs, {
+                "decided_by": "WHEEL tag (no TensorFlow binary could be read)",
+                "tags": list(dist.tags),
+            }
+        return set(), {}
+
+    def markers(self, it: Interpreter) -> dict[str, str]:
+        """The PEP 508 marker values of the target interpreter."""
+        from tfm1.doctor.requirements import marker_environment
+
+        machine = self.picture.machine
+        arch = ("arm64" if self.apple_silicon and it.macho.has("arm64") else "x86_64") if machine.is_macos else ""
+        return marker_environment(it.version or "3", machine.system, arch or machine.process_arch)
 
     def tensorflow(self) -> Distribution | None:
         real = self.real_tensorflow()
@@ -146,28 +189,63 @@ def _running_slice(ctx: Context, info: MachOInfo) -> Slice | None:
 
 
 def _needed_macos(ctx: Context) -> tuple[str, str, dict[str, str]]:
-    """The newest macOS anything in the target environment needs: (version, why, evidence)."""
-    needed = ctx.compat.recommended["macos"]
-    reason = "current TensorFlow and tensorflow-metal wheels are built for it"
-    evidence: dict[str, str] = {}
+    """The newest macOS anything in the target environment needs: (version, why, evidence).
+
+    A binary's own LC_BUILD_VERSION beats what a wheel tag claims (tensorflow-metal 1.2.0 is tagged 12.0 but its
+    plugin says 12.1; tensorflow-macos 2.11.0 is tagged 12.0, its libraries say 11.3), so the tags of a distribution
+    whose binary was read do not count, nor those of the meta packages, which hold no binary. tfm1's recommended
+    minimum stands in only while no TensorFlow binary was read.
+    """
     python = ctx.python
+    needed, reason, evidence = "", "", {}
+
+    def consider(version: str, why: str, found: dict[str, str]) -> None:
+        nonlocal needed, reason, evidence
+        parsed, current = _parse_macos(version), _parse_macos(needed)
+        if parsed > current or (parsed == current and "binary" in found and "binary" not in evidence):
+            needed, reason, evidence = version, why, found
+
+    read: set[str] = set()  # distributions whose binaries told their minimum macOS
+    tensorflow_read = False
     for dist in python.distributions.values() if python else ():
+        binary = None
+        if dist.name in TENSORFLOW_NAMES:
+            if not ctx.is_real(dist):
+                read.add(dist.name)  # a meta package or shim: nothing of its own to run
+                continue
+            binary = python.tensorflow_binary(dist.location) if python else None
+        elif dist.name == "tensorflow-metal":
+            binary = python.plugin_binary(dist.location) if python else None
+        running = _running_slice(ctx, binary[1]) if binary else None
+        if running is not None and running.minos:
+            read.add(dist.name)
+            tensorflow_read = tensorflow_read or dist.name in TENSORFLOW_NAMES
+    if not tensorflow_read:
+        consider(
+            ctx.compat.recommended["macos"],
+            "current TensorFlow and tensorflow-metal wheels are built for it",
+            {"decided_by": "tfm1's recommended versions (no TensorFlow binary was read)"},
+        )
+    for dist in python.distributions.values() if python else ():
+        if dist.name in read:
+            continue
         for tag in dist.tags:
             match = WHEEL_MACOS.match(tag.rsplit("-", 1)[-1])  # a malformed tag (macosx_12) tells nothing
-            if match and _parse_macos(f"{match[1]}.{match[2]}") > _parse_macos(needed):
-                needed, reason = f"{match[1]}.{match[2]}", f"the installed {dist.name} {dist.version} wheel needs it"
-                evidence = {"wheel_tag": tag}
-    # The binaries' own LC_BUILD_VERSION beats what a wheel tag claims (tensorflow-metal 1.2.0 is tagged 12.0
-    # but its plugin says 12.1).
+            if match:
+                consider(
+                    f"{match[1]}.{match[2]}",
+                    f"the installed {dist.name} {dist.version} wheel needs it",
+                    {"decided_by": "WHEEL tag", "wheel_tag": tag},
+                )
     binaries = [(python.resolved, python.macho), *python.binaries] if python else []
     for path, info in binaries:
         running = _running_slice(ctx, info)
-        if running is None or not running.minos:
-            continue
-        minos, current = _parse_macos(running.minos), _parse_macos(needed)
-        if minos > current or (minos == current and "binary" not in evidence):
-            needed, reason = running.minos, f"{path} needs (its LC_BUILD_VERSION minos)"
-            evidence = {"binary": path, "minos": running.minos, "arch": running.arch}
+        if running is not None and running.minos:
+            consider(
+                running.minos,
+                f"{path} needs (its LC_BUILD_VERSION minos)",
+                {"decided_by": "LC_BUILD_VERSION", "binary": path, "minos": running.minos, "arch": running.arch},
+            )
     return needed, reason, evidence
 
 
@@ -198,17 +276,49 @@ def macos_version_compat(ctx: Context) -> Iterator[Finding]:
         return
     running = _running_slice(ctx, it.macho)
     sdk = _parse_macos(running.sdk) if running is not None else ()
-    if running is None or not sdk or sdk >= (10, 16):
+    fix = ["export SYSTEM_VERSION_COMPAT=0", "# or use a Python built for macOS 11+: " + SETUP]
+    if not sdk:
+        yield from _version_compat_without_sdk(ctx, it, fix)
+        return
+    if running is None or sdk >= (10, 16):
         return
     yield Finding(
         "macos-version-compat",
         "warning",
         f"{it.path} was built against the macOS {running.sdk} SDK: it sees macOS {machine.macos} as 10.16, "
         "so pip rejects macosx_11+ wheels",
-        {"python": it.resolved, "sdk": running.sdk, "kern.osproductversion": machine.macos},
-        ["export SYSTEM_VERSION_COMPAT=0", "# or use a Python built for macOS 11+: " + SETUP],
+        {
+            "python": it.resolved,
+            "sdk": running.sdk,
+            "kern.osproductversion": machine.macos,
+            "decided_by": "LC_BUILD_VERSION sdk of the target Python",
+        },
+        fix,
         "A Python built against a pre-11 SDK sees the compatibility version 10.16, so "
         "`pip install tensorflow` finds 'No matching distribution'.",
+    )
+
+
+def _version_compat_without_sdk(ctx: Context, it: Interpreter, fix: list[str]) -> Iterator[Finding]:
+    """No SDK is known for the target Python (a version 1 snapshot records architectures only): what the Python
+    that ran tfm1 was told, `platform.mac_ver()` against `kern.osproductversion`, is the evidence left."""
+    machine = ctx.picture.machine
+    if _parse_macos(machine.macos_reported)[:2] != (10, 16):
+        return
+    yield Finding(
+        "macos-version-compat",
+        "warning",
+        f"The Python that ran tfm1 was told macOS {machine.macos_reported} on macOS {machine.macos}: a Python "
+        "built against a pre-11 SDK, for which pip rejects macosx_11+ wheels",
+        {
+            "platform.mac_ver": machine.macos_reported,
+            "kern.osproductversion": machine.macos,
+            "python": it.path,
+            "decided_by": "platform.mac_ver() of the Python that ran tfm1: no SDK is recorded for the target Python",
+        },
+        [*fix, f"{shlex.quote(it.path)} -c 'import platform; print(platform.mac_ver()[0])'  # 10.16: the same"],
+        "Only a Python built against the 10.15 SDK or older is told 10.16 on macOS 11 and later. The SDK of "
+        f"{it.path} itself is unknown here, so this is about the Python that ran tfm1, which may be another one.",
     )
 
 
@@ -250,11 +360,15 @@ def x86_conda(ctx: Context) -> Iterator[Finding]:
     # Outside the roots only a conda record's osx-64 counts: an x86_64 venv is x86-python's business.
     others = [env for env in ctx.picture.other_envs if env.subdir == "osx-64"]
     envs = [env for root in ctx.picture.conda_roots for env in [root.env, *root.envs]] + others
-    x86 = [
-        env.prefix
-        for env in envs
-        if env.subdir == "osx-64" or (env.subdir is None and env.python_archs and "arm64" not in env.python_archs)
-    ]
+    # Both are evidence: the records' subdir says what every package in it was built for, the interpreter's
+    # Mach-O what runs them. Either one being x86_64 makes the environment x86_64.
+    why: dict[str, str] = {}
+    for env in envs:
+        if env.subdir == "osx-64":
+            why.setdefault(env.prefix, "conda-meta records: subdir osx-64")
+        elif env.python_archs and not any(a in ("arm64", "arm64e") for a in env.python_archs):
+            why.setdefault(env.prefix, f"bin/python's Mach-O: {'+'.join(env.python_archs)}")
+    x86 = list(why)
     if not x86:
         return
     in_use = any(target == p or target.startswith(p.rstrip("/") + "/") for p in x86)
@@ -263,7 +377,7 @@ def x86_conda(ctx: Context) -> Iterator[Finding]:
         "error" if in_use else "warning",
         ("The conda in use is an Intel (osx-64) install" if in_use else "An Intel (osx-64) conda is installed")
         + f": {', '.join(x86)}",
-        {"osx-64 prefixes": x86, "target_prefix": target or None},
+        {"osx-64 prefixes": x86, "target_prefix": target or None, "decided_by": why},
         [SETUP, "# tfm1 leaves the x86 install alone; remove it yourself when nothing needs it"],
         "An x86 Anaconda or Miniconda on an M-series Mac installs x86_64 packages under Rosetta: Apple's "
         "channel fails with 'PackagesNotFoundError: tensorflow-deps' and TensorFlow dies with SIGILL.",
@@ -275,7 +389,9 @@ def x86_homebrew(ctx: Context) -> Iterator[Finding]:
     if not ctx.apple_silicon or not brew.intel:
         return
     python_on_path = ctx.python.path if ctx.python and ctx.python.source == "PATH" else ""
-    takes_over = brew.intel_first_on_path and python_on_path.startswith("/usr/local/")
+    # The python3 it puts first on PATH is Intel's by where it lives, unless its own Mach-O says otherwise.
+    x86_binary = ctx.python is not None and (not ctx.python.macho.is_macho or not ctx.python.macho.has("arm64"))
+    takes_over = brew.intel_first_on_path and python_on_path.startswith("/usr/local/") and x86_binary
     fix = (
         ['eval "$(/opt/homebrew/bin/brew shellenv)"  # add this line last in ~/.zprofile']
         if brew.arm
@@ -292,6 +408,10 @@ def x86_homebrew(ctx: Context) -> Iterator[Finding]:
             "intel_homebrew": "/usr/local",
             "arm_homebrew": brew.arm,
             "intel_first_on_path": brew.intel_first_on_path,
+            "decided_by": "/usr/local/Homebrew or /usr/local/bin/brew present, $PATH order"
+            + (
+                ", the Mach-O of the python3 on PATH" if takes_over and ctx.python and ctx.python.macho.is_macho else ""
+            ),
         },
         fix,
         "Its python3 and pip3 are x86_64 and run under Rosetta.",
@@ -334,12 +454,16 @@ def python_unsupported(ctx: Context) -> Iterator[Finding]:
         )
 
 
+def _is_x86(archs: set[str]) -> bool:
+    return bool(archs) and not archs & {"arm64", "arm64e"}
+
+
 def x86_tensorflow(ctx: Context) -> Iterator[Finding]:
     if not ctx.apple_silicon or ctx.python is None:
         return
     for dist in ctx.real_tensorflow():
-        archs = dist.wheel_archs or set(ctx.python.tensorflow_archs)
-        if archs and "arm64" not in archs:
+        archs, evidence = ctx.tensorflow_archs(dist)
+        if _is_x86(archs):
             yield Finding(
                 "x86-tensorflow",
                 "error",
@@ -347,6 +471,7 @@ def x86_tensorflow(ctx: Context) -> Iterator[Finding]:
                 "'illegal hardware instruction'",
                 {
                     "distribution": f"{dist.name} {dist.version}",
+                    **evidence,
                     "tags": list(dist.tags),
                     "location": dist.location,
                 },
@@ -355,24 +480,31 @@ def x86_tensorflow(ctx: Context) -> Iterator[Finding]:
             )
 
 
-def tensorflow_macos_empty(ctx: Context) -> Iterator[Finding]:
+def _empty_tensorflow_macos(ctx: Context) -> Distribution | None:
+    """tensorflow-macos 2.15.1, the empty wheel, when the files agree: no real TensorFlow, no package to import."""
     it = ctx.python
-    if it is None or "tensorflow-macos" not in it.distributions:
+    dist = it.distributions.get("tensorflow-macos") if it is not None else None
+    if it is None or dist is None or it.tensorflow_importable or ctx.real_tensorflow():
+        return None
+    return dist if ctx.compat.kind(dist.name, dist.version) == "empty" and dist.ships_tensorflow is not True else None
+
+
+def tensorflow_macos_empty(ctx: Context) -> Iterator[Finding]:
+    dist = _empty_tensorflow_macos(ctx)
+    if dist is None:
         return
-    dist = it.distributions["tensorflow-macos"]
-    if ctx.compat.kind(dist.name, dist.version) == "empty" and not ctx.real_tensorflow():
-        yield Finding(
-            "tensorflow-macos-empty",
-            "error",
-            f"tensorflow-macos {dist.version} is an empty wheel: there is no TensorFlow to import",
-            {
-                "distribution": f"tensorflow-macos {dist.version}",
-                "tensorflow_package": it.tensorflow_importable,
-            },
-            [ctx.pip("uninstall", "-y", "tensorflow-macos"), ctx.recommended_install()],
-            "tensorflow-macos 2.15.1 requires only itself, so `import tensorflow` says "
-            "\"No module named 'tensorflow'\".",
-        )
+    yield Finding(
+        "tensorflow-macos-empty",
+        "error",
+        f"tensorflow-macos {dist.version} is an empty wheel: there is no TensorFlow to import",
+        {
+            "distribution": f"tensorflow-macos {dist.version}",
+            "tensorflow_package": False,
+            "decided_by": ctx.realness(dist)[1] + "; no tensorflow/__init__.py is installed",
+        },
+        [ctx.pip("uninstall", "-y", "tensorflow-macos"), ctx.recommended_install()],
+        "tensorflow-macos 2.15.1 requires only itself, so `import tensorflow` says \"No module named 'tensorflow'\".",
+    )
 
 
 def tf_duplicate(ctx: Context) -> Iterator[Finding]:
@@ -384,7 +516,10 @@ def tf_duplicate(ctx: Context) -> Iterator[Finding]:
             "error",
             "Two TensorFlow builds are installed into one environment: "
             + ", ".join(f"{d.name} {d.version}" for d in real),
-            {"distributions": [f"{d.name} {d.version}" for d in real]},
+            {
+                "distributions": [f"{d.name} {d.version}" for d in real],
+                "decided_by": {d.name: ctx.realness(d)[1] for d in real},
+            },
             [ctx.pip("uninstall", "-y", *names), ctx.recommended_install()],
             "Both write the same `tensorflow` package; the files on disk are a mix of the two.",
         )
@@ -416,6 +551,7 @@ def metal_tf_mismatch(ctx: Context) -> Iterator[Finding]:
             "tensorflow": f"{tf.name} {tf.version}",
             "tensorflow-metal": metal,
             "expected_error": verdict.error or None,
+            "decided_by": "tfm1's compatibility data" + (f" ({verdict.source})" if verdict.source else ""),
         },
         fix,
         verdict.reason + ". TensorFlow loads every plugin in tensorflow-plugins/ at import, so a plugin that "
@@ -423,18 +559,34 @@ def metal_tf_mismatch(ctx: Context) -> Iterator[Finding]:
     )
 
 
-def _range_finding(ctx: Context, package: str, code: str, field_name: str) -> Iterator[Finding]:
+def _range_finding(ctx: Context, package: str, code: str) -> Iterator[Finding]:
+    """`package` outside the range the installed TensorFlow's METADATA declares for the target interpreter, or
+    in a range tfm1's data knows that TensorFlow cannot run with (each such range with its source)."""
     it = ctx.python
     tf = ctx.tensorflow()
     if it is None or tf is None or package not in it.distributions:
         return
-    release = ctx.compat.tensorflow(tf.name, tf.version)
-    wanted = getattr(release, field_name, "") if release else ""
     installed = it.distributions[package]
-    if not wanted or version_in(installed.version, wanted):
+    if parse_version(installed.version) is None:
+        return  # no range judges it; the requirement check lists it as not read
+    declared = ""
+    if tf.requires:  # imported only when there is a line to read
+        from tfm1.doctor.requirements import applicable, in_range
+
+        requirements = applicable(tf, ctx.markers(it)).requirements
+        declared = ",".join(r.specifier for r in requirements if r.name == package)
+    broken = ctx.compat.known_broken(tf.name, tf.version, package, installed.version)
+    if declared and not in_range(installed.version, declared):
+        wanted = declared
+        decided_by = f"Requires-Dist in the installed {tf.name} {tf.version}'s METADATA"
+        detail = f"{tf.name} {tf.version} declares {package}{declared}."
+    elif broken is not None:
+        wanted = ",".join(part for part in (declared, broken.fix.removeprefix(package)) if part)
+        decided_by = f"tfm1's data: {package}{broken.versions} is known not to work with it ({broken.source})"
+        detail = f"{tf.name} {tf.version} does not rule out {package}{broken.versions}, but cannot run with it."
+    else:
         return
     fix = [ctx.pip("install", f"{package}{wanted}")]
-    detail = f"{tf.name} {tf.version} declares {package}{wanted}."
     if package == "numpy":
         detail += " Outside it: 'A module that was compiled using NumPy 1.x cannot be run in NumPy 2.x'."
         if installed.installer == "conda":
@@ -448,36 +600,44 @@ def _range_finding(ctx: Context, package: str, code: str, field_name: str) -> It
         code,
         "error",
         f"{package} {installed.version} is outside {tf.name} {tf.version}'s range ({wanted})",
-        {package: installed.version, "tensorflow": f"{tf.name} {tf.version}", "required": wanted},
+        {
+            package: installed.version,
+            "tensorflow": f"{tf.name} {tf.version}",
+            "required": wanted,
+            "decided_by": decided_by,
+        },
         fix,
         detail,
     )
 
 
 def numpy_too_new(ctx: Context) -> Iterator[Finding]:
-    yield from _range_finding(ctx, "numpy", "numpy-too-new", "numpy")
+    yield from _range_finding(ctx, "numpy", "numpy-too-new")
 
 
 def keras_mismatch(ctx: Context) -> Iterator[Finding]:
-    yield from _range_finding(ctx, "keras", "keras-mismatch", "keras")
+    yield from _range_finding(ctx, "keras", "keras-mismatch")
+
+
+def _requirement_sources(it: Interpreter) -> list[Distribution]:
+    names = (*TENSORFLOW_NAMES, "tensorflow-metal", "keras")
+    return [it.distributions[n] for n in names if n in it.distributions]
 
 
 def tf_requirement_conflict(ctx: Context) -> Iterator[Finding]:
     it = ctx.python
     if it is None:
         return
-    names = (*TENSORFLOW_NAMES, "tensorflow-metal", "keras")
-    sources = [it.distributions[n] for n in names if n in it.distributions and it.distributions[n].requires]
+    sources = [d for d in _requirement_sources(it) if d.requires]
     if not sources:
         return
-    from tfm1.doctor.requirements import marker_environment, unmet_requirements
+    from tfm1.doctor.requirements import check_requirements
 
     machine = ctx.picture.machine
-    arch = ("arm64" if ctx.apple_silicon and it.macho.has("arm64") else "x86_64") if machine.is_macos else ""
-    environment = marker_environment(it.version or "3", machine.system, arch or machine.process_arch)
+    environment = ctx.markers(it)
     # numpy and keras ranges have their own findings (numpy-too-new, keras-mismatch): not reported twice.
     covered = {package for package, rule in RANGE_RULES.items() if any(True for _ in rule(ctx))}
-    unmet = [u for u in unmet_requirements(sources, it.distributions, environment) if u.name not in covered]
+    unmet = [u for u in check_requirements(sources, it.distributions, environment).unmet if u.name not in covered]
     if not unmet:
         return
     first = unmet[0]
@@ -498,11 +658,36 @@ def tf_requirement_conflict(ctx: Context) -> Iterator[Finding]:
         "tf-requirement-conflict",
         "error",
         title,
-        {"unmet": [u.describe() for u in unmet], "markers": f"Python {it.minor or '?'}, {machine.system}, {arch}"},
+        {
+            "unmet": [u.describe() for u in unmet],
+            "markers": f"Python {it.minor or '?'}, {machine.system}, {environment['platform_machine']}",
+            "decided_by": "Requires-Dist in the installed distributions' METADATA",
+        },
         [ctx.pip("install", *(name + ",".join(specs) for name, specs in wanted.items()))],
         "Read from the Requires-Dist of the installed distributions' METADATA, like `pip check`: a version "
         "outside the declared range commonly breaks `import tensorflow`.",
     )
+
+
+def requirement_facts(picture: Picture, compat: Compat) -> dict[str, list[object]]:
+    """What the requirement check read, and what it could not judge: never dropped in silence."""
+    ctx = Context(picture, compat)
+    it = ctx.python
+    sources = _requirement_sources(it) if it is not None else []
+    checked = [d for d in sources if d.requires]
+    unread: list[object] = []
+    if it is not None and checked:
+        from tfm1.doctor.requirements import check_requirements
+
+        unread = [u._asdict() for u in check_requirements(checked, it.distributions, ctx.markers(it)).unread]
+    return {
+        "checked": [f"{d.name} {d.version}" for d in checked],
+        "unread": unread,
+        # A real TensorFlow always declares its requirements: without them nothing of its ranges was checked.
+        "no_requires_dist": [
+            f"{d.name} {d.version}" for d in sources if not d.requires and d.name in TENSORFLOW_NAMES and ctx.is_real(d)
+        ],
+    }
 
 
 def kernel_x86(ctx: Context) -> Iterator[Finding]:
@@ -513,21 +698,28 @@ def kernel_x86(ctx: Context) -> Iterator[Finding]:
             continue
         x86_python = it.macho.is_macho and not it.macho.has("arm64")
         x86_tf = [
-            f"{d.name} {d.version}"
+            (f"{d.name} {d.version}", evidence)
             for d in it.distributions.values()
-            if d.name in TENSORFLOW_NAMES
-            and ctx.is_real(d)
-            and (archs := d.wheel_archs or set(it.tensorflow_archs))
-            and "arm64" not in archs
+            if d.name in TENSORFLOW_NAMES and ctx.is_real(d, it)
+            for archs, evidence in [ctx.tensorflow_archs(d, it)]
+            if _is_x86(archs)
         ]
         if not x86_python and not x86_tf:
             continue
-        what = f"its Python {it.path} is x86_64-only" if x86_python else f"its environment holds x86_64 {x86_tf[0]}"
+        what = f"its Python {it.path} is x86_64-only" if x86_python else f"its environment holds x86_64 {x86_tf[0][0]}"
         yield Finding(
             "kernel-x86",
             "error",
             f"The Jupyter kernel '{kernel.name}' ({kernel.display_name}) runs under Rosetta: {what}",
-            {"kernel": kernel.spec, "python": it.path, "archs": list(it.macho.archs), "tensorflow": x86_tf},
+            {
+                "kernel": kernel.spec,
+                "python": it.path,
+                "archs": list(it.macho.archs),
+                "tensorflow": [name for name, _ in x86_tf],
+                "decided_by": "Mach-O header of its Python"
+                if x86_python
+                else {name: evidence.get("decided_by") for name, evidence in x86_tf},
+            },
             [f"jupyter kernelspec uninstall {shlex.quote(kernel.name)}", ctx.setup],
             "A notebook runs the kernel's own interpreter, not the shell's: x86_64 TensorFlow there dies with "
             "'illegal hardware instruction' although `python` in Terminal works.",
@@ -558,7 +750,7 @@ def tf_missing(ctx: Context) -> Iterator[Finding]:
     it = ctx.python
     if it is None:
         return
-    if ctx.real_tensorflow() or it.tensorflow_importable or "tensorflow-macos" in it.distributions:
+    if ctx.real_tensorflow() or it.tensorflow_importable or _empty_tensorflow_macos(ctx) is not None:
         return  # the empty tensorflow-macos has its own finding
     yield Finding(
         "tf-missing",

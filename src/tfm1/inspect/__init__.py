@@ -45,6 +45,11 @@ class Picture(NamedTuple):
                 "base_python": it.base_python,
                 "site_packages": list(it.site_packages),
                 "tensorflow_importable": it.tensorflow_importable,
+                # What the architecture and minimum macOS of TensorFlow and its plugin are decided from.
+                "binaries": [
+                    {"path": path, "kind": info.kind, "slices": [s._asdict() for s in info.slices]}
+                    for path, info in it.binaries
+                ],
                 "distributions": {name: d.to_json() for name, d in sorted(it.distributions.items())},
             }
         m = self.machine

@@ -132,24 +132,35 @@ def requires_dist(metadata: str | None) -> tuple[str, ...]:
     return tuple(found)
 
 
-# Files of the tensorflow package whose Mach-O tells its architecture when no WHEEL file does
-# (conda-forge builds, copied environments).
-TF_BINARIES = (
-    "tensorflow/libtensorflow_framework.2.dylib",
-    "tensorflow/python/_pywrap_tensorflow_internal.so",
-)
-
-
+# TensorFlow's own libraries in its package folder, whose Mach-O headers say what the build is for: the framework
+# library (wheels up to 2.11 ship three copies of it, libtensorflow_framework.2.11.0.dylib among them; conda-forge's
+# builds name it their own way), then the Python extension every build has.
+FRAMEWORK_LIBRARY = re.compile(r"^libtensorflow_framework[^/]*\.dylib$")
+PYWRAP = "python/_pywrap_tensorflow_internal.so"
 METAL_PLUGIN = "tensorflow-plugins/libmetal_plugin.dylib"
 
 
-def stack_binaries(host: Host, site: str) -> list[tuple[str, MachOInfo]]:
-    """The first TensorFlow binary and the Metal plugin in a site-packages, with their Mach-O facts."""
+def tensorflow_binaries(host: Host, site: str) -> list[tuple[str, MachOInfo]]:
+    """TensorFlow's binaries in a site-packages with their Mach-O facts, read until one has a readable header."""
+    package = posixpath.join(site, "tensorflow")
+    libraries = [name for name in host.list_dir(package) if FRAMEWORK_LIBRARY.match(name)]
+    libraries.sort(key=lambda name: name != "libtensorflow_framework.2.dylib")
     found = []
-    tf = next((p for r in TF_BINARIES if host.exists(p := posixpath.join(site, r))), None)
-    for path in (tf, posixpath.join(site, METAL_PLUGIN)):
-        if path is not None and host.exists(path):
-            found.append((path, host.macho(path)))
+    for path in [*(posixpath.join(package, name) for name in libraries), posixpath.join(package, PYWRAP)]:
+        if host.is_file(path):
+            info = host.macho(path)
+            found.append((path, info))
+            if info.is_macho:
+                break
+    return found
+
+
+def stack_binaries(host: Host, site: str) -> list[tuple[str, MachOInfo]]:
+    """TensorFlow's binaries and the Metal plugin in a site-packages, with their Mach-O facts."""
+    found = tensorflow_binaries(host, site)
+    plugin = posixpath.join(site, METAL_PLUGIN)
+    if host.is_file(plugin):
+        found.append((plugin, host.macho(plugin)))
     return found
 
 

@@ -11,6 +11,7 @@ from typing import NamedTuple
 from tfm1.host.base import Host
 from tfm1.inspect.conda import candidate_roots, is_conda_prefix, python_record_version, record_subdir
 from tfm1.inspect.distributions import (
+    METAL_PLUGIN,
     Distribution,
     has_tensorflow_package,
     scan_site_packages,
@@ -40,7 +41,6 @@ class Interpreter(NamedTuple):
     site_packages: tuple[str, ...] = ()
     distributions: Mapping[str, Distribution] = MappingProxyType({})
     tensorflow_importable: bool = False
-    tensorflow_archs: tuple[str, ...] = ()  # from the TF binaries, when no wheel tag says
     binaries: tuple[tuple[str, MachOInfo], ...] = ()  # TensorFlow's and the Metal plugin's own Mach-O files
     problem: str = ""  # why there is no interpreter behind an existing path (a pyenv shim without the version)
 
@@ -48,6 +48,20 @@ class Interpreter(NamedTuple):
     def minor(self) -> str:
         """X.Y, or empty when unknown."""
         return ".".join(self.version.split(".")[:2]) if self.version else ""
+
+    def tensorflow_files(self, site: str) -> list[tuple[str, MachOInfo]]:
+        """TensorFlow's binaries found in `site`, readable or not."""
+        package = site.rstrip("/") + "/tensorflow/"
+        return [(path, info) for path, info in self.binaries if path.startswith(package)]
+
+    def tensorflow_binary(self, site: str) -> tuple[str, MachOInfo] | None:
+        """The TensorFlow binary in `site` whose Mach-O header was read: what that build is for."""
+        return next(((path, info) for path, info in self.tensorflow_files(site) if info.is_macho), None)
+
+    def plugin_binary(self, site: str) -> tuple[str, MachOInfo] | None:
+        """tensorflow-metal's plugin in `site`, when its Mach-O header was read."""
+        plugin = site.rstrip("/") + "/" + METAL_PLUGIN
+        return next(((path, info) for path, info in self.binaries if path == plugin and info.is_macho), None)
 
 
 def choose_interpreter(host: Host, python: str | None, snapshot_python: str | None) -> tuple[str | None, str]:
@@ -204,16 +218,12 @@ def inspect_interpreter(host: Host, path: str, source: str) -> Interpreter:
     sites = _site_packages(host, prefix, kind, minor, pyvenv)
     distributions: dict[str, Distribution] = {}
     importable = False
-    tf_archs: tuple[str, ...] = ()
     binaries: list[tuple[str, MachOInfo]] = []
     for site in sites:
         for name, dist in scan_site_packages(host, site).items():
             distributions.setdefault(name, dist)
-        found = stack_binaries(host, site)
-        binaries += found
-        if not importable and has_tensorflow_package(host, site):
-            importable = True
-            tf_archs = next((info.archs for path, info in found if "/tensorflow/" in path), ())
+        binaries += stack_binaries(host, site)
+        importable = importable or has_tensorflow_package(host, site)
     return Interpreter(
         path=path,
         source=source,
@@ -228,6 +238,5 @@ def inspect_interpreter(host: Host, path: str, source: str) -> Interpreter:
         site_packages=tuple(sites),
         distributions=distributions,
         tensorflow_importable=importable,
-        tensorflow_archs=tf_archs,
         binaries=tuple(binaries),
     )
