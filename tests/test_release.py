@@ -92,6 +92,14 @@ def test_the_release_workflow_builds_tests_publishes_with_oidc_and_attaches_the_
     text = (REPO / ".github" / "workflows" / "release.yml").read_text()
     assert "uv build" in text and 'uv pip install --no-deps "dist/tfm1-' in text and "pytest" in text
     assert "gh release create" in text and "SHA256SUMS" in text
+    # Nothing is published before the stamped install.sh has installed the built wheel on an Apple-silicon Mac.
+    mac = jobs["mac"]
+    assert mac["needs"] == "build" and mac["runs-on"] == "macos-15"
+    assert set(publish["needs"]) == {"build", "mac"} and jobs["github-release"]["needs"] == "pypi"
+    (install,) = [s for s in mac["steps"] if "run" in s]
+    assert install["env"]["PIP_FIND_LINKS"] == "${{ github.workspace }}/dist"
+    assert "sh dist/install.sh --yes" in install["run"] and "TFM1_PACKAGE" not in install["run"]
+    assert 'tfm1 --version)" = "tfm1 ${GITHUB_REF_NAME#v}"' in install["run"]
 
 
 # --- the stamped install.sh on a pretend Mac ------------------------------------------------------------------------
