@@ -99,7 +99,7 @@ def test_the_release_workflow_builds_tests_publishes_with_oidc_and_attaches_the_
     (install,) = [s for s in mac["steps"] if "run" in s]
     assert install["env"]["PIP_FIND_LINKS"] == "${{ github.workspace }}/dist"
     assert "sh dist/install.sh --yes" in install["run"] and "TFM1_PACKAGE" not in install["run"]
-    assert 'tfm1 --version)" = "tfm1 ${GITHUB_REF_NAME#v}"' in install["run"]
+    assert '/.tfm1/bin/tfm1" --version)" = "tfm1 ${GITHUB_REF_NAME#v}"' in install["run"]
 
 
 # --- the stamped install.sh on a pretend Mac ------------------------------------------------------------------------
