@@ -4,17 +4,20 @@ that install.sh installs those bytes (and only those) on a pretend Mac from a lo
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import tomllib
 import yaml
 from pytest_httpserver import HTTPServer
 
 import tfm1
 from tests.support.bootstrap_sandbox import INSTALL_SH, REPO, SHELLS, Mac, Sandbox, build_probe_wheel, shell_argv
+from tests.support.cli import one_error
 from tests.support.locked_wheels import locked_wheels, parse_pinned
 from tests.support.pypi_index import PackageIndex, build_index
 
@@ -22,10 +25,27 @@ STAMP = REPO / "scripts" / "stamp-release"
 VERSION = tfm1.__version__
 
 
-def stamp(version: str, dist: Path) -> subprocess.CompletedProcess[str]:
+def stamp(version: str, dist: Path, repository: str | None = None) -> subprocess.CompletedProcess[str]:
+    """scripts/stamp-release as the workflow runs it; GITHUB_REPOSITORY is `repository` (unset: outside CI)."""
+    env = {k: v for k, v in os.environ.items() if k != "GITHUB_REPOSITORY"}
+    if repository is not None:
+        env["GITHUB_REPOSITORY"] = repository
     return subprocess.run(
-        [sys.executable, str(STAMP), version, str(dist)], capture_output=True, text=True, check=False, timeout=120
+        [sys.executable, str(STAMP), version, str(dist)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env=env,
     )
+
+
+def source_repository() -> str:
+    """OWNER/NAME from pyproject.toml's [project.urls], the one place the repository's address is written."""
+    with (REPO / "pyproject.toml").open("rb") as file:
+        url = tomllib.load(file)["project"]["urls"]["Repository"]
+    assert url.startswith("https://github.com/")
+    return str(url).removeprefix("https://github.com/")
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +54,7 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
     subprocess.run(
         [sys.executable, "-m", "uv", "build", "--out-dir", str(out), str(REPO)],
-        env={**__import__("os").environ, "UV_PYTHON_DOWNLOADS": "never"},
+        env={**os.environ, "UV_PYTHON_DOWNLOADS": "never"},
         check=True,
         capture_output=True,
         timeout=300,
@@ -55,13 +75,60 @@ def test_the_stamped_install_sh_the_tag_and_the_source_agree(dist: Path) -> None
     text = (dist / "install.sh").read_text()
     (release,) = re.findall(r'^\s*RELEASE_VERSION="([^"]*)"$', text, re.MULTILINE)
     assert release == VERSION
-    assert f'INSTALL_URL="https://github.com/tfm1/tfm1/releases/download/v{VERSION}/install.sh"' in text
+    assert f'    REPOSITORY="{source_repository()}"\n' in text
+    assert f'INSTALL_URL="https://github.com/$REPOSITORY/releases/download/v{VERSION}/install.sh"' in text
     assert f"# tfm1 {VERSION}: " in (dist / "uninstall.sh").read_text().splitlines()[1]
     # The workflow passes the tag without its "v" and the stamp checks it against the source.
     workflow = (REPO / ".github" / "workflows" / "release.yml").read_text()
     assert 'scripts/stamp-release "${GITHUB_REF_NAME#v}" dist' in workflow
     # The checkout's install.sh pins nothing.
     assert re.search(r'^\s*RELEASE_VERSION=""$', INSTALL_SH.read_text(), re.MULTILINE)
+
+
+def test_the_repository_s_address_has_one_home(tmp_path: Path) -> None:
+    """pyproject's Repository is the default the checkout's install.sh, README and the stamp use; nothing else in
+    them names another repository."""
+    repository = source_repository()
+    install = INSTALL_SH.read_text()
+    assert re.findall(r'^    REPOSITORY="([^"]*)"$', install, re.MULTILINE) == [repository]
+    assert 'LATEST_URL="https://github.com/$REPOSITORY/releases/latest/download/install.sh"' in install
+    # This project's URLs: its releases' installers, its scripts on main, a clone of it (Miniforge's are Miniforge's).
+    ours = r"raw\.githubusercontent\.com/([\w.-]+/[\w.-]+)/main/bootstrap/|github\.com/([\w.-]+/[\w.-]+)/releases/"
+    clone = r"git clone https://github\.com/([\w.-]+/[\w.-]+)"
+    for path in (INSTALL_SH, REPO / "bootstrap" / "uninstall.sh", REPO / "README.md"):
+        text = path.read_text()
+        named = {a or b for a, b in re.findall(ours, text)} | set(re.findall(clone, text))
+        assert named - {"conda-forge/miniforge"} == {repository}, (path.name, named)
+    for path in (REPO / ".github" / "workflows" / "release.yml", STAMP):
+        assert repository not in path.read_text(), path.name
+
+
+def test_a_fork_s_release_points_every_url_at_the_fork(tmp_path: Path, dist: Path) -> None:
+    fork = tmp_path / "dist"
+    fork.mkdir()
+    for built in (f"tfm1-{VERSION}-py3-none-any.whl", f"tfm1-{VERSION}.tar.gz"):
+        (fork / built).write_bytes((dist / built).read_bytes())
+    done = stamp(VERSION, fork, repository="ana/tfm1-fork")
+    assert done.returncode == 0, done.stderr
+    assert "of https://github.com/ana/tfm1-fork" in done.stdout
+    for name in ("install.sh", "uninstall.sh"):
+        text = (fork / name).read_text()
+        assert source_repository() not in text, name
+        assert "ana/tfm1-fork/" in text, name
+    assert '    REPOSITORY="ana/tfm1-fork"\n' in (fork / "install.sh").read_text()
+    # The fix a Rosetta shell gets names the fork's own release.
+    sandbox = Sandbox.create(tmp_path / "mac")
+    rosetta = sandbox.run("--yes", script=fork / "install.sh", env={"FAKE_TRANSLATED": "1"})
+    url = f"https://github.com/ana/tfm1-fork/releases/download/v{VERSION}/install.sh"
+    assert f"curl -fsSL {url} | arch -arm64 /bin/sh -s -- --yes" in rosetta.stderr
+    # And a Linux user is told to install this release, not whatever PyPI has under the name.
+    linux = sandbox.run("--yes", script=fork / "install.sh", env={"FAKE_OS": "Linux"})
+    assert linux.stderr.splitlines()[1].endswith(f"pipx install tfm1=={VERSION}")
+
+
+def test_a_repository_that_is_not_owner_slash_name_is_refused(tmp_path: Path, dist: Path) -> None:
+    done = stamp(VERSION, dist, repository="ana/fork/../../x")
+    assert done.returncode == 1 and "is not a GitHub repository OWNER/NAME" in done.stderr
 
 
 def test_the_stamped_requirements_pin_the_built_files_and_every_locked_dependency_by_hash(dist: Path) -> None:
@@ -169,10 +236,10 @@ def test_the_checkout_s_install_sh_refuses_an_unpinned_tfm1_and_says_how_to_inst
     sandbox = Sandbox.create(tmp_path / "mac")
     result = sandbox.run("--yes")
     assert result.returncode == 1
-    (line,) = result.stderr.splitlines()
-    assert "it pins no tfm1, and an unpinned tfm1 from PyPI is not installed" in line
-    assert "TFM1_PACKAGE=/path/to/tfm1-checkout sh bootstrap/install.sh --yes" in line
-    assert "releases/latest/download/install.sh" in line
+    assert "it pins no tfm1, and an unpinned tfm1 from PyPI is not installed" in one_error(result.stderr)
+    fix = result.stderr.splitlines()[1]
+    assert "TFM1_PACKAGE=/path/to/tfm1-checkout sh bootstrap/install.sh --yes" in fix
+    assert "https://github.com/tfm1/tfm1/releases/latest/download/install.sh" in fix
     assert sandbox.calls("curl") == [] and sandbox.home_files() == set()
 
 
