@@ -29,7 +29,8 @@ RANK = {
     "inspect": 10,
     "host": 11,
 }
-BASE = 12  # errors, atomic, cache, download, macho, compat_data, version_range, miniforge_release, terminal, jsonable
+BASE = 12  # errors, atomic, cache, download, macho, compat_data, version_range, miniforge_release, terminal, jsonable,
+# file_identity
 UPWARD_ALLOWED: set[tuple[str, str]] = set()  # none: the command layer imports nothing from cli
 
 # The same file name in two packages, each doing that job for its own package.
