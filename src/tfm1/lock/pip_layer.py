@@ -45,6 +45,41 @@ def uv_binary() -> str:
         return _find_uv()
 
 
+# uv settings read from the environment that change what `uv pip compile` resolves: another index or more of them, a
+# folder or page of wheels, or the rules of the resolution (https://docs.astral.sh/uv/reference/environment/). A lock
+# is its environment.yml resolved against PyPI alone, so none of them reaches `tfm1 lock`'s uv runs; the command names
+# those it left out.
+UV_RESOLUTION_SETTINGS = (
+    "UV_INDEX_URL",
+    "UV_EXTRA_INDEX_URL",
+    "UV_FIND_LINKS",
+    "UV_DEFAULT_INDEX",
+    "UV_INDEX",
+    "UV_NO_INDEX",
+    "UV_INDEX_STRATEGY",
+    "UV_PRERELEASE",
+    "UV_RESOLUTION",
+    "UV_EXCLUDE_NEWER",
+    "UV_CONSTRAINT",
+    "UV_OVERRIDE",
+    "UV_NO_BINARY",
+    "UV_NO_BUILD",
+    "UV_TORCH_BACKEND",
+    "UV_OFFLINE",
+)
+
+
+def ignored_uv_settings() -> list[str]:
+    """The settings of UV_RESOLUTION_SETTINGS set in this environment, which `tfm1 lock` does not pass to uv."""
+    return [name for name in UV_RESOLUTION_SETTINGS if os.environ.get(name)]
+
+
+def uv_environment(target: LockTarget) -> dict[str, str]:
+    """The environment of a uv resolution for `target`: this one, less every setting that would change its answer."""
+    environment = {k: v for k, v in os.environ.items() if k not in UV_RESOLUTION_SETTINGS}
+    return {**environment, "UV_PYTHON_DOWNLOADS": "never", **dict(target.uv_env), **_no_proxy_for_loopback()}
+
+
 def resolve(
     specs: Sequence[str], target: LockTarget, python: str, provided: dict[str, str], index_url: str = SIMPLE_URL
 ) -> list[tuple[str, str]]:
@@ -84,9 +119,10 @@ def resolve(
             "--no-annotate",
             "--quiet",
         ]
-        env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never", **dict(target.uv_env), **_no_proxy_for_loopback()}
         try:
-            result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600, check=False)
+            result = subprocess.run(
+                command, capture_output=True, text=True, env=uv_environment(target), timeout=600, check=False
+            )
         except (OSError, subprocess.TimeoutExpired) as error:
             raise Tfm1Error(f"cannot run uv: {error}", "reinstall tfm1 (it depends on uv)") from None
     if result.returncode != 0:
