@@ -4,8 +4,10 @@ that install.sh installs those bytes (and only those) on a pretend Mac from a lo
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,12 +15,23 @@ from pathlib import Path
 import pytest
 import tomllib
 import yaml
+from packaging.specifiers import SpecifierSet
+from packaging.tags import Tag, compatible_tags, cpython_tags, mac_platforms
 from pytest_httpserver import HTTPServer
 
 import tfm1
-from tests.support.bootstrap_sandbox import INSTALL_SH, REPO, SHELLS, Mac, Sandbox, build_probe_wheel, shell_argv
+from tests.support.bootstrap_sandbox import (
+    INSTALL_SH,
+    REPO,
+    SHELLS,
+    Mac,
+    Sandbox,
+    base_python,
+    build_probe_wheel,
+    shell_argv,
+)
 from tests.support.cli import one_error
-from tests.support.locked_wheels import locked_wheels, parse_pinned
+from tests.support.locked_wheels import locked_wheels, parse_pinned, wheels_for_tags
 from tests.support.pypi_index import PackageIndex, build_index
 
 STAMP = REPO / "scripts" / "stamp-release"
@@ -167,6 +180,96 @@ def test_the_release_workflow_builds_tests_publishes_with_oidc_and_attaches_the_
     assert install["env"]["PIP_FIND_LINKS"] == "${{ github.workspace }}/dist"
     assert "sh dist/install.sh --yes" in install["run"] and "TFM1_PACKAGE" not in install["run"]
     assert '/.tfm1/bin/tfm1" --version)" = "tfm1 ${GITHUB_REF_NAME#v}"' in install["run"]
+
+
+# --- the stamped requirements as a Mac's pip resolves them ----------------------------------------------------------
+
+# CPython's feature releases out on 2026-12-05 (3.15.0 came out in October 2026, PEP 790); the ones tfm1's
+# requires-python admits are the ones a user's arm64 conda or Miniforge may hand install.sh.
+CPYTHON_RELEASES = ("3.10", "3.11", "3.12", "3.13", "3.14", "3.15")
+MAC = "macosx_12_0_arm64"  # the oldest macOS TensorFlow's Apple-silicon wheels (and install.sh) accept
+
+
+def supported_pythons() -> list[str]:
+    with (REPO / "pyproject.toml").open("rb") as file:
+        requires = SpecifierSet(tomllib.load(file)["project"]["requires-python"])
+    return [python for python in CPYTHON_RELEASES if f"{python}.0" in requires]
+
+
+def _mac_tags(python: str) -> set[Tag]:
+    version = tuple(int(part) for part in python.split("."))
+    platforms = list(mac_platforms((12, 0), "arm64"))
+    return {*cpython_tags(version, platforms=platforms), *compatible_tags(version, platforms=platforms)}
+
+
+def _mac_environment(python: str) -> dict[str, str]:
+    """The marker environment of CPython `python` on an Apple-silicon Mac."""
+    return {
+        "python_version": python,
+        "python_full_version": f"{python}.0",
+        "implementation_name": "cpython",
+        "platform_python_implementation": "CPython",
+        "sys_platform": "darwin",
+        "platform_system": "Darwin",
+        "platform_machine": "arm64",
+        "os_name": "posix",
+    }
+
+
+@pytest.fixture(scope="module")
+def mac_links(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A local index (pip's --find-links folder) of the real files a Mac's pip may take for the release: the built
+    tfm1 wheel and every locked wheel for macOS arm64 on any supported Python, from PyPI (cached by sha256)."""
+    tags = set().union(*(_mac_tags(python) for python in supported_pythons()))
+    links = tmp_path_factory.mktemp("mac-links")
+    constraints = (dist / f"tfm1-{VERSION}-constraints.txt").read_text()
+    for wheel in [dist / f"tfm1-{VERSION}-py3-none-any.whl", *wheels_for_tags(constraints, tags)]:
+        shutil.copy(wheel, links / wheel.name)
+    return links
+
+
+def test_every_python_tfm1_admits_is_tested_for_the_mac() -> None:
+    assert supported_pythons()[0] == "3.10" and "3.13" in supported_pythons()
+
+
+@pytest.mark.network
+@pytest.mark.parametrize("python", supported_pythons())
+def test_the_stamped_requirements_resolve_for_a_mac_on_every_supported_python(
+    dist: Path, mac_links: Path, tmp_path: Path, python: str
+) -> None:
+    """pip as install.sh runs it (--require-hashes, wheels only) for macOS arm64 and `python`, against the real files:
+    every requirement the Mac needs has a wheel whose sha256 is stamped, and nothing else is needed."""
+    text = (dist / "install.sh").read_text()
+    embedded = text.split("cat <<'END_OF_REQUIREMENTS'\n", 1)[1].split("\nEND_OF_REQUIREMENTS\n", 1)[0]
+    environment = _mac_environment(python)
+    # pip would judge the markers on this Linux interpreter; they are judged here for the Mac instead.
+    wanted = {}
+    lines = []
+    for requirement, hashes in parse_pinned(embedded):
+        if requirement.marker is None or requirement.marker.evaluate(environment):
+            wanted[requirement.name.lower()] = str(requirement.specifier).removeprefix("==")
+            lines.append(f"{requirement.name}{requirement.specifier} {' '.join(f'--hash=sha256:{h}' for h in hashes)}")
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("\n".join(lines) + "\n")
+    report = tmp_path / "report.json"
+    pip = [base_python(), "-m", "pip", "install", "--dry-run", "--isolated", "--disable-pip-version-check"]
+    local = ["--no-index", "--find-links", str(mac_links), "--report", str(report)]
+    # --target: pip before 24 takes --platform only with it (with --dry-run nothing is written there).
+    mac = ["--platform", MAC, "--python-version", python, "--implementation", "cp", "--target", str(tmp_path / "t")]
+    done = subprocess.run(
+        [*pip, *local, *mac, "--only-binary", ":all:", "--require-hashes", "-r", str(requirements)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    installed = {
+        item["metadata"]["name"].lower(): item["metadata"]["version"]
+        for item in json.loads(report.read_text())["install"]
+    }
+    assert installed == wanted
+    assert installed["tfm1"] == VERSION
 
 
 # --- the stamped install.sh on a pretend Mac ------------------------------------------------------------------------
