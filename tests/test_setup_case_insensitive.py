@@ -20,10 +20,9 @@ import pytest
 
 from tests.support.case_insensitive_disk import mounted
 from tests.support.cli import one_error
-from tests.support.setup_world import World, tfm1
+from tests.support.setup_world import World, setup_and_remove, tfm1
 
 SRC = Path(__file__).resolve().parents[1] / "src"
-FORCE = ("--force", "--yes", "--no-verify")
 
 
 @pytest.fixture
@@ -70,24 +69,7 @@ def test_a_case_variant_of_a_protected_folder_is_refused_with_nothing_touched(
     before = _state(disk)
     target = disk / variant
     env = {**world.env, "HOME": str(home)}
-    command = ["setup", "--lockfile", str(world.lock), "--prefix", str(target), *FORCE]
-    setup = subprocess.run(
-        [sys.executable, "-m", "tfm1", *command],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    remove = subprocess.run(
-        [sys.executable, "-m", "tfm1", "remove", "--prefix", str(target), "--yes"],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    for result, verb in ((setup, "replaces"), (remove, "removes")):
+    for result, verb in setup_and_remove(world, target, ["--yes", "--no-verify"], cwd, env):
         assert result.returncode == 2, (verb, result.stderr)
         error = one_error(result.stderr)
         assert error.startswith(f"tfm1: error: tfm1 never {verb} {target}") and reason in error

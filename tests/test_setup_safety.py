@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,7 +16,7 @@ import pytest
 
 from tests.support.cli import one_error
 from tests.support.pypi_index import make_wheel
-from tests.support.setup_world import World, can_hold, hold, release, tfm1
+from tests.support.setup_world import World, can_hold, hold, release, setup_and_remove, tfm1
 
 
 def _slow_wheel(world: World) -> str:
@@ -168,19 +166,7 @@ def test_protected_folders_are_refused_whatever_the_flags(world: World, where: s
     # without moving /usr aside. Folders under the test's tmp get the real thing.
     real = target.is_relative_to(world.tmp)
     flags = ["--yes", "--no-verify"] if real else ["--dry-run"]
-    command = ["setup", "--lockfile", str(world.lock), "--prefix", str(target), *flags, "--force"]
-    setup = subprocess.run(
-        [sys.executable, "-m", "tfm1", *command], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
-    )
-    remove = subprocess.run(
-        [sys.executable, "-m", "tfm1", "remove", "--prefix", str(target), "--yes"],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    for result, verb in ((setup, "replaces"), (remove, "removes")):
+    for result, verb in setup_and_remove(world, target, flags, cwd, env):
         assert result.returncode == 2, (verb, result.stderr)
         assert f"tfm1 never {verb} {target}" in result.stderr
         one_error(result.stderr)

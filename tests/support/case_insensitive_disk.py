@@ -135,7 +135,20 @@ def _serve(backing: str, mountpoint: str) -> None:
             return {key: getattr(info, key) for key in (*keys, "f_frsize", "f_namemax")}
 
     # use_ino: report the backing inodes, so two names of one file are one file to os.stat (as on APFS).
-    fuse.FUSE(CaseInsensitive(), mountpoint, foreground=True, use_ino=True, nothreads=True)
+    # No kernel caching of names (timeouts 0): the kernel keeps one entry per spelling, and a cached `Envs/tf` would
+    # outlive its removal through `ENVS/TF`, which APFS, one entry per file, never shows. hard_remove: an unlinked
+    # open file is gone at once, as on APFS, not renamed to .fuse_hidden* (which would keep its folder non-empty).
+    fuse.FUSE(
+        CaseInsensitive(),
+        mountpoint,
+        foreground=True,
+        nothreads=True,
+        use_ino=True,
+        hard_remove=True,
+        entry_timeout=0,
+        attr_timeout=0,
+        negative_timeout=0,
+    )
 
 
 @contextmanager

@@ -103,6 +103,26 @@ def tfm1(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.Co
     )
 
 
+def setup_and_remove(
+    world: World, target: Path, flags: list[str], cwd: Path, env: dict[str, str]
+) -> list[tuple[subprocess.CompletedProcess[str], str]]:
+    """`tfm1 setup --force` into `target` with `flags`, then `tfm1 remove` of it, both run from `cwd`: each result with
+    the verb its refusal would use."""
+    runs = (
+        (["setup", "--lockfile", str(world.lock), "--prefix", str(target), *flags, "--force"], "replaces"),
+        (["remove", "--prefix", str(target), "--yes"], "removes"),
+    )
+    return [
+        (
+            subprocess.run(
+                [sys.executable, "-m", "tfm1", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+            ),
+            verb,
+        )
+        for args, verb in runs
+    ]
+
+
 def build_inputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The channel and the index, built once per session (a `built` fixture); tests work on copies."""
     root = tmp_path_factory.mktemp("built")
