@@ -1,10 +1,13 @@
 #!/bin/sh
 # tfm1-bootstrap: install.sh
 #
-# From a new Apple-silicon Mac to `tfm1 setup`:
+# From a new Apple-silicon Mac to `tfm1 setup`, with the copy attached to a release:
 #
-#   curl -fsSL https://raw.githubusercontent.com/tfm1/tfm1/main/bootstrap/install.sh | sh
-#   curl -fsSL https://raw.githubusercontent.com/tfm1/tfm1/main/bootstrap/install.sh | sh -s -- --yes
+#   curl -fsSL https://github.com/tfm1/tfm1/releases/latest/download/install.sh | sh -s -- --yes
+#
+# A release's copy (made by scripts/stamp-release) installs exactly that release's tfm1 and its locked dependencies,
+# every file sha256-checked. This file as it is in a checkout pins no tfm1: it installs only what TFM1_PACKAGE names
+# (TFM1_PACKAGE=/path/to/checkout sh bootstrap/install.sh --yes) and refuses to fetch an unpinned tfm1 from PyPI.
 #
 # Reuses an arm64 conda installation or installs the pinned Miniforge (sha256-checked), installs tfm1 into its own
 # virtual environment (~/.tfm1/venv), links ~/.tfm1/bin/tfm1 and runs `tfm1 setup`. What it creates is listed in
@@ -20,14 +23,17 @@ pinned() {
     MINIFORGE_VERSION="25.3.1-0"
     MINIFORGE_SHA256_ARM64="d9eabd1868030589a1d74017b8723b01cf81b5fec1b9da8021b6fa44be7bbeae"
     MINIFORGE_URL_DEFAULT="https://github.com/conda-forge/miniforge/releases/download/$MINIFORGE_VERSION/Miniforge3-$MINIFORGE_VERSION-MacOSX-arm64.sh"
-    INSTALL_URL="https://raw.githubusercontent.com/tfm1/tfm1/main/bootstrap/install.sh"
+    # The GitHub repository tfm1 is released from; scripts/stamp-release writes the one it releases from here.
+    REPOSITORY="tfm1/tfm1"
+    LATEST_URL="https://github.com/$REPOSITORY/releases/latest/download/install.sh"
+    # The installer a fix tells the user to run again: in a release's copy, that release's own.
+    INSTALL_URL="$LATEST_URL"
     MARKER="# tfm1-bootstrap: install.sh"
     MINIFORGE_MARK=".tfm1-bootstrap-installed"  # in the root of a Miniforge this script installed
     # A release's copy of this file (made by scripts/stamp-release) names its version here and installs exactly
     # tfm1==RELEASE_VERSION with the dependencies locked in uv.lock, every file checked against release_requirements'
     # sha256. Empty in a checkout, which installs only what TFM1_PACKAGE names.
     RELEASE_VERSION=""
-    LATEST_URL="https://github.com/tfm1/tfm1/releases/latest/download/install.sh"
 }
 
 # pip's requirements for this release, each with its sha256 (pip --require-hashes): written by scripts/stamp-release.
@@ -72,17 +78,17 @@ say() {
 }
 
 warn() {
-    printf 'tfm1 install: warning: %s\n' "$*" >&2
+    printf 'tfm1: warning: %s\n' "$*" >&2
 }
 
-# One line, like `tfm1: error: ... Fix: ...` from the CLI itself.
+# The CLI's own two-line error: what went wrong, then the fix on its own line.
 die() {
-    printf 'tfm1 install: error: %s. Fix: %s\n' "$1" "$2" >&2
+    printf 'tfm1: error: %s.\n  fix: %s\n' "$1" "$2" >&2
     exit 1
 }
 
 die_usage() {
-    printf 'tfm1 install: error: %s. Fix: %s\n' "$1" "see sh install.sh --help" >&2
+    printf 'tfm1: error: %s.\n  fix: %s\n' "$1" "see sh install.sh --help" >&2
     exit 2
 }
 
@@ -209,6 +215,16 @@ self_path() {
     fi
 }
 
+# How to install tfm1 alone where this installer does not apply: this release's version, or a checkout; never
+# whatever PyPI has under the name.
+tool_install() {
+    if [ -n "$RELEASE_VERSION" ]; then
+        printf 'pipx install tfm1==%s' "$RELEASE_VERSION"
+    else
+        printf 'git clone https://github.com/%s && pipx install ./%s' "$REPOSITORY" "${REPOSITORY##*/}"
+    fi
+}
+
 sysctl_value() {
     (sysctl -n "$1" 2>/dev/null || true)
 }
@@ -219,7 +235,7 @@ check_host() {
         Darwin) ;;
         Linux)
             die "this installer is for macOS on Apple silicon, and this is Linux; tfm1 itself (doctor, verify, lock) runs on Linux too" \
-                "install it with pipx: pipx install tfm1 (https://pipx.pypa.io)"
+                "install tfm1 alone with pipx (https://pipx.pypa.io): $(tool_install)"
             ;;
         *) die "this installer is for macOS on Apple silicon, and this is $host_os" "run it on an Apple-silicon Mac" ;;
     esac
@@ -229,7 +245,7 @@ check_host() {
     # hw.optional.arm64 reports the hardware even under Rosetta, where uname -m says x86_64; Intel Macs lack the OID.
     [ "$(sysctl_value hw.optional.arm64)" = 1 ] ||
         die "this Mac has an Intel processor: TensorFlow with Metal GPU support, which tfm1 sets up, needs Apple silicon (M1 or later)" \
-            "use an Apple-silicon Mac; tfm1 itself (doctor, verify) installs here with pipx install tfm1"
+            "use an Apple-silicon Mac; tfm1 itself (doctor, verify) installs here with pipx: $(tool_install)"
     [ "$(id -u)" != 0 ] ||
         die "do not run this installer as root or with sudo: it installs into your home directory and needs no administrator rights" \
             "run it again as yourself, without sudo"
@@ -584,7 +600,12 @@ install_miniforge() {
             "report this with the output above"
     # The mark uninstall.sh asks for before it deletes a Miniforge: a receipt line alone cannot tell this one from a
     # conda installation the user made at the same path.
-    : >"$miniforge_root/$MINIFORGE_MARK" || die "cannot write $miniforge_root/$MINIFORGE_MARK" "check the permissions of $miniforge_root"
+    # printf, not `:`: a failed redirection of a special built-in such as `:` ends a POSIX shell on the spot, before
+    # `|| die` could explain it (POSIX 2.8.1, "Consequences of Shell Errors"). The subshell keeps the shell's own
+    # complaint out of the two-line error.
+    (printf '' >"$miniforge_root/$MINIFORGE_MARK") 2>/dev/null ||
+        die "cannot write $miniforge_root/$MINIFORGE_MARK, so the new Miniforge was removed again" \
+            "check the permissions of ${miniforge_root%/*} and run the installer again"
     make_dir "$tfm1_dir"
     rollback_path=""
     receipt_add miniforge "$miniforge_root"

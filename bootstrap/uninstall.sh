@@ -39,16 +39,17 @@ say() {
 }
 
 warn() {
-    printf 'tfm1 uninstall: warning: %s\n' "$*" >&2
+    printf 'tfm1: warning: %s\n' "$*" >&2
 }
 
+# The CLI's own two-line error: what went wrong, then the fix on its own line.
 die() {
-    printf 'tfm1 uninstall: error: %s. Fix: %s\n' "$1" "$2" >&2
+    printf 'tfm1: error: %s.\n  fix: %s\n' "$1" "$2" >&2
     exit 1
 }
 
 die_usage() {
-    printf 'tfm1 uninstall: error: %s. Fix: %s\n' "$1" "see sh uninstall.sh --help" >&2
+    printf 'tfm1: error: %s.\n  fix: %s\n' "$1" "see sh uninstall.sh --help" >&2
     exit 2
 }
 

@@ -23,6 +23,7 @@ from tests.support.setup_world import (
     installers_of,
     release,
     running,
+    setup_and_remove,
     slow_conda_package,
     tfm1,
     wait_for,
@@ -131,10 +132,7 @@ def test_protected_folders_are_refused_whatever_the_flags(world: World, where: s
     # without moving /usr aside. Folders under the test's tmp get the real thing.
     real = target.is_relative_to(world.tmp)
     flags = ["--yes", "--no-verify"] if real else ["--dry-run"]
-    command = ["setup", "--lockfile", str(world.lock), "--prefix", str(target), *flags, "--force"]
-    setup = tfm1(*command, cwd=cwd, env=env)
-    remove = tfm1("remove", "--prefix", str(target), "--yes", cwd=cwd, env=env)
-    for result, verb in ((setup, "replaces"), (remove, "removes")):
+    for result, verb in setup_and_remove(world, target, flags, cwd, env):
         assert result.returncode == 2, (verb, result.stderr)
         assert f"tfm1 never {verb} {target}" in result.stderr
         one_error(result.stderr)

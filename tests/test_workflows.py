@@ -1,6 +1,7 @@
-"""The GitHub workflows for the people who keep the locks: valid (actionlint, with shellcheck on their shell), and
-wired to what the issue asks: a scheduled + manual re-lock that opens a pull request, and every osx-arm64 profile
-set up and verified on Apple-silicon runners."""
+"""The GitHub workflows for the people who keep the locks: valid (actionlint, with shellcheck on their shell), on
+runners and action versions GitHub still serves (.github/runner-facts.yml, each fact with its dated source), safe to
+re-run, and wired to what they are for: a scheduled + manual re-lock that opens a pull request, and every osx-arm64
+profile set up and verified on Apple-silicon runners."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 BIN = Path(sys.executable).parent
 SHELL_SCRIPTS = [ROOT / "scripts" / name for name in ("refresh-locks", "open-lock-pr", "mac-profile", "mac-bootstrap")]
+RUNNER_FACTS = yaml.safe_load((ROOT / ".github" / "runner-facts.yml").read_text(encoding="utf-8"))
 
 
 def _tool(name: str) -> str:
@@ -59,6 +61,106 @@ def test_actionlint_catches_a_broken_workflow(tmp_path: Path) -> None:
     assert result.returncode == 1 and "profil" in result.stdout
 
 
+# --- runners, actions and re-runs, against .github/runner-facts.yml -------------------------------------------------
+
+
+def _labels(job: dict[str, Any]) -> list[str]:
+    """The runner labels a job may run on: its `runs-on`, with a `${{ matrix.KEY }}` expanded to the matrix values."""
+    runs_on = job["runs-on"]
+    found = re.fullmatch(r"\$\{\{\s*matrix\.([\w-]+)\s*\}\}", runs_on) if isinstance(runs_on, str) else None
+    if found:
+        return [str(label) for label in job["strategy"]["matrix"][found[1]]]
+    return [runs_on] if isinstance(runs_on, str) else [str(label) for label in runs_on]
+
+
+def workflow_problems(workflow: dict[Any, Any]) -> list[str]:
+    """What in a workflow GitHub would refuse or break on: a retired, Intel or unknown macOS label, an action below
+    its current major, or an upload that a re-run of its job would fail with 409 (a fixed name without overwrite)."""
+    retired = {label: entry["source"] for entry in RUNNER_FACTS["retired"] for label in entry["labels"]}
+    majors = RUNNER_FACTS["actions_current_major"]
+    problems = []
+    for name, job in workflow["jobs"].items():
+        for label in _labels(job):
+            if label in retired:
+                problems.append(f"{name}: {label} is retired ({retired[label]})")
+            elif label in RUNNER_FACTS["macos_intel"]:
+                problems.append(f"{name}: {label} is an Intel Mac")
+            elif label.startswith("macos") and label not in RUNNER_FACTS["macos_arm64"]:
+                problems.append(f"{name}: {label} is not a known arm64 macOS label")
+        for step in job.get("steps", []):
+            action, _, ref = step.get("uses", "").partition("@")
+            if action in majors:
+                major = re.fullmatch(r"v(\d+)(?:\.\d+)*", ref)
+                if not major or int(major[1]) < majors[action]:
+                    problems.append(f"{name}: {action}@{ref} is older than v{majors[action]}")
+            if action == "actions/upload-artifact":
+                given = step.get("with", {})
+                if given.get("overwrite") is not True and "github.run_attempt" not in str(given.get("name", "")):
+                    problems.append(f"{name}: upload {given.get('name')!r} fails a re-run (no overwrite)")
+    return problems
+
+
+@pytest.mark.parametrize("workflow", [w.name for w in WORKFLOWS])
+def test_every_workflow_runs_on_current_runners_and_actions_and_survives_a_re_run(workflow: str) -> None:
+    assert workflow_problems(_load(workflow)) == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        (
+            "runner: [macos-15, macos-26]",
+            "runner: [macos-14, macos-26]",
+            "profile: macos-14 is retired (https://github.com/actions/runner-images/issues/13518)",
+        ),
+        ("runs-on: macos-15\n", "runs-on: macos-15-intel\n", "bootstrap: macos-15-intel is an Intel Mac"),
+        ("runs-on: macos-15\n", "runs-on: macos-13\n", "bootstrap: macos-13 is retired"),
+        ("runs-on: macos-15\n", "runs-on: macos-16\n", "bootstrap: macos-16 is not a known arm64 macOS label"),
+        (
+            "          overwrite: true\n",
+            "",
+            "upload 'reports-${{ matrix.profile }}-${{ matrix.runner }}' fails a re-run",
+        ),
+        ("actions/checkout@v6", "actions/checkout@v4", "actions/checkout@v4 is older than v6"),
+        ("actions/upload-artifact@v7", "actions/upload-artifact@v4", "actions/upload-artifact@v4 is older than v7"),
+    ],
+    ids=["retired", "intel", "retired-2025", "unknown", "no-overwrite", "old-checkout", "old-upload"],
+)
+def test_the_workflow_check_fails_on_a_retired_label_an_old_action_or_an_upload_without_overwrite(
+    old: str, new: str, problem: str
+) -> None:
+    text = (ROOT / ".github" / "workflows" / "apple-silicon.yml").read_text(encoding="utf-8")
+    assert old in text
+    problems = workflow_problems(yaml.safe_load(text.replace(old, new, 1)))
+    assert any(problem in found for found in problems), problems
+
+
+def test_an_upload_named_per_attempt_needs_no_overwrite() -> None:
+    text = (ROOT / ".github" / "workflows" / "refresh-locks.yml").read_text(encoding="utf-8")
+    text = text.replace("name: lock-summary\n", "name: lock-summary-${{ github.run_attempt }}\n")
+    assert (
+        workflow_problems(yaml.safe_load(text.replace("          overwrite: true", "          # no overwrite"))) == []
+    )
+
+
+def test_the_readme_names_the_runners_the_workflow_uses() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    runners = _load("apple-silicon.yml")["jobs"]["profile"]["strategy"]["matrix"]["runner"]
+    assert f"GitHub's hosted arm64 runners ({', '.join(f'`{r}`' for r in runners)})" in readme
+    retired = [label for entry in RUNNER_FACTS["retired"] for label in entry["labels"]]
+    assert not [label for label in retired if re.search(rf"`{label}`", readme)]
+
+
+def test_every_job_that_builds_tfm1_on_a_mac_gets_a_pinned_python_first() -> None:
+    """scripts/mac-profile and mac-bootstrap make a venv with `python3`: on a Mac without setup-python that can be
+    Apple's 3.9, which tfm1's requires-python refuses."""
+    for job in _load("apple-silicon.yml")["jobs"].values():
+        uses = [step.get("uses", "") for step in job["steps"]]
+        runs = [i for i, step in enumerate(job["steps"]) if step.get("run", "").startswith("scripts/mac-")]
+        (setup,) = [i for i, used in enumerate(uses) if used.startswith("actions/setup-python@")]
+        assert runs and setup < runs[0] and job["steps"][setup]["with"]["python-version"] == "3.12"
+
+
 def test_the_scripts_pass_shellcheck_as_posix_sh() -> None:
     for script in SHELL_SCRIPTS:
         assert script.read_text(encoding="utf-8").startswith("#!/bin/sh\n"), script
@@ -91,11 +193,11 @@ def test_refresh_runs_on_a_schedule_and_by_hand_and_opens_a_pull_request() -> No
     assert "Allow GitHub Actions to create and approve pull requests" in (ROOT / "README.md").read_text()
 
 
-def test_apple_silicon_job_covers_every_osx_arm64_profile_on_macos_14_or_newer() -> None:
+def test_apple_silicon_job_covers_every_osx_arm64_profile_on_the_current_arm64_images() -> None:
     job = _load("apple-silicon.yml")["jobs"]["profile"]
     matrix = job["strategy"]["matrix"]
     assert job["runs-on"] == "${{ matrix.runner }}"
-    assert matrix["runner"] and all(int(re.fullmatch(r"macos-(\d+)", r)[1]) >= 14 for r in matrix["runner"])  # type: ignore[index]
+    assert sorted(matrix["runner"]) == ["macos-15", "macos-26"]
     assert set(matrix["profile"]) == {p.name for p in list_profiles() if "osx-arm64" in p.platforms}
     script = (ROOT / "scripts" / "mac-profile").read_text(encoding="utf-8")
     assert '"$tfm1" setup --profile "$profile" --prefix "$prefix" --yes' in script

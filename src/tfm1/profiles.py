@@ -78,8 +78,13 @@ def profile_names(root: Path | None = None) -> list[str]:
 
 
 def inside_package(folder: Path) -> bool:
-    """Whether `folder` is part of the installed tfm1 package (site-packages), which `tfm1 lock` must not edit."""
-    return folder.resolve().is_relative_to(_PACKAGE)
+    """Whether `folder` is part of the installed tfm1 package (site-packages), which `tfm1 lock` must not edit.
+    Compared as folders, not names: on a Mac's case-insensitive disk `.../TFM1/envs` is `.../tfm1/envs`."""
+    from tfm1.file_identity import enclosing, identity
+
+    package = identity(_PACKAGE)
+    inside = package is not None and package in (identity(folder), *enclosing(folder))
+    return inside or folder.resolve().is_relative_to(_PACKAGE)
 
 
 def writable_envs(root: Path | None = None) -> Path:

@@ -5,7 +5,9 @@ a prefix without one), and what makes a re-run with the same lockfile a no-op. I
 environment with a receipt is a complete one.
 
 A receipt records the resolved path it was written for: one copied into another folder (a home folder, say)
-does not make that folder tfm1's. Receipts from before that field are read, but trusted only for the read-only
+does not make that folder tfm1's. The recorded path and the folder are compared as folders (file identity), not as
+names: on a Mac's case-insensitive disk `/Users/ana/envs/tf` is also reached as `/users/ana/envs/TF`.
+Receipts from before that field are read, but trusted only for the read-only
 "already up to date" check; replacing or removing their environment needs `--force` or the user's own hands.
 """
 
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from tfm1.atomic import write_atomic
+from tfm1.file_identity import same_file
 
 RECEIPT = Path("etc") / "tfm1" / "receipt.json"
 FORMAT = 1
@@ -86,8 +89,9 @@ def distrust(receipt: Receipt, prefix: str | os.PathLike[str]) -> str | None:
     """Why `receipt`, found in `prefix`, does not make `prefix` tfm1's; None when it was written for it."""
     if not receipt.prefix:
         return "its receipt was written by an older tfm1 and does not record which folder it belongs to"
-    if receipt.prefix != real_prefix(prefix):
-        return f"its receipt was written for {receipt.prefix}, not for this folder (a copied receipt)"
+    recorded = receipt.prefix
+    if recorded != real_prefix(prefix) and not (Path(recorded).is_absolute() and same_file(recorded, prefix)):
+        return f"its receipt was written for {recorded}, not for this folder (a copied receipt)"
     return None
 
 

@@ -7,7 +7,7 @@ logging wrappers around the real tools a Mac also has. Every command the scripts
 
 Knobs: FAKE_OS (uname -s, default Darwin), FAKE_CPU (arm64 | intel), FAKE_TRANSLATED=1 (a Rosetta shell),
 FAKE_ARCH_TRANSLATED=1 (arch -arm64 fails to leave Rosetta), FAKE_MACOS (sw_vers -productVersion), FAKE_UID,
-FAKE_INSTALLER_HANG (see fake_miniforge_installer).
+FAKE_INSTALLER_HANG, FAKE_INSTALLER_DIR (see fake_miniforge_installer).
 """
 
 from __future__ import annotations
@@ -186,6 +186,8 @@ def fake_miniforge_installer(subdir: str = "osx-arm64") -> bytes:
         mkdir -p "$prefix/bin" "$prefix/conda-meta" "$prefix/envs"
         # FAKE_INSTALLER_HANG=FILE: create FILE, then hang half-way (for a Ctrl-C test).
         if [ -n "${{FAKE_INSTALLER_HANG:-}}" ]; then : >"$FAKE_INSTALLER_HANG"; sleep 120; fi
+        # FAKE_INSTALLER_DIR=NAME: leave a folder NAME in the root (no file of that name can be written, by root too).
+        if [ -n "${{FAKE_INSTALLER_DIR:-}}" ]; then mkdir "$prefix/$FAKE_INSTALLER_DIR"; fi
         ln -s {base_python()} "$prefix/bin/python{short}"
         ln -s python{short} "$prefix/bin/python3"
         ln -s python{short} "$prefix/bin/python"

@@ -147,6 +147,18 @@ def _folder(cwd: Path) -> Iterator[None]:
         os.chdir(saved)
 
 
+def setup_and_remove(
+    world: World, target: Path, flags: list[str], cwd: Path, env: dict[str, str]
+) -> list[tuple[subprocess.CompletedProcess[str], str]]:
+    """`tfm1 setup --force` into `target` with `flags`, then `tfm1 remove` of it, both run from `cwd`: each result with
+    the verb its refusal would use."""
+    runs = (
+        (["setup", "--lockfile", str(world.lock), "--prefix", str(target), *flags, "--force"], "replaces"),
+        (["remove", "--prefix", str(target), "--yes"], "removes"),
+    )
+    return [(tfm1(*args, cwd=cwd, env=env), verb) for args, verb in runs]
+
+
 def build_inputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The channel and the index, built once per session (a `built` fixture); tests work on copies."""
     root = tmp_path_factory.mktemp("built")

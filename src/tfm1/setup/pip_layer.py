@@ -25,6 +25,7 @@ from tfm1.errors import Tfm1Error, UsageError
 from tfm1.lockfile import LockedEnvironment, PipWheel
 from tfm1.setup.store import Wanted, check_file_name, file_name_of
 from tfm1.uv.install import find_links, install_command
+from tfm1.uv.settings import without_uv_settings
 from tfm1.uv.unpacking import NothingAhead, Unpacking
 
 INSTALLERS = ("uv", "pip")
@@ -44,16 +45,9 @@ def requirements(wheels: Sequence[PipWheel]) -> str:
 
 
 def installer_environment() -> dict[str, str]:
-    environment = {**os.environ, "UV_PYTHON_DOWNLOADS": "never", "PIP_NO_INPUT": "1"}
-    for variable in (
-        "PIP_INDEX_URL",
-        "PIP_EXTRA_INDEX_URL",
-        "UV_INDEX_URL",
-        "UV_EXTRA_INDEX_URL",
-        "PYTHONPATH",
-        "UV_CACHE_DIR",
-    ):
-        environment.pop(variable, None)  # the lock names every URL; nothing else may be consulted
+    environment = {**without_uv_settings(os.environ), "UV_PYTHON_DOWNLOADS": "never", "PIP_NO_INPUT": "1"}
+    for variable in ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS", "PYTHONPATH", "UV_CACHE_DIR"):
+        environment.pop(variable, None)  # the lock names every file; nothing else may be consulted
     return environment
 
 

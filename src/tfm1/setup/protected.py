@@ -2,7 +2,8 @@
 
 A receipt is a plain file anyone can copy, and `--force` is one word: neither may make tfm1 delete `/`, the home
 folder, the current directory, a parent of any of them, a conda installation, or one of the system's own folders.
-Paths are compared after resolving symbolic links, so a link to `$HOME` is `$HOME`.
+Folders are compared by identity (device and inode), not by name: on a Mac's case-insensitive disk
+`/users/ana/Project` is the folder `/Users/ana/project`, and a symbolic link to `$HOME` is `$HOME`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 from pathlib import Path
 
 from tfm1.errors import UsageError
+from tfm1.file_identity import Identity, enclosing, identity
 from tfm1.setup.names import is_conda_root
 
 # The folders macOS and Linux keep for themselves. On macOS /etc, /var and /tmp are links into /private, so the
@@ -52,19 +54,17 @@ SYSTEM_FOLDERS = frozenset(
 )
 
 
-def _resolved(path: str) -> Path | None:
-    try:
-        return Path(os.path.realpath(path))
-    except OSError:
-        return None
+def _system_folders() -> set[Identity]:
+    return {found for folder in SYSTEM_FOLDERS if (found := identity(folder)) is not None}
 
 
 def protection(path: Path) -> str | None:
     """Why `path` must never be replaced or deleted, or None when it may be (if it is tfm1's to touch)."""
     real = Path(os.path.realpath(path))
-    if real == real.parent:
+    target = identity(path)  # None when nothing is there yet: then only its name can be compared
+    if real == real.parent or (target is not None and target == identity("/")):
         return "it is the root of the file system"
-    if str(path) in SYSTEM_FOLDERS or str(real) in SYSTEM_FOLDERS:
+    if str(path) in SYSTEM_FOLDERS or str(real) in SYSTEM_FOLDERS or target in _system_folders():
         return "it is a system folder"
     home = os.environ.get("HOME", "")
     try:
@@ -72,12 +72,12 @@ def protection(path: Path) -> str | None:
     except OSError:  # the current directory was deleted: nothing to protect there
         cwd = ""
     for what, place in (("your home folder", home), ("the current directory", cwd)):
-        guarded = _resolved(place) if place else None
-        if guarded is None:
+        if not place:
             continue
-        if real == guarded:
+        guarded = Path(os.path.realpath(place))
+        if real == guarded or (target is not None and target == identity(place)):
             return f"it is {what}"
-        if real in guarded.parents:
+        if real in guarded.parents or (target is not None and target in enclosing(place)):
             return f"it contains {what}"
     if is_conda_root(real):
         return "it is a conda installation"

@@ -14,6 +14,7 @@ from typing import Protocol
 from tfm1.errors import Tfm1Error
 from tfm1.pypi.index import SIMPLE_URL
 from tfm1.uv.binary import uv_binary
+from tfm1.uv.settings import without_uv_settings
 
 _PINNED = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)$")
 
@@ -70,7 +71,12 @@ def resolve(
             "--no-annotate",
             "--quiet",
         ]
-        env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never", **dict(target.uv_env), **_no_proxy_for_loopback()}
+        env = {
+            **without_uv_settings(os.environ),
+            "UV_PYTHON_DOWNLOADS": "never",
+            **dict(target.uv_env),
+            **_no_proxy_for_loopback(),
+        }
         try:
             result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600, check=False)
         except (OSError, subprocess.TimeoutExpired) as error:

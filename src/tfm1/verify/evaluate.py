@@ -21,10 +21,10 @@ LOSS_RATIO = 0.5
 ACCURACY_MARGIN = 0.5
 # --expect-gpu: "yes" a GPU must be listed and pass; "no" none is needed (one listed is hidden, the checks run on the
 # CPU, and the Metal plugin must still load); "auto" a listed GPU must pass, and on bare-metal Apple silicon with
-# tensorflow-metal installed one must be listed. GitHub's hosted arm64 Mac runners are VMs where Metal Performance
-# Shaders are not supported and the paravirtual GPU is missing or wrong at times
-# (https://docs.github.com/en/actions/using-github-hosted-runners/about-github-hosted-runners,
-# https://github.com/ggml-org/llama.cpp/pull/6628), so a VM without a GPU is not tfm1's failure.
+# tensorflow-metal installed one must be listed. GitHub's hosted arm64 Mac runners are VMs: "Nested-virtualization and
+# Metal Performance Shaders (MPS) are not supported due to the limitation of Apple's Virtualization Framework"
+# (https://docs.github.com/en/actions/reference/runners/github-hosted-runners#limitations-for-arm64-macos-runners),
+# so a VM without a GPU is not tfm1's failure.
 EXPECT_GPU = ("auto", "yes", "no")
 
 Json = dict[str, Any]
