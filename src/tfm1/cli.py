@@ -19,7 +19,7 @@ from tfm1.commands.common import print_error
 from tfm1.errors import ExitCode, Tfm1Error
 
 # Order is the order of `tfm1 --help`.
-COMMANDS = ("setup", "remove", "doctor", "verify", "matrix", "profiles", "lock")
+COMMANDS = ("setup", "remove", "doctor", "verify", "matrix", "profiles", "lock", "compat")
 COMPLETE_VAR = "_TFM1_COMPLETE"
 
 

@@ -8,7 +8,8 @@ which of them decided.
 from __future__ import annotations
 
 import re
-from functools import cache
+from collections.abc import Callable, Iterable
+from functools import cache, cached_property
 from typing import Any, Literal, NamedTuple
 
 from tfm1.version_range import parse_version, version_in
@@ -88,7 +89,13 @@ class Compat:
             )
             for row in data["tensorflow"]
         ]
-        self.found_pairs = {_pair_key(row["tensorflow"], row["tensorflow_metal"]): row for row in data.get("pairs", ())}
+        self._pairs: Iterable[dict[str, Any]] | Callable[[], Iterable[dict[str, Any]]] = data.get("pairs", ())
+
+    @cached_property
+    def found_pairs(self) -> dict[tuple[object, object], dict[str, Any]]:
+        """The pairs `tfm1 compat update` found, read at the first question a report leaves open."""
+        rows = self._pairs() if callable(self._pairs) else self._pairs
+        return {_pair_key(row["tensorflow"], row["tensorflow_metal"]): row for row in rows}
 
     def metal(self, version: str) -> MetalRelease | None:
         wanted = parse_version(version)
@@ -108,19 +115,19 @@ class Compat:
     def pair(self, tensorflow: str, metal: str) -> PairVerdict:
         """The verdict of a report when there is one, else of the Mac job or the binaries (`evidence` says which)."""
         reported = self._reported(tensorflow, metal)
-        found = self.found_pairs.get(_pair_key(tensorflow, metal))
-        if reported.status != "unverified" or found is None:
+        if reported.status != "unverified":
             return reported
-        return PairVerdict(found["status"], found["reason"], found.get("error", ""))
+        found = self.found_pairs.get(_pair_key(tensorflow, metal))
+        return reported if found is None else PairVerdict(found["status"], found["reason"], found.get("error", ""))
 
     def evidence(self, tensorflow: str, metal: str) -> Evidence:
         """Which source decided `pair(tensorflow, metal)`: a report always wins over what was found."""
         reported = self._reported(tensorflow, metal)
-        found = self.found_pairs.get(_pair_key(tensorflow, metal))
         if reported.status != "unverified":
             cited = _ISSUE.search(reported.reason + " " + reported.error)
             link = f"https://github.com/tensorflow/tensorflow/issues/{cited[1]}" if cited else ""
             return Evidence("report", "tfm1's compatibility data (compat_data.py), which cites its source", link)
+        found = self.found_pairs.get(_pair_key(tensorflow, metal))
         if found is None:
             return Evidence("none", reported.reason)
         return found_evidence(found)
@@ -179,7 +186,8 @@ def _pair_key(tensorflow: str, metal: str) -> tuple[object, object]:
 def with_found(data: dict[str, Any], found: dict[str, Any]) -> dict[str, Any]:
     """`data` (compat_data.py) with what `tfm1 compat update` found merged below it.
 
-    Found pairs are kept apart (`pair` asks them only where no report decides). Python tags found on PyPI are
+    Found pairs are kept apart (`pair` asks them only where no report decides; `load` reads them from
+    `tfm1.compat_found_pairs`). Python tags found on PyPI are
     facts that widen a row: a release's tags are added to its metal row, or to a copy of its TensorFlow row
     limited to that release. A found TensorFlow row joins only where no hand-written row covers its release.
     Found tensorflow-metal releases stay out of the metal rows, which doctor's advice treats as reported.
@@ -217,4 +225,12 @@ def load() -> Compat:
     from tfm1.compat_data import DATA
     from tfm1.compat_found import FOUND
 
-    return Compat(with_found(DATA, FOUND))
+    # The pairs are most of what was found and cost doctor ~15 ms to build (python -X importtime): read them only
+    # when a report leaves a pair open.
+    return Compat({**with_found(DATA, FOUND), "pairs": _found_pairs})
+
+
+def _found_pairs() -> list[dict[str, Any]]:
+    from tfm1.compat_found_pairs import PAIRS
+
+    return PAIRS
