@@ -153,11 +153,11 @@ class Compat:
         )
 
     def metal_for(self, tensorflow: str) -> MetalRelease | None:
-        """The newest tensorflow-metal known to work with this TensorFlow."""
-        for release in self.metal_releases:  # newest first in the data
-            if self.pair(tensorflow, release.version).status == "works":
-                return release
-        return None
+        """The newest tensorflow-metal known to work with this TensorFlow: one a report vouches for first, else one
+        proven by the Mac job or the binaries (which prove that it loads, not that it computes right)."""
+        works = [r for r in self.metal_releases if self.pair(tensorflow, r.version).status == "works"]  # newest first
+        reported = [r for r in works if self.evidence(tensorflow, r.version).kind == "report"]
+        return next(iter(reported or works), None)
 
     def tensorflow_pythons(self, arch: str) -> set[str]:
         """Python versions that have a real TensorFlow wheel for macOS on this arch."""
