@@ -31,6 +31,8 @@ class Update:
     superseded: list[str] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
     bump: Bump | None = None
+    # The default profile's pair after this run and what vouches for it: "binaries" means a bump waits for the Mac job.
+    default: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -95,11 +97,22 @@ def update_command(index_url: str | None, max_pairs: int, *, bump: bool, as_json
             result.bump = _bump(where, result.proven, todo, index)
             if result.bump is not None and result.bump.ok:
                 result.written += [str(where.envs / result.bump.profile / name) for name in _PROFILE_FILES]
+    result.default = default_pair(where)
     if as_json:
         print_json(result.to_json())
     else:
         _render(result, console(soft_wrap=True))
     return ExitCode.OK if result.ok else ExitCode.FAILED
+
+
+def default_pair(where: Checkout) -> dict[str, str]:
+    from tfm1.compat import load
+    from tfm1.profiles import DEFAULT_PROFILE, get_profile
+
+    pins = get_profile(DEFAULT_PROFILE, where.envs).pins
+    tf, metal = pins.get("tensorflow", ""), pins.get("tensorflow-metal", "")
+    evidence = load().evidence(tf, metal).kind if tf and metal else "none"
+    return {"profile": DEFAULT_PROFILE, "tensorflow": tf, "tensorflow_metal": metal, "evidence": evidence}
 
 
 _PROFILE_FILES = ("environment.yml", "conda-lock.yml")

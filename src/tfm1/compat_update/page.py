@@ -20,10 +20,13 @@ def page(compat: Compat, found: dict[str, Any], reports: dict[str, Any]) -> str:
     from tfm1.linkage.grid import DEFAULT_TENSORFLOW
 
     seen = found.get("releases", {})
-    tensorflow = sorted(set(seen.get("tensorflow", ())) or set(DEFAULT_TENSORFLOW), key=python_key, reverse=True)
+    proven = compat.found_pairs.values()
+    rows = set(seen.get("tensorflow", ())) or set(DEFAULT_TENSORFLOW)
+    tensorflow = sorted(rows | {row["tensorflow"] for row in proven}, key=python_key, reverse=True)
     metal_python = {row["version"]: tuple(row["python"]) for row in found.get("metal", ())}
     metal_python.update({m.version: m.python for m in compat.metal_releases if "arm64" in m.arches})
-    metal = sorted(set(metal_python) | set(seen.get("tensorflow-metal", ())), key=python_key, reverse=True)
+    columns = set(metal_python) | set(seen.get("tensorflow-metal", ())) | {row["tensorflow_metal"] for row in proven}
+    metal = sorted(columns, key=python_key, reverse=True)
     lines = [
         "# TensorFlow and tensorflow-metal on Apple silicon: what loads with what",
         "",
@@ -38,9 +41,10 @@ def page(compat: Compat, found: dict[str, Any], reports: dict[str, Any]) -> str:
         "- **B**: the binaries: the plugin's imports against TensorFlow's exports, read from both wheels on PyPI by",
         f"  `tfm1 compat update` ([compat_found.py]({FOUND_LINK}) names the wheels and their sha256).",
         "",
-        "*works*: loads; *degraded*: loads, with a known problem; **broken**: `import tensorflow` fails; ?: no source",
-        "says; n/a: no Python has wheels of both, so they are never installed together. Each verdict links to its",
-        "TensorFlow's section below, with the error a broken pair prints and the link to its evidence.",
+        "*works*: loads and runs (from the binaries alone: loads; nothing ran it yet); *degraded*: loads, with a known",
+        "problem; **broken**: `import tensorflow` fails; ?: no source says; n/a: no Python has wheels of both, so they",
+        "are never installed together. Each verdict links to its TensorFlow's section below, with the error a broken",
+        "pair prints and the link to its evidence.",
         "",
         "| TensorFlow | " + " | ".join(f"metal {m}" for m in metal) + " |",
         "|---|" + "---|" * len(metal),
