@@ -23,9 +23,11 @@ def copy_checkout(target: Path) -> Path:
     return target
 
 
-def run_from(checkout: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_from(
+    checkout: Path, *args: str, timeout: float = 120, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """`python -m tfm1 ARGS` importing tfm1 from `checkout/src`, run in `checkout` (its envs/ is ./envs)."""
-    env = {**os.environ, "PYTHONPATH": str(checkout / "src")}
+    env = {**os.environ, **(env or {}), "PYTHONPATH": str(checkout / "src")}
     return subprocess.run(
         [sys.executable, "-m", "tfm1", *args],
         capture_output=True,

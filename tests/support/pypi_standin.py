@@ -20,7 +20,11 @@ import hashlib
 import io
 import json
 import re
+import ssl
+import subprocess
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -109,6 +113,32 @@ class StandIn:
         response = Response(body[start:stop], 206)
         response.headers["Content-Range"] = f"bytes {start}-{stop - 1}/{len(body)}"
         return response
+
+
+@contextmanager
+def https_server(directory: Path) -> Iterator[tuple[HTTPServer, dict[str, str]]]:
+    """An HTTPServer on https://127.0.0.1 with a certificate made here (openssl), and the environment that makes
+    requests and uv trust it besides the usual CAs: a lockfile holds only https wheels (`tfm1 lock --check`)."""
+    import certifi
+
+    directory.mkdir(parents=True, exist_ok=True)
+    key, cert, bundle = directory / "key.pem", directory / "cert.pem", directory / "ca-bundle.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+         "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    bundle.write_text(Path(certifi.where()).read_text() + cert.read_text())
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server = HTTPServer(host="127.0.0.1", ssl_context=context, threaded=True)
+    server.start()
+    try:
+        yield server, {"REQUESTS_CA_BUNDLE": str(bundle), "SSL_CERT_FILE": str(bundle)}
+    finally:
+        server.clear()
+        if server.is_running():
+            server.stop()
 
 
 def _version(filename: str) -> str | None:
