@@ -48,8 +48,18 @@ def _from_data(tensorflow: list[str], metal: list[str], as_json: bool) -> int:
     rows = []
     for tf in tensorflow:
         for m in metal:
-            verdict = compat.pair(tf, m)
-            rows.append({"tensorflow": tf, "tensorflow_metal": m, "status": verdict.status, "reason": verdict.reason})
+            verdict, evidence = compat.pair(tf, m), compat.evidence(tf, m)
+            rows.append(
+                {
+                    "tensorflow": tf,
+                    "tensorflow_metal": m,
+                    "status": verdict.status,
+                    "reason": verdict.reason,
+                    "evidence": evidence.kind,
+                    "evidence_source": evidence.source,
+                    "evidence_link": evidence.link,
+                }
+            )
     if as_json:
         print_json(rows)
     else:

@@ -10,6 +10,13 @@ if TYPE_CHECKING:
     from tfm1.linkage.result import PairResult
 
 STATUS_STYLES = {"works": "green", "degraded": "yellow", "broken": "red", "unverified": "dim"}
+# What decided a verdict (tfm1.compat.Evidence): a report wins over the Mac job, which wins over the binaries.
+MARKS = {"report": "R", "mac-job": "M", "binaries": "B"}
+EVIDENCE = {
+    "report": "a report cited in tfm1's data",
+    "mac-job": "the Apple-silicon workflow",
+    "binaries": "the wheels' binaries, which prove it loads, not that it runs",
+}
 LEGEND = {
     "works": "known to load and run correctly",
     "degraded": "loads, with a known problem",
@@ -30,7 +37,7 @@ def render_data_grid(rows: list[dict[str, Any]], tensorflow: list[str], metal: l
         table.add_column(f"metal {m}")
     for tf in tensorflow:
         cells = [r for r in rows if r["tensorflow"] == tf]
-        table.add_row(tf, *(f"[{STATUS_STYLES[str(r['status'])]}]{r['status']}[/]" for r in cells))
+        table.add_row(tf, *(f"[{STATUS_STYLES[str(r['status'])]}]{r['status']}[/]{_mark(r)}" for r in cells))
     console.print(table)
     console.print("Legend:")
     for status, text in LEGEND.items():
@@ -42,11 +49,21 @@ def render_data_grid(rows: list[dict[str, Any]], tensorflow: list[str], metal: l
         if row["status"] != "works":
             style = STATUS_STYLES[str(row["status"])]
             pair = f"  {row['tensorflow']} + metal {row['tensorflow_metal']}:"
-            why.add_row(pair, f"[{style}]{row['status']}[/]: " + escape(str(row["reason"])))
+            source = f" [dim]({EVIDENCE[str(row['evidence'])]})[/]" if row["evidence"] in EVIDENCE else ""
+            why.add_row(pair, f"[{style}]{row['status']}[/]: " + escape(str(row["reason"])) + source)
     if why.row_count:
         console.print("Why:")
         console.print(why)
+    console.print(
+        "Evidence: " + ", ".join(f"{mark} {EVIDENCE[kind]}" for kind, mark in MARKS.items()) + " (tfm1 compat update)"
+    )
     console.print("Prove it from the binaries: tfm1 matrix --verify")
+
+
+def _mark(row: dict[str, Any]) -> str:
+    """The evidence that decided a cell, as one letter (see EVIDENCE)."""
+    mark = MARKS.get(str(row["evidence"]))
+    return f" [dim]{mark}[/]" if mark else ""
 
 
 def render_verified(
