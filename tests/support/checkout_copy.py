@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.support.cli import tfm1
 
 ROOT = Path(__file__).resolve().parents[2]
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc")
@@ -27,16 +28,8 @@ def run_from(
     checkout: Path, *args: str, timeout: float = 120, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """`python -m tfm1 ARGS` importing tfm1 from `checkout/src`, run in `checkout` (its envs/ is ./envs)."""
-    env = {**os.environ, **(env or {}), "PYTHONPATH": str(checkout / "src")}
-    return subprocess.run(
-        [sys.executable, "-m", "tfm1", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=checkout,
-        timeout=timeout,
-        check=False,
-    )
+    environment = {**os.environ, **(env or {}), "PYTHONPATH": str(checkout / "src")}
+    return tfm1(*args, env=environment, timeout=timeout, cwd=checkout)
 
 
 def snapshot(checkout: Path) -> dict[str, bytes]:

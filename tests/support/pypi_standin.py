@@ -34,6 +34,8 @@ from packaging.utils import canonicalize_name, parse_wheel_filename
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from tests.support.http import ranged_response
+
 ACCEPT = "application/vnd.pypi.simple.v1+json"
 
 
@@ -106,12 +108,7 @@ class StandIn:
             return Response(_member(self.local[name.removesuffix(".metadata")], ".dist-info/METADATA"))
         if name not in self.local:
             return Response("not here", status=404)
-        body = self.local[name]
-        if request.range is None:
-            return Response(body, 200)
-        start, stop = request.range.range_for_length(len(body))  # type: ignore[misc]
-        response = Response(body[start:stop], 206)
-        response.headers["Content-Range"] = f"bytes {start}-{stop - 1}/{len(body)}"
+        response: Response = ranged_response(request, self.local[name])
         return response
 
 

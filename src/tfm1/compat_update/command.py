@@ -128,35 +128,17 @@ def _union(before: list[str], now: list[str]) -> list[str]:
 def _prove(index: Any, pairs: list[Candidate], date: str, stderr: Console) -> list[dict[str, Any]]:
     if not pairs:
         return []
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
-
     from tfm1.compat_update.prove import prove_all
     from tfm1.linkage.pairs import LinkageSession
+    from tfm1.linkage.render import pair_progress
 
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TimeElapsedColumn(),
-        console=stderr,
-        transient=True,
-        disable=not stderr.is_terminal,  # a log (the workflow's) gets one line per pair instead
-    ) as progress:
-        overall = progress.add_task("pairs", total=len(pairs))
-        read = progress.add_task("", total=None)
-
-        def report(what: str, done: int, total: int) -> None:
-            progress.update(read, description=f"  {what}", completed=done, total=total or None)
+    with pair_progress(stderr, log=True) as progress, LinkageSession(index=index, progress=progress.read) as session:
 
         def step(number: int, candidate: Candidate) -> None:
-            progress.update(overall, completed=number - 1)
             what = f"TensorFlow {candidate.tensorflow.version} × tensorflow-metal {candidate.metal.version}"
-            progress.update(overall, description=f"{what} (Python {candidate.python}, {number}/{len(pairs)})")
-            if progress.disable:
-                stderr.print(f"==> {what} (Python {candidate.python}, {number}/{len(pairs)})")
+            progress.pair(f"{what}, Python {candidate.python}", number, len(pairs))
 
-        with LinkageSession(index=index, progress=report) as session:
-            return prove_all(session, pairs, date, step)
+        return prove_all(session, pairs, date, step)
 
 
 def _write(where: Checkout, found: dict[str, Any]) -> list[str]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.progress import Progress, TaskID
 
     from tfm1.linkage.result import PairResult
 
@@ -105,3 +108,34 @@ def render_verified(
     if disagreements:
         console.print(f"[yellow]{len(disagreements)} pair(s) disagree with tfm1's compatibility data.[/]")
     console.print("[dim]Details per pair: tfm1 matrix --verify --json[/]")
+
+
+class PairProgress:
+    """The progress of a run that checks pairs: a bar for the pairs, one for the wheel member being read."""
+
+    def __init__(self, progress: Progress, console: Console) -> None:
+        self._progress = progress
+        self._console = console
+        self._pairs: TaskID = progress.add_task("pairs", total=None)
+        self._reading: TaskID = progress.add_task("", total=None)
+
+    def read(self, what: str, done: int, total: int) -> None:
+        """A `ReadProgress` for the wheels' reader."""
+        self._progress.update(self._reading, description=f"  {what}", completed=done, total=total or None)
+
+    def pair(self, what: str, number: int, total: int) -> None:
+        """Pair `number` of `total` starts; where no bar is drawn (a log), it gets a line."""
+        description = f"{what} ({number}/{total})"
+        self._progress.update(self._pairs, description=description, completed=number - 1, total=total)
+        if self._progress.disable:
+            self._console.print(f"==> {description}", markup=False)
+
+
+@contextmanager
+def pair_progress(console: Console, *, log: bool = False) -> Iterator[PairProgress]:
+    """Bars on a terminal; with `log`, one line per pair where `console` is not one (a CI log)."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True, disable=log and not console.is_terminal) as progress:
+        yield PairProgress(progress, console)
