@@ -340,3 +340,46 @@ def test_page_check_fails_when_the_data_changed_and_page_writes_it(checkout: Pat
     assert stale.returncode == 1 and "is not what the data makes" in stale.stderr
     assert run_from(checkout, "compat", "page").returncode == 0
     assert run_from(checkout, "compat", "page", "--check").returncode == 0
+
+
+def test_a_wheel_that_cannot_be_read_stops_the_run_and_writes_nothing(checkout: Path, httpserver: HTTPServer) -> None:
+    standin = StandIn(httpserver)
+    made_up(standin)
+    new = metal("1.3.0", "3.12").wheels[0]
+    missing = {**entry(new.filename, size=new.size), "url": "../../files/gone.whl"}  # the stand-in answers 404
+    standin.page("tensorflow-metal", [*(entry(w.filename, size=w.size) for w in METAL_NOW[0].wheels), missing])
+    before = snapshot(checkout)
+    result = run_from(checkout, "compat", "update", "--index-url", standin.url)
+    assert result.returncode == 1
+    progress = [line for line in result.stderr.splitlines() if line.startswith("==> ")]  # one line a pair in a log
+    assert progress == ["==> TensorFlow 2.21.0 × tensorflow-metal 1.3.0, Python 3.12 (1/3)"]
+    error = one_error(result.stderr.replace(progress[0] + "\n", ""))
+    assert "gone.whl" in error and "404" in error
+    assert snapshot(checkout) == before
+
+
+def test_an_index_that_cannot_be_read_is_one_error(checkout: Path, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/simple/tensorflow/").respond_with_data("no", status=404)
+    httpserver.expect_request("/simple/tensorflow-macos/").respond_with_data("no", status=404)
+    result = run_from(checkout, "compat", "update", "--index-url", httpserver.url_for("/simple/"))
+    assert result.returncode == 1 and "cannot read" in one_error(result.stderr)
+    bad = run_from(checkout, "compat", "update", "--max-pairs", "-1")
+    assert bad.returncode == 2 and "--max-pairs" in bad.stderr
+
+
+def test_a_bump_that_cannot_be_made_leaves_the_profile_as_it_was(tmp_path: Path) -> None:
+    from tfm1.compat_update.bump import bump
+    from tfm1.pypi.index import Index
+
+    envs = tmp_path / "envs"
+    shutil.copytree(ROOT / "envs" / "metal", envs / "metal")
+    environment = envs / "metal" / "environment.yml"
+    environment.write_text(environment.read_text().replace("tensorflow==2.19.1", "tensorflow>=2.19.1,<2.20"))
+    environment.write_text(environment.read_text() + "# tensorflow==2.19.1 is named here, not pinned\n")
+    before = {p.name: p.read_bytes() for p in (envs / "metal").iterdir()}
+    profile = get_profile("metal", envs)
+    profile = type(profile)(**{**profile.__dict__, "pip_specs": ("tensorflow==2.19.1", "tensorflow-metal==1.2.0")})
+    candidate = candidates.Candidate(TF_NOW[0], metal("1.3.0", "3.12"), "3.12")
+    result = bump(profile, candidate, "3.12", Index("http://127.0.0.1:9/simple/"))
+    assert result.status == "failed" and "does not pin tensorflow== on one line of its own" in result.problems[0]
+    assert {p.name: p.read_bytes() for p in (envs / "metal").iterdir()} == before
