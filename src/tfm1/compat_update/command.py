@@ -53,6 +53,7 @@ def today() -> str:
 
 
 def update_command(index_url: str | None, max_pairs: int, *, bump: bool, as_json: bool) -> int:
+    from tfm1.compat import load
     from tfm1.compat_data import DATA
     from tfm1.compat_update import candidates, found_file
     from tfm1.compat_update.checkout import checkout
@@ -68,8 +69,6 @@ def update_command(index_url: str | None, max_pairs: int, *, bump: bool, as_json
         tensorflow = tensorflow_releases(index)
         metal = final_releases(index, METAL)
     before = found_file.current()
-    from tfm1.compat import load
-
     found = candidates.find(load(), before.get("metal", []), tensorflow, metal, date)
     todo, rest = found.pairs[:max_pairs], found.pairs[max_pairs:]
     result = Update(index.index_url, [r.version for r in tensorflow], [r.version for r in metal])
