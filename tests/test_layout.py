@@ -15,6 +15,7 @@ RANK = {
     "cli": 1,
     "commands": 2,
     "setup": 3,
+    "compat_update": 3,  # `tfm1 compat`: reads PyPI, proves pairs (linkage), locks the bumped profile (lock)
     "lock": 4,
     "verify": 5,
     "doctor": 6,
@@ -45,6 +46,7 @@ SHARED_FILE_NAMES = {
     "result.py",  # linkage's verdict, verify's result, setup's and remove's
     "remove.py",  # commands/ is `tfm1 remove`, setup/ does the removal
     "profiles.py",  # commands/ is `tfm1 profiles`, tfm1/profiles.py reads them
+    "compat.py",  # commands/ is `tfm1 compat`, tfm1/compat.py answers questions on the data
     "command.py",  # doctor/, lock/, linkage/, verify/: that command end to end, below its typer signature
     "kernel.py",  # setup/ registers the Jupyter kernel, verify/ runs the checks through one
 }

@@ -95,3 +95,20 @@ def test_default_grid_takes_the_newest_final_patch_of_each_minor() -> None:
     versions = {"2.14.1", "2.15.0", "2.15.1", "2.16.1", "2.16.2", "2.21.0", "2.22.0rc0", "not-a-version"}
     assert latest_patches(versions) == ["2.15.1", "2.16.2", "2.21.0"]
     assert latest_patches(versions | {"2.22.0"}) == ["2.15.1", "2.16.2", "2.21.0", "2.22.0"]
+
+
+def test_each_verdict_says_what_decided_it(capsys: pytest.CaptureFixture[str]) -> None:
+    """A report (compat_data.py) or what `tfm1 compat update` found: 1.2.0 with 2.15.1 is the binaries' alone."""
+    _, out, _ = run(capsys, "--tf", "2.15.1,2.19.1", "--metal", "1.2.0", "--json")
+    rows = {r["tensorflow"]: r for r in json.loads(out)}
+    assert (rows["2.19.1"]["status"], rows["2.19.1"]["evidence"]) == ("works", "report")
+    found = rows["2.15.1"]
+    assert (found["status"], found["evidence"]) == ("works", "binaries")
+    assert "tensorflow-2.15.1-" in found["evidence_source"] and found["reason"].startswith("from the binaries: ")
+    assert found["evidence_link"] == "https://pypi.org/project/tensorflow-metal/1.2.0/#files"
+    _, table, _ = run(capsys, "--tf", "2.15.1,2.19.1", "--metal", "1.2.0")
+    assert [line.split("│")[2].split() for line in table.splitlines() if line.startswith("│ 2.")] == [
+        ["works", "B"],
+        ["works", "R"],
+    ]
+    assert "B the wheels' binaries, which prove it loads, not that it runs" in " ".join(table.split())

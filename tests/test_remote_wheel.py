@@ -15,6 +15,7 @@ import requests
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from tests.support.http import ranged_response
 from tests.support.pypi_files import fetch_wheel
 from tfm1.linkage.images import SUMMARY_VERSION
 from tfm1.linkage.sources import WheelImages
@@ -46,12 +47,8 @@ def ranged(body: bytes, log: list[str] | None = None) -> Handler:
     def handle(request: Request) -> Response:
         if log is not None:
             log.append(request.headers.get("Range", "-"))
-        if request.range is None:
-            return Response(body, 200)
-        start, stop = request.range.range_for_length(len(body))  # type: ignore[misc]
-        response = Response(body[start:stop], 206)
-        response.headers["Content-Range"] = f"bytes {start}-{stop - 1}/{len(body)}"
-        return response
+        answer: Response = ranged_response(request, body)
+        return answer
 
     return handle
 

@@ -30,7 +30,7 @@ import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Literal
+from typing import Any, Literal
 
 Fault = Literal["404", "500", "drop", "drop-once", "slow", "slow-head"]
 SLOW_HEAD_SECONDS = 2.0  # below setup's 3 s size-query timeout: the plan waits, then goes on
@@ -174,3 +174,16 @@ class StaticServer:
         self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def ranged_response(request: Any, body: bytes) -> Any:
+    """A werkzeug answer to `request` from `body` that honours a single byte range, as files.pythonhosted.org
+    does (pytest-httpserver handlers)."""
+    from werkzeug import Response
+
+    if request.range is None:
+        return Response(body, 200)
+    start, stop = request.range.range_for_length(len(body))
+    response = Response(body[start:stop], 206)
+    response.headers["Content-Range"] = f"bytes {start}-{stop - 1}/{len(body)}"
+    return response

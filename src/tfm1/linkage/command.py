@@ -48,8 +48,18 @@ def _from_data(tensorflow: list[str], metal: list[str], as_json: bool) -> int:
     rows = []
     for tf in tensorflow:
         for m in metal:
-            verdict = compat.pair(tf, m)
-            rows.append({"tensorflow": tf, "tensorflow_metal": m, "status": verdict.status, "reason": verdict.reason})
+            verdict, evidence = compat.pair(tf, m), compat.evidence(tf, m)
+            rows.append(
+                {
+                    "tensorflow": tf,
+                    "tensorflow_metal": m,
+                    "status": verdict.status,
+                    "reason": verdict.reason,
+                    "evidence": evidence.kind,
+                    "evidence_source": evidence.source,
+                    "evidence_link": evidence.link,
+                }
+            )
     if as_json:
         print_json(rows)
     else:
@@ -58,36 +68,18 @@ def _from_data(tensorflow: list[str], metal: list[str], as_json: bool) -> int:
 
 
 def _verify(tensorflow: list[str] | None, metal: list[str], python: str, as_json: bool) -> int:
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
-
     from tfm1.compat import load
     from tfm1.linkage.grid import default_tensorflow
     from tfm1.linkage.pairs import LinkageSession
+    from tfm1.linkage.render import pair_progress
 
-    stderr = console(stderr=True)
     results: list[PairResult] = []
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TimeElapsedColumn(),
-        console=stderr,
-        transient=True,
-    ) as progress:
-        overall = progress.add_task("pairs", total=None)
-        step = progress.add_task("", total=None)
-
-        def report(what: str, done: int, total: int) -> None:
-            progress.update(step, description=f"  {what}", completed=done, total=total or None)
-
-        with LinkageSession(progress=report) as session:
-            tensorflow = tensorflow or default_tensorflow(session.index)
-            pairs = [(tf, m) for tf in tensorflow for m in metal]
-            progress.update(overall, total=len(pairs))
-            for number, (tf, m) in enumerate(pairs, 1):
-                progress.update(overall, description=f"TensorFlow {tf} × tensorflow-metal {m} ({number}/{len(pairs)})")
-                results.append(session.check_pair(tf, m, python))
-                progress.advance(overall)
+    with pair_progress(console(stderr=True)) as progress, LinkageSession(progress=progress.read) as session:
+        tensorflow = tensorflow or default_tensorflow(session.index)
+        pairs = [(tf, m) for tf in tensorflow for m in metal]
+        for number, (tf, m) in enumerate(pairs, 1):
+            progress.pair(f"TensorFlow {tf} × tensorflow-metal {m}", number, len(pairs))
+            results.append(session.check_pair(tf, m, python))
     compat = load()
     if as_json:
         print_json([_with_data(r.to_json(), compat.pair(r.tensorflow, r.tensorflow_metal).status) for r in results])

@@ -27,12 +27,16 @@ PLUGIN_NAME = "libmetal_plugin.dylib"
 META_WHEEL_BYTES = 1 << 20  # a TensorFlow wheel this small holds no TensorFlow, only a requirement
 
 
+class NoPlugin(Tfm1Error):
+    """A tensorflow-metal wheel without the plugin: what it would load with cannot be read from it."""
+
+
 def plugin_member(names: list[str]) -> str:
     """The plugin's path in the wheel: at the top, or under `<dist>.data/purelib/` (tensorflow-metal before 0.4)."""
     for name in names:
         if name == PLUGIN_MEMBER or re.fullmatch(rf"[^/]+\.data/(purelib|platlib)/{re.escape(PLUGIN_MEMBER)}", name):
             return name
-    raise Tfm1Error(
+    raise NoPlugin(
         f"this tensorflow-metal wheel has no {PLUGIN_MEMBER}",
         "check the version: tensorflow-metal wheels for macOS arm64 all ship it",
     )

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.progress import Progress, TaskID
 
     from tfm1.linkage.result import PairResult
 
 STATUS_STYLES = {"works": "green", "degraded": "yellow", "broken": "red", "unverified": "dim"}
+# What decided a verdict (tfm1.compat.Evidence): a report wins over the Mac job, which wins over the binaries.
+MARKS = {"report": "R", "mac-job": "M", "binaries": "B"}
+EVIDENCE = {
+    "report": "a report cited in tfm1's data",
+    "mac-job": "the Apple-silicon workflow",
+    "binaries": "the wheels' binaries, which prove it loads, not that it runs",
+}
 LEGEND = {
     "works": "known to load and run correctly",
     "degraded": "loads, with a known problem",
@@ -30,7 +40,7 @@ def render_data_grid(rows: list[dict[str, Any]], tensorflow: list[str], metal: l
         table.add_column(f"metal {m}")
     for tf in tensorflow:
         cells = [r for r in rows if r["tensorflow"] == tf]
-        table.add_row(tf, *(f"[{STATUS_STYLES[str(r['status'])]}]{r['status']}[/]" for r in cells))
+        table.add_row(tf, *(f"[{STATUS_STYLES[str(r['status'])]}]{r['status']}[/]{_mark(r)}" for r in cells))
     console.print(table)
     console.print("Legend:")
     for status, text in LEGEND.items():
@@ -42,11 +52,21 @@ def render_data_grid(rows: list[dict[str, Any]], tensorflow: list[str], metal: l
         if row["status"] != "works":
             style = STATUS_STYLES[str(row["status"])]
             pair = f"  {row['tensorflow']} + metal {row['tensorflow_metal']}:"
-            why.add_row(pair, f"[{style}]{row['status']}[/]: " + escape(str(row["reason"])))
+            source = f" [dim]({EVIDENCE[str(row['evidence'])]})[/]" if row["evidence"] in EVIDENCE else ""
+            why.add_row(pair, f"[{style}]{row['status']}[/]: " + escape(str(row["reason"])) + source)
     if why.row_count:
         console.print("Why:")
         console.print(why)
+    console.print(
+        "Evidence: " + ", ".join(f"{mark} {EVIDENCE[kind]}" for kind, mark in MARKS.items()) + " (tfm1 compat update)"
+    )
     console.print("Prove it from the binaries: tfm1 matrix --verify")
+
+
+def _mark(row: dict[str, Any]) -> str:
+    """The evidence that decided a cell, as one letter (see EVIDENCE)."""
+    mark = MARKS.get(str(row["evidence"]))
+    return f" [dim]{mark}[/]" if mark else ""
 
 
 def render_verified(
@@ -88,3 +108,34 @@ def render_verified(
     if disagreements:
         console.print(f"[yellow]{len(disagreements)} pair(s) disagree with tfm1's compatibility data.[/]")
     console.print("[dim]Details per pair: tfm1 matrix --verify --json[/]")
+
+
+class PairProgress:
+    """The progress of a run that checks pairs: a bar for the pairs, one for the wheel member being read."""
+
+    def __init__(self, progress: Progress, console: Console) -> None:
+        self._progress = progress
+        self._console = console
+        self._pairs: TaskID = progress.add_task("pairs", total=None)
+        self._reading: TaskID = progress.add_task("", total=None)
+
+    def read(self, what: str, done: int, total: int) -> None:
+        """A `ReadProgress` for the wheels' reader."""
+        self._progress.update(self._reading, description=f"  {what}", completed=done, total=total or None)
+
+    def pair(self, what: str, number: int, total: int) -> None:
+        """Pair `number` of `total` starts; where no bar is drawn (a log), it gets a line."""
+        description = f"{what} ({number}/{total})"
+        self._progress.update(self._pairs, description=description, completed=number - 1, total=total)
+        if self._progress.disable:
+            self._console.print(f"==> {description}", markup=False)
+
+
+@contextmanager
+def pair_progress(console: Console, *, log: bool = False) -> Iterator[PairProgress]:
+    """Bars on a terminal; with `log`, one line per pair where `console` is not one (a CI log)."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True, disable=log and not console.is_terminal) as progress:
+        yield PairProgress(progress, console)
