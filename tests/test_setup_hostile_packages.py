@@ -64,6 +64,10 @@ def _case(world: World, case: str, victim: Path) -> tuple[str, str]:
         _add(world, "evil-link", symlinks={"share/escape": str(victim.parent)})
         evil = _add(world, files={"share/escape/file": "overwritten\n"})
         return evil.filename, "installs 'share/escape/file' through the symbolic link 'share/escape' of evil-link"
+    if case == "through-symlink-other-case":  # one folder on a Mac's case-insensitive disk
+        _add(world, "evil-link", symlinks={"share/Escape": str(victim.parent)})
+        evil = _add(world, files={"share/escape/file": "overwritten\n"})
+        return evil.filename, "installs 'share/escape/file' through the symbolic link 'share/Escape' of evil-link"
     if case == "symlink-clobber":
         _add(world, "evil-link", symlinks={"share/clobbered": str(victim)})
         _add(world, prefix_files={"share/clobbered": f"{PLACEHOLDER}\n"})
@@ -87,6 +91,7 @@ CASES = [
     "sibling-env",
     "absolute",
     "through-symlink",
+    "through-symlink-other-case",
     "symlink-clobber",
     "entry-point",
     "wrong-subdir",

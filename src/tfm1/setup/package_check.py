@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import re
 import stat
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,7 +88,7 @@ def check_packages(packages: Sequence[Extracted], platform: str, records: Sequen
     install's records, when `packages` are only those linked so far (the python record says where site-packages is).
     """
     site_packages = _site_packages(records or [package.record for package in packages])
-    kinds: dict[str, tuple[str, str]] = {}  # final path in the prefix -> (path_type, package)
+    kinds: dict[str, tuple[str, str, str]] = {}  # same_path key -> (final path in the prefix, path_type, package)
     for package in packages:
         index = read_json(package, "info/index.json")
         for subdir in {str(package.record.subdir), str(index.get("subdir", "")) if isinstance(index, dict) else ""}:
@@ -96,20 +97,30 @@ def check_packages(packages: Sequence[Extracted], platform: str, records: Sequen
         noarch_python = _noarch_python(package, index)
         for path, kind in _entries(package):
             for final in _final_paths(path, noarch_python, site_packages):
-                other = kinds.get(final)
-                if other is not None and "softlink" in (kind, other[0]) and other != (kind, package.name):
-                    raise refuse(package.name, f"{final!r} is also installed by {other[1]}, and one is a symbolic link")
-                kinds[final] = (kind, package.name)
+                other = kinds.get(same_path(final))
+                if other is not None and "softlink" in (kind, other[1]) and other[1:] != (kind, package.name):
+                    raise refuse(package.name, f"{final!r} is also installed by {other[2]}, and one is a symbolic link")
+                kinds[same_path(final)] = (final, kind, package.name)
         if noarch_python:
             for name in _entry_point_names(package):
-                kinds.setdefault(f"bin/{name}", ("hardlink", package.name))
-    links = {path: owner for path, (kind, owner) in kinds.items() if kind == "softlink"}
-    for path, (_, owner) in kinds.items():
+                kinds.setdefault(same_path(f"bin/{name}"), (f"bin/{name}", "hardlink", package.name))
+    links = {key: (path, owner) for key, (path, kind, owner) in kinds.items() if kind == "softlink"}
+    for path, _, owner in kinds.values():
         parts = path.split("/")
         for depth in range(1, len(parts)):
-            ancestor = "/".join(parts[:depth])
-            if ancestor in links:
-                raise refuse(owner, f"it installs {path!r} through the symbolic link {ancestor!r} of {links[ancestor]}")
+            link = links.get(same_path("/".join(parts[:depth])))
+            if link is not None:
+                raise refuse(owner, f"it installs {path!r} through the symbolic link {link[0]!r} of {link[1]}")
+
+
+def same_path(path: str) -> str:
+    """The key under which two paths name one file on a Mac's default disk, whatever the disk setup runs on.
+
+    A Mac's system volume is the case-insensitive APFS variant, which is also not normalization-sensitive (Apple's APFS
+    Guide, FAQ: developer.apple.com/library/archive/documentation/FileManagement/Conceptual/APFS_Guide/FAQ/FAQ.html),
+    so `share/Escape` and `share/escape/file` meet there; on a case-sensitive disk the stricter reading only refuses.
+    """
+    return unicodedata.normalize("NFD", path).casefold()
 
 
 def _entries(package: Extracted) -> list[tuple[str, str]]:
