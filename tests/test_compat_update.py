@@ -138,7 +138,7 @@ def pair_row(tensorflow: str, metal_version: str, status: str) -> dict[str, Any]
 def test_a_report_added_later_supersedes_a_found_row_and_a_disagreement_is_named() -> None:
     before = {"pairs": [pair_row("2.15.1", "1.2.0", "works"), pair_row("2.14.1", "1.2.0", "works")]}
     reports = copy.deepcopy(DATA)
-    reports["metal"][0]["broken"].append({"tensorflow": "<2.15", "error": "reported"})
+    reports["metal"][0]["broken"].append({"tensorflow": "<2.15", "error": "reported", "source": "a report"})
     reports["metal"][0]["works"] = ">=2.15,<2.20"
     merged = found_file.merge(before, {}, reports)
     assert merged.found["pairs"] == []

@@ -14,6 +14,7 @@ import pytest
 
 from tests.support.cli import tfm1, tfm1_json
 from tests.support.lief_builders import BOUND, PROVIDER, extract_speedups, site_packages
+from tfm1.compat import load
 
 pytestmark = pytest.mark.network  # the wheel the test binaries are built from is fetched once, then cached
 
@@ -103,8 +104,10 @@ def _versions(python: Path, tensorflow: str, metal: str) -> Path:
 
 
 def test_binaries_that_do_not_link_make_an_unverified_pair_an_error(tmp_path: Path) -> None:
-    # The data has no verdict on tensorflow-metal 1.2.0 with TensorFlow 2.15.1 (a warning); the binaries do.
-    code, report = _run(_versions(_env_with_plugin(tmp_path, BOUND[:1]), "2.15.1", "1.2.0"))
+    # Neither a report nor the found pairs judge tensorflow-metal 1.2.0 with TensorFlow 2.15.0 (a warning); the
+    # installed binaries do.
+    assert load().evidence("2.15.0", "1.2.0").kind == "none"
+    code, report = _run(_versions(_env_with_plugin(tmp_path, BOUND[:1]), "2.15.0", "1.2.0"))
     findings = {f["code"]: f for f in report["findings"]}
     assert code == 1
     assert findings["metal-tf-mismatch"]["severity"] == "error"
@@ -125,3 +128,13 @@ def test_binaries_that_link_overrule_the_data(tmp_path: Path) -> None:
     assert code == 0
     assert findings["metal-tf-mismatch"]["severity"] == "warning"
     assert "over tfm1's data" in findings["metal-tf-mismatch"]["evidence"]["decided_by"]
+
+
+def test_installed_binaries_that_do_not_link_overrule_a_pair_proven_from_pypi_s_wheels(tmp_path: Path) -> None:
+    # The found pairs say tensorflow-metal 1.2.0 loads with TensorFlow 2.15.1 (PyPI's wheels); these binaries do not.
+    assert load().evidence("2.15.1", "1.2.0").kind == "binaries"
+    code, report = _run(_versions(_env_with_plugin(tmp_path, BOUND[:1]), "2.15.1", "1.2.0"))
+    errors = {f["code"]: f for f in report["findings"] if f["severity"] == "error"}
+    assert code == 1, report["findings"]
+    assert "cannot load with the installed TensorFlow 2.15.1" in errors["metal-tf-linkage"]["title"]
+    assert errors["metal-tf-linkage"]["evidence"]["missing"] == [BOUND[1]]

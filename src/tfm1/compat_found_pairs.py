@@ -1458,24 +1458,6 @@ PAIRS: list[dict[str, Any]] = [
     },
     {
         "tensorflow": "2.10.0",
-        "tensorflow_metal": "0.7.0",
-        "status": "broken",
-        "reason": "from the binaries: TensorFlow 2.10.0 does not export 9 of the 57 TensorFlow symbols tensorflow-metal 0.7.0 binds ((flat namespace)): import fails with 'Symbol not found: __ZN3tsl8internal10LogMessage16VmoduleActivatedEPKci'",
-        "error": "Symbol not found: __ZN3tsl8internal10LogMessage16VmoduleActivatedEPKci (tsl::internal::LogMessage::VmoduleActivated(char const*, int))",
-        "evidence": {
-            "kind": "binaries",
-            "python": "3.9",
-            "wheels": {
-                "tensorflow_macos-2.10.0-cp39-cp39-macosx_12_0_arm64.whl": "f2ec603c5496c25fb1bcda8eb4166423bf023bfb7ae6cbdec0be8796ca67e866",
-                "tensorflow_metal-0.7.0-cp39-cp39-macosx_12_0_arm64.whl": "93b0d83d5f10c0ec1da58a59ac8597cbac2820cbcdf7fa4856dbad3ebac5f9ac",
-            },
-            "date": "2026-12-05",
-            "tool": "tfm1 0.1.0",
-            "checker": "does not load",
-        },
-    },
-    {
-        "tensorflow": "2.10.0",
         "tensorflow_metal": "0.7.1",
         "status": "broken",
         "reason": "from the binaries: TensorFlow 2.10.0 does not export 9 of the 57 TensorFlow symbols tensorflow-metal 0.7.1 binds ((flat namespace)): import fails with 'Symbol not found: __ZN3tsl8internal10LogMessage16VmoduleActivatedEPKci'",
@@ -1741,24 +1723,6 @@ PAIRS: list[dict[str, Any]] = [
             "wheels": {
                 "tensorflow_macos-2.11.0-cp39-cp39-macosx_12_0_arm64.whl": "8d56b0d0bd140008b0cc4877804c9c310e1e2735444fa99bc7c88ffb2909153d",
                 "tensorflow_metal-0.6.0-cp39-cp39-macosx_12_0_arm64.whl": "1ee3adca0562513443069804f3a637e381cedd2b665336e6964e6da0310f7a73",
-            },
-            "date": "2026-12-05",
-            "tool": "tfm1 0.1.0",
-            "checker": "does not load",
-        },
-    },
-    {
-        "tensorflow": "2.11.0",
-        "tensorflow_metal": "0.8.0",
-        "status": "broken",
-        "reason": "from the binaries: TensorFlow 2.11.0 does not export 25 of the 160 TensorFlow symbols tensorflow-metal 0.8.0 binds (@rpath/_pywrap_tensorflow_internal.so, (flat namespace)): import fails with 'Symbol not found: __ZN10tensorflow7NodeDefC1EPN6google8protobuf5ArenaEb'",
-        "error": "Symbol not found: __ZN10tensorflow7NodeDefC1EPN6google8protobuf5ArenaEb (tensorflow::NodeDef::NodeDef(google::protobuf::Arena*, bool))",
-        "evidence": {
-            "kind": "binaries",
-            "python": "3.9",
-            "wheels": {
-                "tensorflow_macos-2.11.0-cp39-cp39-macosx_12_0_arm64.whl": "8d56b0d0bd140008b0cc4877804c9c310e1e2735444fa99bc7c88ffb2909153d",
-                "tensorflow_metal-0.8.0-cp39-cp39-macosx_12_0_arm64.whl": "8a4ef5f4804d4becf9c59d376512b1f160477e408c5d00cd4f647c6d64728531",
             },
             "date": "2026-12-05",
             "tool": "tfm1 0.1.0",
@@ -2038,23 +2002,6 @@ PAIRS: list[dict[str, Any]] = [
     },
     {
         "tensorflow": "2.12.0",
-        "tensorflow_metal": "1.0.0",
-        "status": "works",
-        "reason": "from the binaries: TensorFlow 2.12.0 exports all 160 TensorFlow symbols tensorflow-metal 1.0.0 binds (38 bound to its libraries, 38 through re-exports followed to the defining library; 122 by flat lookup)",
-        "evidence": {
-            "kind": "binaries",
-            "python": "3.9",
-            "wheels": {
-                "tensorflow_macos-2.12.0-cp39-cp39-macosx_12_0_arm64.whl": "84cb873c90be63efabfecca53fdc48b734a037d0750532b55cb7ce7c343b5cac",
-                "tensorflow_metal-1.0.0-cp39-cp39-macosx_12_0_arm64.whl": "4c1f41edc63976e5a871c8b7188dc2a2279d59d0d11509fc3723b9b05488e3ef",
-            },
-            "date": "2026-12-05",
-            "tool": "tfm1 0.1.0",
-            "checker": "loads",
-        },
-    },
-    {
-        "tensorflow": "2.12.0",
         "tensorflow_metal": "1.0.1",
         "status": "works",
         "reason": "from the binaries: TensorFlow 2.12.0 exports all 160 TensorFlow symbols tensorflow-metal 1.0.1 binds (38 bound to its libraries, 38 through re-exports followed to the defining library; 122 by flat lookup)",
@@ -2314,23 +2261,6 @@ PAIRS: list[dict[str, Any]] = [
             "wheels": {
                 "tensorflow_macos-2.13.1-cp39-cp39-macosx_12_0_arm64.whl": "f2bade2725c5a81dc0d96acd1c5b8475593bc9bdf1da0055bd72a09a501d7866",
                 "tensorflow_metal-0.8.0-cp39-cp39-macosx_12_0_arm64.whl": "8a4ef5f4804d4becf9c59d376512b1f160477e408c5d00cd4f647c6d64728531",
-            },
-            "date": "2026-12-05",
-            "tool": "tfm1 0.1.0",
-            "checker": "loads",
-        },
-    },
-    {
-        "tensorflow": "2.13.1",
-        "tensorflow_metal": "1.1.0",
-        "status": "works",
-        "reason": "from the binaries: TensorFlow 2.13.1 exports all 160 TensorFlow symbols tensorflow-metal 1.1.0 binds (36 bound to its libraries, 36 through re-exports followed to the defining library; 124 by flat lookup)",
-        "evidence": {
-            "kind": "binaries",
-            "python": "3.9",
-            "wheels": {
-                "tensorflow_macos-2.13.1-cp39-cp39-macosx_12_0_arm64.whl": "f2bade2725c5a81dc0d96acd1c5b8475593bc9bdf1da0055bd72a09a501d7866",
-                "tensorflow_metal-1.1.0-cp39-cp39-macosx_12_0_arm64.whl": "ee2ef41d91fde0740b7649e0c74dc157656f4fe4a2e00bcc03b04532ba47aa12",
             },
             "date": "2026-12-05",
             "tool": "tfm1 0.1.0",

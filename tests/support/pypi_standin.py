@@ -19,6 +19,7 @@ import base64
 import hashlib
 import io
 import json
+import os
 import re
 import ssl
 import subprocess
@@ -125,7 +126,9 @@ def https_server(directory: Path) -> Iterator[tuple[HTTPServer, dict[str, str]]]
          "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
         check=True, capture_output=True,
     )  # fmt: skip
-    bundle.write_text(Path(certifi.where()).read_text() + cert.read_text())
+    # The CAs this process trusts (a machine behind a TLS-inspecting proxy names its own bundle), else certifi's.
+    trusted = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("SSL_CERT_FILE") or certifi.where()
+    bundle.write_text(Path(trusted).read_text() + "\n" + cert.read_text())
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     server = HTTPServer(host="127.0.0.1", ssl_context=context, threaded=True)
