@@ -78,5 +78,5 @@ def test_lock_names_the_uv_settings_it_leaves_out_and_locks_the_same(tmp_path: P
     assert result.returncode == 0, result.stderr
     (profile,) = json.loads(result.stdout)["profiles"]
     assert profile["status"] == "unchanged"
-    note = "note: UV_INDEX_URL, UV_EXTRA_INDEX_URL, UV_FIND_LINKS are set; tfm1 lock leaves them out of its uv runs"
+    note = "note: UV_INDEX_URL, UV_EXTRA_INDEX_URL, UV_FIND_LINKS are set; tfm1 lock leaves them out: a lock resolves"
     assert note in result.stderr

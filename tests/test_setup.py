@@ -96,6 +96,18 @@ def test_pip_layer_falls_back_to_pip(world: World) -> None:
     assert probe.returncode == 0
 
 
+@pytest.mark.parametrize("installer", ["uv", "pip"])
+def test_index_settings_in_the_environment_are_named_and_change_nothing(world: World, installer: str) -> None:
+    """A user's mirror settings point nowhere: the lock's files are installed all the same, and the note says so."""
+    nowhere = "http://127.0.0.1:9/simple/"
+    settings = {"PIP_INDEX_URL": nowhere, "UV_INDEX_URL": nowhere, "UV_FIND_LINKS": str(world.tmp / "elsewhere")}
+    result = world.setup(TFM1_PIP_INSTALLER=installer, **settings)
+    assert result.returncode == 0, result.stderr
+    note = "note: PIP_INDEX_URL, UV_INDEX_URL, UV_FIND_LINKS are set; tfm1 setup leaves them out: setup installs only"
+    assert note in result.stderr
+    assert "note:" not in world.setup("--force", TFM1_PIP_INSTALLER=installer).stderr
+
+
 def test_json_mode_prints_one_object_per_step(world: World) -> None:
     result = world.setup("--json")
     assert result.returncode == 0, result.stderr

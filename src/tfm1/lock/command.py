@@ -47,16 +47,13 @@ def lock_command(
         else:
             render_checks(checks, out)
         return ExitCode.OK if all(c.ok for c in checks) else ExitCode.FAILED
-    from tfm1.uv.settings import ignored_uv_settings
+    from tfm1.uv.settings import ignored_uv_settings, left_out_note
 
     ignored = ignored_uv_settings()
     if ignored:
         # As setup does with pip's and uv's index settings: the lock's inputs are its profile and PyPI, nothing else.
-        console(stderr=True, soft_wrap=True).print(
-            f"note: {', '.join(ignored)} {'is' if len(ignored) == 1 else 'are'} set; tfm1 lock leaves "
-            f"{'it' if len(ignored) == 1 else 'them'} out of its uv runs: a lock resolves against PyPI alone",
-            markup=False,
-        )
+        note = left_out_note(ignored, "tfm1 lock", "a lock resolves against PyPI alone")
+        console(stderr=True, soft_wrap=True).print(note, markup=False)
     results = _lock_all(profiles, console(stderr=True, soft_wrap=True), pip_only=pip_only, linkage=linkage)
     if as_json:
         print_json({"envs": str(folder), "ok": all(r.ok for r in results), "profiles": [r.to_json() for r in results]})

@@ -25,7 +25,7 @@ from tfm1.errors import Tfm1Error, UsageError
 from tfm1.lockfile import LockedEnvironment, PipWheel
 from tfm1.setup.store import Wanted, check_file_name, file_name_of
 from tfm1.uv.install import find_links, install_command
-from tfm1.uv.settings import without_uv_settings
+from tfm1.uv.settings import ignored_uv_settings, without_uv_settings
 from tfm1.uv.unpacking import NothingAhead, Unpacking
 
 INSTALLERS = ("uv", "pip")
@@ -44,11 +44,19 @@ def requirements(wheels: Sequence[PipWheel]) -> str:
     return "".join(f"{w.name}=={w.version} --hash=sha256:{w.sha256}\n" for w in wheels)
 
 
+PIP_SOURCE_SETTINGS = ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS")
+
+
 def installer_environment() -> dict[str, str]:
     environment = {**without_uv_settings(os.environ), "UV_PYTHON_DOWNLOADS": "never", "PIP_NO_INPUT": "1"}
-    for variable in ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS", "PYTHONPATH", "UV_CACHE_DIR"):
+    for variable in (*PIP_SOURCE_SETTINGS, "PYTHONPATH", "UV_CACHE_DIR"):
         environment.pop(variable, None)  # the lock names every file; nothing else may be consulted
     return environment
+
+
+def ignored_installer_settings() -> list[str]:
+    """The index and wheel-source settings of pip and uv set here, which setup's installs do not see."""
+    return [*(name for name in PIP_SOURCE_SETTINGS if os.environ.get(name)), *ignored_uv_settings()]
 
 
 def choose_installer() -> str:

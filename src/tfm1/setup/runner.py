@@ -35,6 +35,16 @@ def run_setup(options: SetupOptions, events: Events) -> Outcome:
     return Outcome("setup", ExitCode.FAILED if failed else ExitCode.OK, result)
 
 
+def _note_ignored_settings(events: Events) -> None:
+    from tfm1.setup.pip_layer import ignored_installer_settings
+    from tfm1.uv.settings import left_out_note
+
+    ignored = ignored_installer_settings()
+    if ignored:
+        why = "setup installs only the files its lock names, each checked against its sha256"
+        events.err.print(left_out_note(ignored, "tfm1 setup", why), markup=False)
+
+
 def _run(options: SetupOptions, events: Events) -> SetupResult:
     from tfm1.host import live_host
     from tfm1.setup.miniforge import host_platform
@@ -45,6 +55,7 @@ def _run(options: SetupOptions, events: Events) -> SetupResult:
     source = resolve_lockfile(options, host_platform(host))
     target = resolve_target(options, host, source.platform, events)
     refuse_protected(target.prefix, "replace")
+    _note_ignored_settings(events)  # once the lock and the target are known good: a refusal stays one error
     if options.dry_run:
         from tfm1.setup.journal import read_journal
 

@@ -38,3 +38,11 @@ def ignored_uv_settings() -> list[str]:
 def without_uv_settings(environment: Mapping[str, str]) -> dict[str, str]:
     """`environment` less every setting of UV_RESOLUTION_SETTINGS."""
     return {k: v for k, v in environment.items() if k not in UV_RESOLUTION_SETTINGS}
+
+
+def left_out_note(names: list[str], command: str, why: str) -> str:
+    """The line that tells a user which of their settings `command` did not pass on, and why."""
+    one = len(names) == 1
+    return (
+        f"note: {', '.join(names)} {'is' if one else 'are'} set; {command} leaves {'it' if one else 'them'} out: {why}"
+    )
