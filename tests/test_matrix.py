@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-import json
+from typing import Any
 
 import pytest
 
 from tests.support.caches import TEST_CACHE
+from tests.support.cli import envelope_of
 from tfm1.cli import main
+
+
+def result_of(out: str, code: int) -> Any:
+    return envelope_of(out, code)["result"]
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -19,7 +24,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 def test_default_grid_from_the_data_as_json(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "--json")
     assert code == 0
-    rows = json.loads(out)
+    rows = result_of(out, code)
     assert len(rows) == 7 * 3  # TF 2.15.1 ... 2.21.0 × metal 1.0.1, 1.1.0, 1.2.0
     by_pair = {(r["tensorflow"], r["tensorflow_metal"]): r["status"] for r in rows}
     assert by_pair[("2.19.1", "1.2.0")] == "works"
@@ -45,7 +50,7 @@ def test_the_grid_for_people_has_a_legend_and_the_reason_for_every_pair_that_doe
     assert [line.split()[0] for line in legend] == ["works", "degraded", "broken", "unverified"]
     assert [line.split(": ")[:2] for line in lines if line.startswith("  2.")] == [["  2.20.0 + metal 1.2.0", "broken"]]
     _, rows, _ = run(capsys, "--tf", "2.20.0", "--metal", "1.2.0", "--json")
-    reason = json.loads(rows)[0]["reason"]
+    reason = result_of(rows, 0)[0]["reason"]
     assert f"2.20.0 + metal 1.2.0: broken: {' '.join(reason.split())}" in " ".join(out.split())
 
 
@@ -70,7 +75,7 @@ def test_bad_arguments_are_usage_errors(capsys: pytest.CaptureFixture[str], argv
 def test_verify_as_json(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "--verify", "--tf", "2.19.1,2.20.0", "--metal", "1.2.0", "--json")
     assert code == 0
-    rows = json.loads(out)
+    rows = result_of(out, code)
     assert [(r["tensorflow"], r["tensorflow_metal"], r["loads"]) for r in rows] == [
         ("2.19.1", "1.2.0", True),
         ("2.20.0", "1.2.0", False),
@@ -99,8 +104,8 @@ def test_default_grid_takes_the_newest_final_patch_of_each_minor() -> None:
 
 def test_each_verdict_says_what_decided_it(capsys: pytest.CaptureFixture[str]) -> None:
     """A report (compat_data.py) or what `tfm1 compat update` found: 1.2.0 with 2.15.1 is the binaries' alone."""
-    _, out, _ = run(capsys, "--tf", "2.15.1,2.19.1", "--metal", "1.2.0", "--json")
-    rows = {r["tensorflow"]: r for r in json.loads(out)}
+    code, out, _ = run(capsys, "--tf", "2.15.1,2.19.1", "--metal", "1.2.0", "--json")
+    rows = {r["tensorflow"]: r for r in result_of(out, code)}
     assert (rows["2.19.1"]["status"], rows["2.19.1"]["evidence"]) == ("works", "report")
     found = rows["2.15.1"]
     assert (found["status"], found["evidence"]) == ("works", "binaries")

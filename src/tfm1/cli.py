@@ -88,9 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(ExitCode.INTERRUPTED)
     except OSError as error:
         # The last line of defence for the file system (permissions, a full disk): one line, never a traceback.
-        from tfm1.envelope import print_error
+        from tfm1.envelope import file_system_error, print_error
 
-        where = f" ({error.filename})" if error.filename else ""
-        print_error(Tfm1Error(f"{error.strerror or error}{where}", "check the path's permissions and free space"))
+        print_error(file_system_error(error))
         return int(ExitCode.FAILED)
     return int(ExitCode.OK)

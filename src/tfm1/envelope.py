@@ -3,9 +3,12 @@ prints it, for people through the command's own renderer or as one JSON envelope
 
     {"command": "setup", "ok": true, "result": {...}, "error": null, ...the command's own fields}
 
-`error` is null or `{"message", "fix", "exit_code"}`, and the exit status is the outcome's. A command that reports
-steps as it goes (setup, remove) prints them first, one JSON object per line, and the envelope last; the envelope
-is always a single line. For people, an error is the two-line `tfm1: error: …` / `  fix: …` on stderr.
+`error` is null or `{"message", "fix", "exit_code"}`, and the exit status is the outcome's. A command whose
+result is a JSON object of its own (doctor, verify, lock, profiles, compat) also gives that object's keys at the
+top level (its `fields`), where scripts written for that object read them; the envelope's four keys win a clash.
+A command that reports steps as it goes (setup, remove) prints them first, one JSON object per line, and the
+envelope last; the envelope is always a single line. For people, an error is the two-line `tfm1: error: …` /
+`  fix: …` on stderr.
 
 A base module, and light: doctor starts through it (no dataclasses, no rich; a NamedTuple and plain lines).
 """
@@ -20,6 +23,8 @@ from typing import Any, NamedTuple
 from tfm1.errors import ExitCode, Tfm1Error
 from tfm1.terminal import write_stdout
 
+ENVELOPE_KEYS = ("command", "ok", "result", "error")
+
 
 class Outcome(NamedTuple):
     command: str  # the command's name, as typed after `tfm1`
@@ -27,6 +32,9 @@ class Outcome(NamedTuple):
     result: Any = None  # what the command found or did: a record with `to_json`, or anything `json_value` writes
     error: Tfm1Error | None = None
     fields: Mapping[str, Any] | None = None  # the command's own top-level keys, beside the envelope's
+    # How people read it, when that needs more than the result (a console, the folder read, the target): called
+    # instead of `emit`'s `human` renderer.
+    show: Callable[[], None] | None = None
 
     @property
     def ok(self) -> bool:
@@ -43,7 +51,7 @@ class Outcome(NamedTuple):
             "error": None
             if error is None
             else {"message": error.message, "fix": error.fix, "exit_code": self.exit_code},
-            **{key: json_value(value) for key, value in (self.fields or {}).items()},
+            **{key: json_value(value) for key, value in (self.fields or {}).items() if key not in ENVELOPE_KEYS},
         }
 
 
@@ -51,10 +59,18 @@ def failed(command: str, error: Tfm1Error) -> Outcome:
     return Outcome(command, int(error.exit_code), error=error)
 
 
+def file_system_error(error: OSError) -> Tfm1Error:
+    """The file system's last word (permissions, a full disk) as tfm1's one-line error, never a traceback."""
+    where = f" ({error.filename})" if error.filename else ""
+    return Tfm1Error(f"{error.strerror or error}{where}", "check the path's permissions and free space")
+
+
 def emit(outcome: Outcome, *, as_json: bool, human: Callable[[Any], None] | None = None) -> int:
-    """Print `outcome` (as JSON, or for people with `human(result)`); its exit status."""
+    """Print `outcome` (as JSON, or for people with its own `show`, else `human(result)`); its exit status."""
     if as_json:
         write_stdout(json.dumps(outcome.to_json(), default=str) + "\n")
+    elif outcome.show is not None:
+        outcome.show()
     elif human is not None and outcome.result is not None:
         human(outcome.result)
     if outcome.error is not None:

@@ -11,21 +11,26 @@ if TYPE_CHECKING:
 
     from rich.console import Console
 
+    from tfm1.envelope import Outcome
     from tfm1.profiles import Profile
 
 
-def show_profiles(envs: Path | None, *, as_json: bool) -> int:
-    """`tfm1 profiles`: the profiles in `envs` (default: the folder tfm1 reads), as JSON or as a table."""
+def show_profiles(envs: Path | None) -> Outcome:
+    """`tfm1 profiles`: the profiles in `envs` (default: the folder tfm1 reads); the outcome (its result:
+    `{"envs", "profiles"}`, also the envelope's own keys), for people a table."""
+    from tfm1.envelope import Outcome
+    from tfm1.errors import ExitCode
     from tfm1.profiles import envs_dir, list_profiles
-    from tfm1.terminal import console, print_json
+    from tfm1.terminal import console
 
     rows = [profile_row(profile) for profile in list_profiles(envs)]
     folder = (envs or envs_dir()).absolute()
-    if as_json:
-        print_json({"envs": str(folder), "profiles": rows})
-    else:
+    document = {"envs": str(folder), "profiles": rows}
+
+    def show() -> None:
         render_profiles(rows, folder, console())
-    return 0
+
+    return Outcome("profiles", ExitCode.OK, document, fields=document, show=show)
 
 
 def profile_row(profile: Profile) -> dict[str, Any]:

@@ -8,11 +8,10 @@ importing it costs about as much as all of `tfm1 setup`'s no-op re-run, which pr
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -34,11 +33,6 @@ def drop_stdout() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
     os.close(devnull)
-
-
-def print_json(document: Any) -> None:
-    json.dump(document, sys.stdout, indent=2)
-    sys.stdout.write("\n")
 
 
 def console(*, stderr: bool = False, soft_wrap: bool = False) -> Console:

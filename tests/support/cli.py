@@ -24,9 +24,27 @@ def tfm1(
 
 
 def tfm1_json(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> tuple[int, Any]:
+    """The exit code and the `result` of a command's `--json` envelope, checked to be one (`envelope_of`)."""
     result = tfm1(*args, "--json", env=env, cwd=cwd)
     assert result.stdout, result.stderr
-    return result.returncode, json.loads(result.stdout)
+    return result.returncode, envelope_of(result.stdout, result.returncode)["result"]
+
+
+def envelope_of(stdout: str, exit_code: int) -> dict[str, Any]:
+    """The envelope a command's `--json` ends with (tfm1.envelope), its last line, checked: the four keys, `ok` as
+    the exit code says, and the result's own keys (when it is an object) repeated at the top level."""
+    envelope = json.loads(stdout.splitlines()[-1])
+    assert list(envelope)[:4] == ["command", "ok", "result", "error"], envelope
+    assert envelope["ok"] is (exit_code == 0 and envelope["error"] is None), envelope
+    if envelope["error"] is not None:
+        assert set(envelope["error"]) == {"message", "fix", "exit_code"}
+        assert envelope["error"]["exit_code"] == exit_code
+    if isinstance(envelope["result"], dict):
+        own = {
+            key: value for key, value in envelope["result"].items() if key not in ("command", "ok", "result", "error")
+        }
+        assert {key: envelope[key] for key in own} == own, envelope
+    return envelope
 
 
 def one_error(stderr: str) -> str:

@@ -7,7 +7,6 @@ Importing this module must stay cheap (typer only): `tfm1 doctor` starts through
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -98,33 +97,17 @@ def run_command(
     command: str, call: Callable[[], Outcome], *, as_json: bool, human: Callable[[Any], None] | None = None
 ) -> NoReturn:
     """Run a command's domain call and print its `Outcome` (`envelope.emit`): for people with `human`, or as the
-    JSON envelope; a Tfm1Error or Ctrl-C becomes a failed outcome with its exit code. Raises typer.Exit."""
-    from tfm1.envelope import emit, failed
+    JSON envelope; a Tfm1Error, an OSError or Ctrl-C becomes a failed outcome with its exit code. Raises typer.Exit."""
+    from tfm1.envelope import emit, failed, file_system_error
 
     try:
         outcome = call()
     except Tfm1Error as error:
         outcome = failed(command, error)
+    except BrokenPipeError:
+        raise  # the reader went away: cli.main ends quietly
+    except OSError as error:
+        outcome = failed(command, file_system_error(error))
     except KeyboardInterrupt:
         outcome = failed(command, Tfm1Error("interrupted", f"run tfm1 {command} again", ExitCode.INTERRUPTED))
     raise typer.Exit(emit(outcome, as_json=as_json, human=human))
-
-
-def run(call: Callable[[], int]) -> NoReturn:
-    """Run a command's domain call and end the command with its exit status; a Tfm1Error becomes the two-part
-    error and its exit code, Ctrl-C exit 130. Raises typer.Exit, which typer turns into the process's status."""
-    raise typer.Exit(outcome(call))
-
-
-def outcome(call: Callable[[], int]) -> int:
-    """The exit status of a command's domain call, with its Tfm1Error or Ctrl-C reported on stderr."""
-    try:
-        return int(call())
-    except Tfm1Error as error:
-        from tfm1.envelope import print_error
-
-        print_error(error)
-        return int(error.exit_code)
-    except KeyboardInterrupt:
-        print("tfm1: interrupted", file=sys.stderr)
-        return int(ExitCode.INTERRUPTED)

@@ -3,11 +3,14 @@ workflow's pass (confirm), and write the table people read (page)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tfm1.commands.common import JsonFlag, run
+from tfm1.commands.common import JsonFlag, run_command
+
+if TYPE_CHECKING:
+    from tfm1.envelope import Outcome
 
 MAX_PAIRS = 64  # a new tensorflow-metal or TensorFlow minor brings about 20 pairs
 
@@ -55,12 +58,12 @@ def update(
     usage (or tfm1 not run from a checkout).
     """
 
-    def work() -> int:
+    def work() -> Outcome:
         from tfm1.compat_update.command import update_command
 
-        return update_command(index_url, max_pairs, bump=not no_bump, as_json=as_json)
+        return update_command(index_url, max_pairs, bump=not no_bump)
 
-    run(work)
+    run_command("compat update", work, as_json=as_json)
 
 
 def confirm(
@@ -77,25 +80,26 @@ def confirm(
     Exit status: 0 recorded or nothing to record, 1 the pair was never proven, 2 bad usage.
     """
 
-    def work() -> int:
+    def work() -> Outcome:
         from tfm1.compat_update.command import confirm_command
 
-        return confirm_command(profile, run_url, commit, as_json)
+        return confirm_command(profile, run_url, commit)
 
-    run(work)
+    run_command("compat confirm", work, as_json=as_json)
 
 
 def page(
     check: Annotated[bool, typer.Option("--check", help="do not write: fail when the page is not current")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Write docs/compatibility.md, the TensorFlow × tensorflow-metal table with each cell's evidence, from the data.
 
     Exit status: 0 written or current, 1 (--check) not current, 2 bad usage.
     """
 
-    def work() -> int:
+    def work() -> Outcome:
         from tfm1.compat_update.command import page_command
 
         return page_command(check)
 
-    run(work)
+    run_command("compat page", work, as_json=as_json)

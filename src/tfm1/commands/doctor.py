@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tfm1.commands.common import JsonFlag, exclusive, run
+from tfm1.commands.common import JsonFlag, exclusive, run_command
+
+if TYPE_CHECKING:
+    from tfm1.envelope import Outcome
 
 
 def register(app: typer.Typer) -> None:
@@ -53,9 +56,9 @@ def doctor(
     exclusive(ctx, snapshot=snapshot, save_snapshot=save_snapshot)
     exclusive(ctx, python=python, kernel=kernel)
 
-    def diagnose() -> int:
+    def diagnose() -> Outcome:
         from tfm1.doctor.command import run_doctor
 
-        return run_doctor(python, snapshot, save_snapshot, as_json=as_json, deep=deep, kernel=kernel)
+        return run_doctor(python, snapshot, save_snapshot, deep=deep, kernel=kernel)
 
-    run(diagnose)
+    run_command("doctor", diagnose, as_json=as_json)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tfm1.commands.common import EnvsFolder, JsonFlag, ProfileNames, run
+from tfm1.commands.common import EnvsFolder, JsonFlag, ProfileNames, run_command
+
+if TYPE_CHECKING:
+    from tfm1.envelope import Outcome
 
 
 def register(app: typer.Typer) -> None:
@@ -53,9 +56,9 @@ def lock(
     2 bad usage.
     """
 
-    def relock() -> int:
+    def relock() -> Outcome:
         from tfm1.lock.command import lock_command
 
         return lock_command(profile, envs, check=check, pip_only=pip_only, linkage=not no_linkage, as_json=as_json)
 
-    run(relock)
+    run_command("lock", relock, as_json=as_json)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tfm1.commands.common import JsonFlag, run
+from tfm1.commands.common import JsonFlag, run_command
+
+if TYPE_CHECKING:
+    from tfm1.envelope import Outcome
 
 
 def register(app: typer.Typer) -> None:
@@ -37,9 +40,9 @@ def matrix(
     Exit status: 0 the grid was made, 1 a wheel could not be read, 2 bad usage.
     """
 
-    def grid() -> int:
+    def grid() -> Outcome:
         from tfm1.linkage.command import matrix
 
-        return matrix(tf, metal, python, verify=verify, as_json=as_json)
+        return matrix(tf, metal, python, verify=verify)
 
-    run(grid)
+    run_command("matrix", grid, as_json=as_json)

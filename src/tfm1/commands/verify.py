@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tfm1.commands.common import EnvName, EnvPrefix, JsonFlag, exclusive, run
+from tfm1.commands.common import EnvName, EnvPrefix, JsonFlag, exclusive, run_command
+
+if TYPE_CHECKING:
+    from tfm1.envelope import Outcome
 
 
 class Dataset(str, Enum):
@@ -73,11 +76,11 @@ def verify(
     """
     exclusive(ctx, name=name, prefix=prefix, python=python, kernel=kernel)
 
-    def check() -> int:
+    def check() -> Outcome:
         from tfm1.verify import CheckOptions
         from tfm1.verify.command import verify_environment
 
         options = CheckOptions(quick=quick, timeout=timeout, dataset=dataset.value, expect_gpu=expect_gpu.value)
-        return verify_environment(options, name=name, prefix=prefix, python=python, kernel=kernel, as_json=as_json)
+        return verify_environment(options, name=name, prefix=prefix, python=python, kernel=kernel)
 
-    run(check)
+    run_command("verify", check, as_json=as_json)

@@ -6,8 +6,9 @@ import datetime
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from tfm1.envelope import Outcome
 from tfm1.errors import ExitCode
-from tfm1.terminal import console, print_json
+from tfm1.terminal import console
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -52,7 +53,8 @@ def today() -> str:
     return datetime.datetime.now(datetime.timezone.utc).date().isoformat()
 
 
-def update_command(index_url: str | None, max_pairs: int, *, bump: bool, as_json: bool) -> int:
+def update_command(index_url: str | None, max_pairs: int, *, bump: bool) -> Outcome:
+    """`tfm1 compat update`; the outcome (its result: the `Update`'s JSON document, also the envelope's own keys)."""
     from tfm1.compat import load
     from tfm1.compat_data import DATA
     from tfm1.compat_update import candidates, found_file
@@ -97,11 +99,11 @@ def update_command(index_url: str | None, max_pairs: int, *, bump: bool, as_json
             if result.bump is not None and result.bump.ok:
                 result.written += [str(where.envs / result.bump.profile / name) for name in _PROFILE_FILES]
     result.default = default_pair(where)
-    if as_json:
-        print_json(result.to_json())
-    else:
-        _render(result, console(soft_wrap=True))
-    return ExitCode.OK if result.ok else ExitCode.FAILED
+    document = result.to_json()
+    code = ExitCode.OK if result.ok else ExitCode.FAILED
+    return Outcome(
+        "compat update", code, document, fields=document, show=lambda: _render(result, console(soft_wrap=True))
+    )
 
 
 def default_pair(where: Checkout) -> dict[str, str]:
@@ -236,7 +238,9 @@ def _render_bump(bump: Bump, out: Console) -> None:
         out.print(f"  {escape(problem)}")
 
 
-def confirm_command(profile: str | None, run: str, commit: str, as_json: bool) -> int:
+def confirm_command(profile: str | None, run: str, commit: str) -> Outcome:
+    """`tfm1 compat confirm`; the outcome (its result: the pair, its status and the files written, also the
+    envelope's own keys)."""
     from tfm1.compat_update import found_file
     from tfm1.compat_update.checkout import checkout
     from tfm1.compat_update.confirm import Confirmed, confirm
@@ -249,24 +253,26 @@ def confirm_command(profile: str | None, run: str, commit: str, as_json: bool) -
     status = confirm(found, pins, run, commit, today())
     written = _write(where, found) if status == "recorded" else []
     result = Confirmed(chosen.name, pins.get("tensorflow", ""), pins.get("tensorflow-metal", ""), status, run)
-    if as_json:
-        print_json({**result.to_json(), "written": written})
-        return ExitCode.OK
-    pair = f"TensorFlow {result.tensorflow} + tensorflow-metal {result.tensorflow_metal}"
-    message = {
-        "recorded": f"{pair}: the Apple-silicon workflow's pass is now its evidence ({run}).",
-        "unchanged": f"{pair}: this run is already its evidence; nothing written.",
-        "report": f"{pair}: a report in compat_data.py decides it; nothing to record.",
-    }[status]
-    out = console(soft_wrap=True)
-    out.print(message, markup=False)
-    for path in written:
-        out.print(f"wrote {path}", markup=False)
-    return ExitCode.OK
+    document = {**result.to_json(), "written": written}
+
+    def show() -> None:
+        pair = f"TensorFlow {result.tensorflow} + tensorflow-metal {result.tensorflow_metal}"
+        message = {
+            "recorded": f"{pair}: the Apple-silicon workflow's pass is now its evidence ({run}).",
+            "unchanged": f"{pair}: this run is already its evidence; nothing written.",
+            "report": f"{pair}: a report in compat_data.py decides it; nothing to record.",
+        }[status]
+        out = console(soft_wrap=True)
+        out.print(message, markup=False)
+        for path in written:
+            out.print(f"wrote {path}", markup=False)
+
+    return Outcome("compat confirm", ExitCode.OK, document, fields=document, show=show)
 
 
-def page_command(check: bool) -> int:
-    """Write docs/compatibility.md from the data, or (`check`) fail when it is not what the data makes."""
+def page_command(check: bool) -> Outcome:
+    """Write docs/compatibility.md from the data, or (`check`) fail when it is not what the data makes; the outcome
+    (its result: `{"page", "current", "written": [paths]}`, also the envelope's own keys)."""
     from tfm1.compat import load
     from tfm1.compat_data import DATA
     from tfm1.compat_found import FOUND
@@ -275,12 +281,20 @@ def page_command(check: bool) -> int:
 
     where = checkout()
     current = where.page.read_text(encoding="utf-8") if where.page.is_file() else None
+    written: list[str] = []
     if check:
-        if current == page(load(), FOUND, DATA):
-            console().print(f"{where.page} is current.", markup=False)
-            return ExitCode.OK
-        console(stderr=True).print(f"{where.page} is not what the data makes: run `tfm1 compat page`.", markup=False)
-        return ExitCode.FAILED
-    written = _write_page(where)
-    console().print(f"wrote {where.page}" if written else f"{where.page} is current.", markup=False)
-    return ExitCode.OK
+        is_current = current == page(load(), FOUND, DATA)
+    else:
+        written = _write_page(where)
+        is_current = True
+    document = {"page": str(where.page), "current": is_current, "written": written}
+
+    def show() -> None:
+        if not is_current:
+            message = f"{where.page} is not what the data makes: run `tfm1 compat page`."
+            console(stderr=True).print(message, markup=False)
+        else:
+            console().print(f"wrote {where.page}" if written else f"{where.page} is current.", markup=False)
+
+    code = ExitCode.OK if is_current else ExitCode.FAILED
+    return Outcome("compat page", code, document, fields=document, show=show)

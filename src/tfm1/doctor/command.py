@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from tfm1.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
+    from tfm1.doctor.report import Report
+    from tfm1.envelope import Outcome
     from tfm1.host.base import Host
     from tfm1.host.recorder import RecordingHost
     from tfm1.host.snapshot import SnapshotHost
@@ -38,14 +40,14 @@ def run_doctor(
     snapshot: Path | None,
     save_snapshot: Path | None,
     *,
-    as_json: bool,
     deep: bool,
     kernel: str | None = None,
-) -> int:
-    """`tfm1 doctor` end to end: read this machine (recording it) or replay a snapshot, diagnose, print."""
+) -> Outcome:
+    """`tfm1 doctor` end to end: read this machine (recording it) or replay a snapshot, diagnose; the outcome (its
+    result: the report's JSON document, also the envelope's own keys)."""
     from tfm1.doctor import diagnose
+    from tfm1.envelope import Outcome
     from tfm1.host import live_host
-    from tfm1.terminal import print_json
 
     host: Host
     recorder: RecordingHost | None = None
@@ -74,17 +76,19 @@ def run_doctor(
         # way the live run did, from the recorded environment variables.
         recorder.snapshot.python = python
         _save_snapshot(recorder, save_snapshot)
-    if as_json:
-        print_json(report.to_json())
-    else:
-        from tfm1.doctor.render import render_report
+    document = report.to_json()
+    code = ExitCode.FAILED if report.has_errors else ExitCode.OK
+    return Outcome("doctor", code, document, fields=document, show=lambda: _show(report))
 
-        if hasattr(sys.stdout, "reconfigure"):
-            # A terminal that cannot show a character (a Latin-1 locale, a lone surrogate from a snapshot)
-            # gets an escape, not a traceback.
-            sys.stdout.reconfigure(errors="backslashreplace")
-        render_report(report, sys.stdout)
-    return ExitCode.FAILED if report.has_errors else ExitCode.OK
+
+def _show(report: Report) -> None:
+    from tfm1.doctor.render import render_report
+
+    if hasattr(sys.stdout, "reconfigure"):
+        # A terminal that cannot show a character (a Latin-1 locale, a lone surrogate from a snapshot)
+        # gets an escape, not a traceback.
+        sys.stdout.reconfigure(errors="backslashreplace")
+    render_report(report, sys.stdout)
 
 
 def _python_argument(host: Host, given: str, *, live: bool) -> str:

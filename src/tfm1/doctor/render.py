@@ -1,23 +1,28 @@
-"""The human-readable doctor report: plain text, with colour on a terminal.
+"""The human-readable doctor report: plain text, with colour on a terminal, printed by rich like every command's.
 
-Not rich: importing `rich.console` costs ~80 ms, seven times the interpreter's own start-up, and doctor must
-start fast; the report needs only colour, bold and wrapping. Colour follows the usual conventions: never with
-`NO_COLOR` (no-color.org) or `TERM=dumb`, always with `FORCE_COLOR`, else only when the output is a terminal.
+rich is imported only here, when the report is printed for people: `tfm1 doctor --json` never loads it (importing
+`rich.console` costs ~80 ms, seven times the interpreter's own start-up). The lines are laid out here (commands are
+never wrapped, continuation lines keep their indent) and rich prints them with soft wrap, adding only the style.
+Colour follows the usual conventions (`terminal.use_colour`): never with `NO_COLOR` (no-color.org) or `TERM=dumb`,
+always with `FORCE_COLOR`, else only when the output is a terminal.
 """
 
 from __future__ import annotations
 
 import shutil
 import textwrap
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from tfm1.compat_data import TENSORFLOW_NAMES
 from tfm1.doctor.report import Report
 from tfm1.terminal import use_colour
 
-# SGR parameters (ECMA-48).
-BOLD, DIM, RED, GREEN, YELLOW, CYAN = "1", "2", "31", "32", "33", "36"
-STYLE = {"error": f"{BOLD};{RED}", "warning": YELLOW, "info": CYAN}
+if TYPE_CHECKING:
+    from rich.console import Console
+
+# rich style names.
+BOLD, DIM, GREEN = "bold", "dim", "green"
+STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 MARK = {"error": "✗", "warning": "!", "info": "i"}
 INDENT = "    "
 
@@ -35,18 +40,17 @@ _CONTROL.update(
 
 
 class Writer:
-    def __init__(self, stream: TextIO, colour: bool, width: int) -> None:
-        self.stream = stream
-        self.colour = colour
+    def __init__(self, console: Console, width: int) -> None:
+        self.console = console
         self.width = max(width, 40)
 
-    def style(self, text: str, sgr: str) -> str:
-        return f"\x1b[{sgr}m{text}\x1b[0m" if self.colour and text else text
+    def line(self, *parts: str | tuple[str, str]) -> None:
+        """One line of `parts`: plain strings, or (text, style) pairs."""
+        from rich.text import Text
 
-    def line(self, text: str = "") -> None:
-        self.stream.write(text + "\n")
+        self.console.print(Text.assemble(*parts))
 
-    def wrapped(self, text: str, sgr: str = "", indent: str = "") -> None:
+    def wrapped(self, text: str, style: str = "", indent: str = "") -> None:
         """Prose, wrapped to the terminal; its continuation lines keep the indent."""
         for line in textwrap.wrap(
             text,
@@ -56,7 +60,7 @@ class Writer:
             break_long_words=False,  # paths stay whole
             break_on_hyphens=False,
         ) or [""]:
-            self.line(self.style(line, sgr) if sgr else line)
+            self.line((line, style))
 
 
 def clean(value: object) -> str:
@@ -107,19 +111,32 @@ def _notes(facts: dict[str, Any]) -> list[str]:
 
 
 def render_report(report: Report, stream: TextIO) -> None:
+    from rich.console import Console
+
     width = shutil.get_terminal_size().columns  # honours $COLUMNS; 80 when not a terminal
-    out = Writer(stream, use_colour(stream), width)
+    colour = use_colour(stream)
+    # The colour decision is use_colour's, the layout this module's: rich wraps nothing (soft_wrap) and marks up
+    # nothing (the lines are Text, never markup, so a path holding `[` prints as it is).
+    console = Console(
+        file=stream,
+        force_terminal=colour,
+        color_system="standard" if colour else None,
+        highlight=False,
+        soft_wrap=True,
+        emoji=False,
+    )
+    out = Writer(console, width)
     for line in _summary(report.facts):
         out.wrapped(clean(line), DIM)
     for line in _notes(report.facts):
         out.wrapped(clean(line))
     out.line()
     if not report.findings:
-        out.line(out.style("✓ No problems found.", GREEN))
+        out.line(("✓ No problems found.", GREEN))
         out.line()
     for finding in report.findings:
-        head = f"{out.style(MARK[finding.severity] + ' ' + finding.severity, STYLE[finding.severity])} "
-        out.line(head + out.style(clean(finding.code), BOLD) + ": " + clean(finding.title))
+        head = (f"{MARK[finding.severity]} {finding.severity}", STYLE[finding.severity])
+        out.line(head, " ", (clean(finding.code), BOLD), ": " + clean(finding.title))
         if finding.detail:
             out.wrapped(clean(finding.detail), DIM, INDENT)
         for key, value in finding.evidence.items():
@@ -127,6 +144,6 @@ def render_report(report: Report, stream: TextIO) -> None:
                 out.wrapped(f"{clean(key)}: {clean(value)}", DIM, INDENT)
         # Commands are copied and pasted: never wrapped.
         for line in finding.fix:
-            out.line(INDENT + (clean(line) if line.startswith("#") else f"{out.style('$', GREEN)} {clean(line)}"))
+            out.line(INDENT, *([clean(line)] if line.startswith("#") else [("$", GREEN), " " + clean(line)]))
         out.line()
-    out.line(f"{out.style('Next step:', BOLD)} {clean(report.next_step())}")
+    out.line(("Next step:", BOLD), " " + clean(report.next_step()))

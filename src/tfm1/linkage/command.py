@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from tfm1.envelope import Outcome
 from tfm1.errors import ExitCode, UsageError
 from tfm1.linkage.render import render_data_grid, render_verified
-from tfm1.terminal import console, print_json
+from tfm1.terminal import console
 
 if TYPE_CHECKING:
     from tfm1.linkage.result import PairResult
@@ -28,8 +29,9 @@ def _versions(text: str | None, option: str) -> list[str] | None:
     return versions
 
 
-def matrix(tf: str | None, metal_given: str | None, python: str, *, verify: bool, as_json: bool) -> int:
-    """`tfm1 matrix`: the grid from tfm1's data, or (`verify`) proven pair by pair from the wheels."""
+def matrix(tf: str | None, metal_given: str | None, python: str, *, verify: bool) -> Outcome:
+    """`tfm1 matrix`: the grid from tfm1's data, or (`verify`) proven pair by pair from the wheels; the outcome (its
+    result: one row per pair)."""
     from tfm1.linkage.arm64_wheels import python_tag
     from tfm1.linkage.grid import DEFAULT_METAL, DEFAULT_TENSORFLOW
 
@@ -37,11 +39,11 @@ def matrix(tf: str | None, metal_given: str | None, python: str, *, verify: bool
     metal = _versions(metal_given, "--metal") or list(DEFAULT_METAL)
     python_tag(python)  # a bad --python is a usage error before any network access
     if not verify:
-        return _from_data(tensorflow or list(DEFAULT_TENSORFLOW), metal, as_json)
-    return _verify(tensorflow, metal, python, as_json)
+        return _from_data(tensorflow or list(DEFAULT_TENSORFLOW), metal)
+    return _verify(tensorflow, metal, python)
 
 
-def _from_data(tensorflow: list[str], metal: list[str], as_json: bool) -> int:
+def _from_data(tensorflow: list[str], metal: list[str]) -> Outcome:
     from tfm1.compat import load
 
     compat = load()
@@ -60,14 +62,10 @@ def _from_data(tensorflow: list[str], metal: list[str], as_json: bool) -> int:
                     "evidence_link": evidence.link,
                 }
             )
-    if as_json:
-        print_json(rows)
-    else:
-        render_data_grid(rows, tensorflow, metal, console())
-    return ExitCode.OK
+    return Outcome("matrix", ExitCode.OK, rows, show=lambda: render_data_grid(rows, tensorflow, metal, console()))
 
 
-def _verify(tensorflow: list[str] | None, metal: list[str], python: str, as_json: bool) -> int:
+def _verify(tensorflow: list[str] | None, metal: list[str], python: str) -> Outcome:
     from tfm1.compat import load
     from tfm1.linkage.grid import default_tensorflow
     from tfm1.linkage.pairs import LinkageSession
@@ -81,11 +79,13 @@ def _verify(tensorflow: list[str] | None, metal: list[str], python: str, as_json
             progress.pair(f"TensorFlow {tf} × tensorflow-metal {m}", number, len(pairs))
             results.append(session.check_pair(tf, m, python))
     compat = load()
-    if as_json:
-        print_json([_with_data(r.to_json(), compat.pair(r.tensorflow, r.tensorflow_metal).status) for r in results])
-        return ExitCode.OK
-    render_verified(results, tensorflow, metal, python, console())
-    return ExitCode.OK
+    rows = [_with_data(r.to_json(), compat.pair(r.tensorflow, r.tensorflow_metal).status) for r in results]
+    grid = tensorflow
+
+    def show() -> None:
+        render_verified(results, grid, metal, python, console())
+
+    return Outcome("matrix", ExitCode.OK, rows, show=show)
 
 
 def _with_data(row: dict[str, Any], status: str) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,6 +11,8 @@ from tfm1.errors import ExitCode
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from tfm1.envelope import Outcome
+    from tfm1.lock.check import CheckResult
     from tfm1.lock.run import ProfileResult
     from tfm1.profiles import Profile
 
@@ -27,10 +30,11 @@ def _profiles(names: list[str] | None, envs: Path | None, *, check: bool) -> tup
 
 def lock_command(
     names: list[str] | None, envs: Path | None, *, check: bool, pip_only: bool, linkage: bool, as_json: bool
-) -> int:
-    """`tfm1 lock` end to end: re-lock the chosen profiles (or `check` them offline) and report on each."""
+) -> Outcome:
+    """`tfm1 lock` end to end: re-lock the chosen profiles (or `check` them offline); the outcome (its result:
+    `{"envs", "ok", "profiles"}`, also the envelope's own keys). With `as_json` the folder read goes to stderr."""
     from tfm1.lock.render import render_checks, render_results
-    from tfm1.terminal import console, print_json
+    from tfm1.terminal import console
 
     folder, profiles = _profiles(names, envs, check=check)
     out = console(stderr=as_json, soft_wrap=True)  # long paths and diffs stay one line
@@ -40,13 +44,7 @@ def lock_command(
         from tfm1.lock.check import check_profile
 
         checks = [check_profile(profile) for profile in profiles]
-        if as_json:
-            print_json(
-                {"envs": str(folder), "ok": all(c.ok for c in checks), "profiles": [c.to_json() for c in checks]}
-            )
-        else:
-            render_checks(checks, out)
-        return ExitCode.OK if all(c.ok for c in checks) else ExitCode.FAILED
+        return _outcome(folder, checks, lambda: render_checks(checks, out))
     from tfm1.uv.settings import ignored_uv_settings, left_out_note
 
     ignored = ignored_uv_settings()
@@ -55,11 +53,15 @@ def lock_command(
         note = left_out_note(ignored, "tfm1 lock", "a lock resolves against PyPI alone")
         console(stderr=True, soft_wrap=True).print(note, markup=False)
     results = _lock_all(profiles, console(stderr=True, soft_wrap=True), pip_only=pip_only, linkage=linkage)
-    if as_json:
-        print_json({"envs": str(folder), "ok": all(r.ok for r in results), "profiles": [r.to_json() for r in results]})
-    else:
-        render_results(results, out)
-    return ExitCode.OK if all(r.ok for r in results) else ExitCode.FAILED
+    return _outcome(folder, results, lambda: render_results(results, out))
+
+
+def _outcome(folder: Path, profiles: Sequence[CheckResult | ProfileResult], show: Callable[[], None]) -> Outcome:
+    from tfm1.envelope import Outcome
+
+    ok = all(profile.ok for profile in profiles)
+    document = {"envs": str(folder), "ok": ok, "profiles": [profile.to_json() for profile in profiles]}
+    return Outcome("lock", ExitCode.OK if ok else ExitCode.FAILED, document, fields=document, show=show)
 
 
 def _lock_all(profiles: list[Profile], console: Console, *, pip_only: bool, linkage: bool) -> list[ProfileResult]:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from tfm1.errors import ExitCode
 
 if TYPE_CHECKING:
+    from tfm1.envelope import Outcome
     from tfm1.verify.check_options import CheckOptions
 
 
@@ -18,10 +19,12 @@ def verify_environment(
     prefix: Path | None,
     python: str | None,
     kernel: str | None,
-    as_json: bool,
-) -> int:
+) -> Outcome:
+    """`tfm1 verify` end to end; the outcome (its result: the checks' JSON document with the target, also the
+    envelope's own keys)."""
+    from tfm1.envelope import Outcome
     from tfm1.host import live_host
-    from tfm1.terminal import console, print_json
+    from tfm1.terminal import console
     from tfm1.verify import render, run_checks
     from tfm1.verify.evaluate import TITLES
     from tfm1.verify.target import choose_target
@@ -43,10 +46,7 @@ def verify_environment(
             status.update(f"Checking TensorFlow in {target.python}: {what}")
 
         result = run_checks(target.python, options, progress=progress, environ=environ)
-    if as_json:
-        document = result.to_json()
-        document["target"] = {"python": target.python, "source": target.source}
-        print_json(document)
-    else:
-        render(result, console())
-    return ExitCode.OK if result.ok else ExitCode.FAILED
+    document = result.to_json()
+    document["target"] = {"python": target.python, "source": target.source}
+    code = ExitCode.OK if result.ok else ExitCode.FAILED
+    return Outcome("verify", code, document, fields=document, show=lambda: render(result, console()))
