@@ -29,6 +29,7 @@ class BundleRequest:
     profile: str | None = None
     lockfile: Path | None = None
     platform: str = DEFAULT_PLATFORM
+    wheels: Path | None = None  # tfm1's wheel and its dependencies', for install.sh --bundle
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class BundleResult:
     platform: str
     lockfile_sha256: str
     files: int  # members besides the manifest and the lock
+    tfm1_wheels: int  # of them, tfm1's own wheels (install.sh --bundle needs them)
     downloaded: int  # of them, how many were not in the download store yet
 
     def to_json(self) -> dict[str, Any]:
@@ -78,14 +80,18 @@ def build_bundle(request: BundleRequest, events: Events) -> Outcome:
     paths, downloaded = _fetch(list(unique.values()), events)
     members = [Member(name, kind, paths[name].stat().st_size, wanted.sha256) for name, (kind, wanted) in unique.items()]
     lock = Member(member_name("lockfile", source.sha256, ""), "lockfile", source.path.stat().st_size, source.sha256)
-    manifest = Manifest(
-        __version__,
-        source.profile,
-        request.platform,
-        source.sha256,
-        (lock, *sorted(members, key=lambda member: member.name)),
-    )
-    _write(output, manifest, {**paths, lock.name: source.path}, events)
+    with tempfile.TemporaryDirectory(prefix="tfm1-bundle-") as scratch:
+        own = _tfm1_wheels(request.wheels, Path(scratch))
+        members += [member for member, _ in own]
+        paths.update((member.name, path) for member, path in own)
+        manifest = Manifest(
+            __version__,
+            source.profile,
+            request.platform,
+            source.sha256,
+            (lock, *sorted(members, key=lambda member: member.name)),
+        )
+        _write(output, manifest, {**paths, lock.name: source.path}, events)
     result = BundleResult(
         output,
         sha256_of(output),
@@ -94,9 +100,28 @@ def build_bundle(request: BundleRequest, events: Events) -> Outcome:
         request.platform,
         source.sha256,
         len(members),
+        len(own) - 1 if own else 0,
         downloaded,
     )
     return Outcome("bundle", ExitCode.OK, result)
+
+
+def _tfm1_wheels(folder: Path | None, scratch: Path) -> list[tuple[Any, Path]]:
+    """The members for tfm1's wheels in `folder` and their requirements file (written into `scratch`)."""
+    if folder is None:
+        return []
+    from tfm1.bundle.tfm1_wheels import REQUIREMENTS, requirements_for, wheels_in
+    from tfm1.bundlefile import Member, member_name
+    from tfm1.download import sha256_of
+
+    hashes = {wheel: sha256_of(wheel) for wheel in wheels_in(folder)}
+    requirements = scratch / REQUIREMENTS
+    requirements.write_bytes(requirements_for(hashes))
+    found = [*hashes.items(), (requirements, sha256_of(requirements))]
+    return [
+        (Member(member_name("tfm1", sha256, path.name), "tfm1", path.stat().st_size, sha256), path)
+        for path, sha256 in found
+    ]
 
 
 def _fetch(files: list[tuple[Any, Any]], events: Events) -> tuple[dict[str, Path], int]:
@@ -161,8 +186,9 @@ def _write(output: Path, manifest: Any, files: dict[str, Path], events: Events) 
 def show_bundle(result: BundleResult) -> None:
     from tfm1.terminal import echo
 
+    without = "" if result.tfm1_wheels else "\n  (no tfm1 wheels in it: install.sh --bundle needs --wheels DIR)"
     echo(
         f"\n{result.path}: {result.files} files, {result.size / 1e6:.1f} MB, sha256 {result.sha256}\n"
         f"  on each Mac ({result.platform}): tfm1 setup --bundle {result.path.name}  "
-        "(or: sh install.sh --bundle FILE)"
+        "(or: sh install.sh --bundle FILE)" + without
     )

@@ -30,6 +30,14 @@ def bundle(
     platform: Annotated[
         str, typer.Option(metavar="SUBDIR", help="the conda platform of the Macs it is for")
     ] = "osx-arm64",
+    wheels: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="DIR",
+            file_okay=False,
+            help="tfm1's wheel and its dependencies' for the Macs, for install.sh --bundle (each sha256-pinned)",
+        ),
+    ] = None,
     check: Annotated[
         Path | None,
         typer.Option(
@@ -49,6 +57,7 @@ def bundle(
     exclusive(ctx, check=check, output=output)
     exclusive(ctx, check=check, profile=profile)
     exclusive(ctx, check=check, lockfile=lockfile)
+    exclusive(ctx, check=check, wheels=wheels)
     exclusive(ctx, profile=profile, lockfile=lockfile)
     if check is None and output is None:
         ctx.fail("give -o FILE to write a bundle, or --check FILE to check one")
@@ -64,7 +73,7 @@ def bundle(
         from tfm1.bundle.build import BundleRequest, build_bundle
 
         assert output is not None
-        return build_bundle(BundleRequest(output, profile, lockfile, platform), events)
+        return build_bundle(BundleRequest(output, profile, lockfile, platform, wheels), events)
 
     def human(result: Any) -> None:
         from tfm1.bundle.build import BundleResult, show_bundle
