@@ -58,8 +58,8 @@ Options:
                             conda installation to use, or where to install Miniforge
                             (default: an existing arm64 one, else ~/miniforge3)
       --no-verify           pass --no-verify to `tfm1 setup` (skip the smoke test)
-      --bundle FILE         install with no network from a file `tfm1 bundle --wheels DIR` made: Miniforge,
-                            tfm1 and the environment all come from it, every file sha256-checked
+      --bundle FILE         install with no network from a file `tfm1 bundle` made with tfm1's wheels in it:
+                            Miniforge, tfm1 and the environment all come from it, every file sha256-checked
       --dry-run             print what would be done and change nothing
 
 Environment variables (for `curl ... | sh`; the same as the options above):
