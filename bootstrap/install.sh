@@ -58,10 +58,13 @@ Options:
                             conda installation to use, or where to install Miniforge
                             (default: an existing arm64 one, else ~/miniforge3)
       --no-verify           pass --no-verify to `tfm1 setup` (skip the smoke test)
+      --bundle FILE         install with no network from a file `tfm1 bundle` made with tfm1's wheels in it:
+                            Miniforge, tfm1 and the environment all come from it, every file sha256-checked
       --dry-run             print what would be done and change nothing
 
 Environment variables (for `curl ... | sh`; the same as the options above):
-  TFM1_YES=1, TFM1_PROFILE=P, TFM1_NAME=N, TFM1_MINIFORGE_PREFIX=PATH, TFM1_NO_VERIFY=1, TFM1_DRY_RUN=1
+  TFM1_YES=1, TFM1_PROFILE=P, TFM1_NAME=N, TFM1_MINIFORGE_PREFIX=PATH, TFM1_NO_VERIFY=1, TFM1_DRY_RUN=1,
+  TFM1_BUNDLE=FILE
   TFM1_PACKAGE           install tfm1 from this wheel, checkout directory or URL instead of the release's
                          pinned, hash-checked one (development and CI; needed with a checkout's install.sh)
   TFM1_MINIFORGE_URL     download the Miniforge installer from this URL (a mirror): the pinned sha256 still applies
@@ -136,20 +139,21 @@ read_options() {
     opt_profile="${TFM1_PROFILE:-}"
     opt_name="${TFM1_NAME:-}"
     opt_prefix="${TFM1_MINIFORGE_PREFIX:-}"
+    opt_bundle="${TFM1_BUNDLE:-}"
     while [ $# -gt 0 ]; do
         case "$1" in
             -h | --help) opt_help=1 ;;
             -y | --yes) opt_yes=1 ;;
             --no-verify) opt_no_verify=1 ;;
             --dry-run) opt_dry_run=1 ;;
-            --profile | --name | --miniforge-prefix)
+            --profile | --name | --miniforge-prefix | --bundle)
                 case "${2:-}" in
                     "" | -*) die_usage "$1 needs a value" ;;
                 esac
                 set_option "$1" "$2"
                 shift
                 ;;
-            --profile=* | --name=* | --miniforge-prefix=*)
+            --profile=* | --name=* | --miniforge-prefix=* | --bundle=*)
                 [ -n "${1#*=}" ] || die_usage "${1%%=*} needs a value"
                 set_option "${1%%=*}" "${1#*=}"
                 ;;
@@ -164,6 +168,7 @@ set_option() {
         --profile) opt_profile="$2" ;;
         --name) opt_name="$2" ;;
         --miniforge-prefix) opt_prefix="$2" ;;
+        --bundle) opt_bundle="$2" ;;
     esac
 }
 
@@ -182,7 +187,10 @@ read_settings() {
         "" | */* | *.whl | . | ..) ;;
         *) die_usage "TFM1_PACKAGE must be a wheel, a directory or a URL: a name would install an unpinned tfm1 from PyPI" ;;
     esac
-    if [ -n "$package" ]; then
+    if [ -n "$opt_bundle" ]; then
+        read_bundle_setting
+        package_label="tfm1 from the bundle (its wheels, each checked against the bundle's manifest)"
+    elif [ -n "$package" ]; then
         package_label="$package"
     else
         package_label="tfm1 $RELEASE_VERSION (pinned, with its locked dependencies, sha256-checked)"
@@ -203,6 +211,18 @@ read_settings() {
         http://*) warn "TFM1_MINIFORGE_URL is plain http: only the sha256 check protects the download" ;;
         *) die_usage "TFM1_MINIFORGE_URL must be an https:// (or http://) URL" ;;
     esac
+}
+
+# --bundle FILE: an absolute path to a readable file; the bundle names its own profile and tfm1.
+read_bundle_setting() {
+    case "$opt_bundle" in
+        /*) ;;
+        *) opt_bundle="$(pwd)/$opt_bundle" ;;
+    esac
+    [ -f "$opt_bundle" ] && [ -r "$opt_bundle" ] ||
+        die_usage "--bundle $(quote_word "$opt_bundle") is not a readable file"
+    [ -z "$opt_profile" ] || die_usage "--profile cannot be used with --bundle: the bundle holds its profile's lock"
+    [ -z "$package" ] || die_usage "TFM1_PACKAGE cannot be used with --bundle: tfm1 comes from the bundle"
 }
 
 # The path of this script when it runs from a file (so it can re-run itself); empty when piped into sh.
@@ -287,7 +307,7 @@ check_tools() {
     [ "$macos_major" -ge 12 ] ||
         die "macOS $macos_version is too old: TensorFlow's wheels for Apple silicon need macOS 12 (Monterey) or later" \
             "update macOS (System Settings > General > Software Update), then run the installer again"
-    command -v curl >/dev/null 2>&1 ||
+    [ -n "$opt_bundle" ] || command -v curl >/dev/null 2>&1 ||
         die "curl is not on PATH" \
             'macOS ships /usr/bin/curl: export PATH="/usr/bin:$PATH" and run the installer again'
 }
@@ -449,6 +469,7 @@ handover() {
     ho_mode="$1"
     set -- setup
     [ -z "$opt_profile" ] || set -- "$@" --profile "$opt_profile"
+    [ -z "$opt_bundle" ] || set -- "$@" --bundle "$opt_bundle"
     [ -z "$opt_name" ] || set -- "$@" --name "$opt_name"
     # A real run only gets here after the user said yes to a plan that shows this --yes; setup's stdin is /dev/null.
     if [ "$opt_dry_run" = 1 ]; then
@@ -470,14 +491,17 @@ handover() {
 show_plan() {
     say "==> tfm1 installer"
     say "This will:"
-    if [ "$miniforge_action" = install ]; then
+    if [ "$miniforge_action" = install ] && [ -n "$opt_bundle" ]; then
+        say "  - take Miniforge $MINIFORGE_VERSION (arm64) from the bundle $(tilde "$opt_bundle")"
+        say "    check its sha256 ($miniforge_sha256) and install it into $(tilde "$miniforge_root")"
+    elif [ "$miniforge_action" = install ]; then
         say "  - download Miniforge $MINIFORGE_VERSION (arm64) from $miniforge_url"
         say "    check its sha256 ($miniforge_sha256) and install it into $(tilde "$miniforge_root")"
     else
         say "  - use the arm64 conda installation in $(tilde "$miniforge_root") (Python $miniforge_python_version)"
     fi
     replace_venv=0
-    if [ -n "$tfm1_version" ] && [ -z "$package" ] && [ -n "$RELEASE_VERSION" ] &&
+    if [ -n "$tfm1_version" ] && [ -z "$package" ] && [ -z "$opt_bundle" ] && [ -n "$RELEASE_VERSION" ] &&
         [ "$tfm1_version" != "tfm1 $RELEASE_VERSION" ]; then
         # A release's installer installs its own tfm1, also over another one it made before.
         receipt_has venv "$venv" ||
@@ -490,7 +514,7 @@ show_plan() {
     elif [ -e "$venv" ] && ! receipt_has venv "$venv"; then
         die "$venv exists, does not run tfm1 and was not made by this installer" \
             "move it away, then run the installer again"
-    elif [ -z "$package" ] && [ -z "$RELEASE_VERSION" ]; then
+    elif [ -z "$package" ] && [ -z "$opt_bundle" ] && [ -z "$RELEASE_VERSION" ]; then
         die "this install.sh is a checkout's, not a release's: it pins no tfm1, and an unpinned tfm1 from PyPI is not installed" \
             "use a release's installer (curl -fsSL $LATEST_URL | sh -s -- --yes), or install this checkout: TFM1_PACKAGE=/path/to/tfm1-checkout sh bootstrap/install.sh --yes"
     else
@@ -563,6 +587,7 @@ cleanup() {
         rm -rf "$rollback_path"
     fi
     [ -z "${work_dir:-}" ] || rm -rf "$work_dir"
+    [ -z "${bundle_dir:-}" ] || rm -rf "$bundle_dir"
     exit "$cleanup_status"
 }
 
@@ -572,10 +597,21 @@ install_miniforge() {
             "check that \$TMPDIR is writable"
     # The installer refuses to run unless its file name ends in .sh.
     im_file="$work_dir/Miniforge3-$MINIFORGE_VERSION-MacOSX-arm64.sh"
-    say "==> Downloading Miniforge $MINIFORGE_VERSION from $miniforge_url"
-    download "$miniforge_url" "$im_file" ||
-        die "could not download $miniforge_url" \
-            "check the network connection and run the installer again"
+    if [ -n "$opt_bundle" ]; then
+        say "==> Taking Miniforge $MINIFORGE_VERSION from the bundle $(tilde "$opt_bundle")"
+        # The bundle keeps it under its sha256, with the name it was downloaded by (unpack_bundle took it out).
+        for im_found in "$bundle_dir/files/$miniforge_sha256"/*.sh; do
+            [ -f "$im_found" ] && im_file="$im_found"
+        done
+        [ -f "$im_file" ] ||
+            die "the bundle $opt_bundle holds no Miniforge installer with sha256 $miniforge_sha256" \
+                "build the bundle again with the tfm1 of this installer (tfm1 bundle), or use a Mac with a network"
+    else
+        say "==> Downloading Miniforge $MINIFORGE_VERSION from $miniforge_url"
+        download "$miniforge_url" "$im_file" ||
+            die "could not download $miniforge_url" \
+                "check the network connection and run the installer again"
+    fi
     im_sum=$(sha256_of "$im_file")
     case $? in
         0) ;;
@@ -633,7 +669,11 @@ install_tfm1() {
     "$miniforge_root/bin/python3" -m venv "$venv" </dev/null ||
         die "could not create the virtual environment $venv" \
             "check the output above, then run the installer again"
-    if [ -n "$package" ]; then
+    if [ -n "$opt_bundle" ]; then
+        # Nothing from an index: only the bundle's files (checked by unpack_bundle), each with a pinned hash.
+        set -- --no-index --find-links "$bundle_dir/tfm1" --require-hashes --only-binary :all: \
+            -r "$bundle_dir/tfm1/requirements.txt"
+    elif [ -n "$package" ]; then
         set -- "$package"
     else
         work_dir=$(mktemp -d "${TMPDIR:-/tmp}/tfm1-bootstrap.XXXXXX") ||
@@ -651,6 +691,49 @@ install_tfm1() {
     [ -x "$tfm1_exe" ] || die "$package_label installed no tfm1 command into $venv" "set TFM1_PACKAGE to a tfm1 wheel or checkout"
     rollback_path=""
     receipt_add venv "$venv"
+}
+
+# What this installer takes from the bundle, into $bundle_dir and checked before anything is changed: tfm1's
+# wheels (`tar -x` of plain names: the bundle is an uncompressed tar) and the Miniforge installer when one is
+# installed. tfm1 setup --bundle then checks every member of the bundle against its manifest and lock.
+unpack_bundle() {
+    bundle_dir=$(mktemp -d "${TMPDIR:-/tmp}/tfm1-bundle.XXXXXX") ||
+        die "cannot create a temporary directory" "check that \$TMPDIR is writable"
+    set -- manifest.json tfm1
+    [ "$miniforge_action" = reuse ] || set -- "$@" "files/$miniforge_sha256"
+    tar -xf "$opt_bundle" -C "$bundle_dir" "$@" </dev/null ||
+        die "could not read $* from the bundle $opt_bundle (damaged, or made without it)" \
+            "check the bundle with tfm1 bundle --check FILE where it was built, or build it again"
+    # The bundle's tfm1/ folder (tfm1's wheels and their requirements), every file checked against the sha256 its
+    # manifest names before pip sees one. The manifest is tfm1's JSON, one key a line, a member's keys in the order
+    # kind, name, sha256, size (json.dumps with indent and sort_keys): awk reads it without a JSON parser.
+    bt_listed=$(awk '
+        /^ *"name": "tfm1\// { name = $0; sub(/^ *"name": "/, "", name); sub(/",? *$/, "", name); next }
+        /^ *"sha256": "/ && name != "" {
+            sha = $0; sub(/^ *"sha256": "/, "", sha); sub(/",? *$/, "", sha); print sha " " name; name = ""
+        }
+    ' "$bundle_dir/manifest.json") || die "cannot read the bundle's manifest" "build the bundle again"
+    bt_count=0
+    while read -r bt_sha bt_name; do
+        [ -n "$bt_name" ] || continue
+        bt_sum=$(sha256_of "$bundle_dir/$bt_name") || bt_sum=""
+        [ "$bt_sum" = "$bt_sha" ] ||
+            die "the bundle's $bt_name does not have the sha256 its manifest names (changed or damaged); nothing was installed from it" \
+                "copy the bundle again from where it was built, or build it again with tfm1 bundle"
+        bt_count=$((bt_count + 1))
+    done <<END_OF_LISTING
+$bt_listed
+END_OF_LISTING
+    bt_files=0
+    for bt_file in "$bundle_dir"/tfm1/*; do
+        [ -f "$bt_file" ] && bt_files=$((bt_files + 1))
+    done
+    [ "$bt_count" -gt 0 ] && [ -f "$bundle_dir/tfm1/requirements.txt" ] ||
+        die "the bundle $opt_bundle holds no tfm1 wheels" \
+            "build it with tfm1 bundle --wheels DIR (tfm1's wheel and its dependencies'), or install tfm1 first"
+    [ "$bt_files" -eq "$bt_count" ] ||
+        die "the bundle's tfm1/ folder holds files its manifest does not name; nothing was installed from it" \
+            "copy the bundle again from where it was built, or build it again with tfm1 bundle"
 }
 
 link_tfm1() {
@@ -712,6 +795,8 @@ main() {
     trap cleanup EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM
+    bundle_dir=""
+    [ -z "$opt_bundle" ] || unpack_bundle
     [ "$miniforge_action" = reuse ] || install_miniforge
     install_tfm1
     link_tfm1

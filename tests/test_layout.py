@@ -14,27 +14,29 @@ RANK = {
     "__main__": 0,
     "cli": 1,
     "commands": 2,
-    "setup": 3,
-    "compat_update": 3,  # `tfm1 compat`: reads PyPI, proves pairs (linkage), locks the bumped profile (lock)
-    "lock": 4,
-    "verify": 5,
-    "doctor": 6,
-    "linkage": 7,
-    "profiles_render": 7,  # `tfm1 profiles` output: reads profiles and their locks
-    "profiles": 8,
+    "bundle": 3,  # `tfm1 bundle`: fetches and checks what setup installs (setup's plan parts, store, lock reading)
+    "setup": 4,
+    "compat_update": 4,  # `tfm1 compat`: reads PyPI, proves pairs (linkage), locks the bumped profile (lock)
+    "lock": 5,
+    "verify": 6,
+    "doctor": 7,
+    "linkage": 8,
+    "profiles_render": 8,  # `tfm1 profiles` output: reads profiles and their locks
+    "profiles": 9,
     # One room per outside tool, used by the domain packages (as pypi/ is for PyPI): rattler reads conda-lock files
     # into lockfile's types, so it sits above them; jupyter sits below inspect, which lists kernels for doctor.
-    "rattler": 9,
-    "uv": 9,
-    "compat": 10,
-    "lockfile": 10,
-    "pypi": 10,
-    "receipt": 10,
-    "inspect": 11,
-    "jupyter": 12,
-    "host": 13,
+    "rattler": 10,
+    "uv": 10,
+    "bundlefile": 11,
+    "compat": 11,
+    "lockfile": 11,
+    "pypi": 11,
+    "receipt": 11,
+    "inspect": 12,
+    "jupyter": 13,
+    "host": 14,
 }
-BASE = 14  # every module directly under tfm1/ not named above: errors, atomic, cache, children, envelope, terminal, ...
+BASE = 15  # every module directly under tfm1/ not named above: errors, atomic, cache, children, envelope, terminal, ...
 UPWARD_ALLOWED: set[tuple[str, str]] = set()  # none: the command layer imports nothing from cli
 
 # The same file name in two packages, each doing that job for its own package.

@@ -26,6 +26,7 @@ KEYS = [
     "profile",
     "lockfile",
     "lockfile_sha256",
+    "bundle",
     "platform",
     "conda_root",
     "prefix",
@@ -54,6 +55,7 @@ def test_the_plan_json_keeps_its_keys_and_shapes(world: World, monkeypatch: pyte
     wheels = [lock.url for lock in world.index.locks(world.pypi_server.url)]
     assert sorted(document["downloads"][:3]) == conda and document["downloads"][3:] == wheels  # conda, then pip
     assert document["sizes_not_asked_of"] == ["h"]
+    assert document["bundle"] is None  # the files come from their URLs
     assert document["conda_root"] is None and document["prefix_action"] == "create" and document["replaces"] is None
     assert document["steps"] == ["prefix", "conda", "pip", "receipt"]
     assert document["kernel"] == f"{world.env['JUPYTER_DATA_DIR']}/kernels/tfm1-tf/kernel.json"

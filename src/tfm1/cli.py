@@ -18,7 +18,7 @@ from tfm1 import __version__
 from tfm1.errors import ExitCode, Tfm1Error
 
 # Order is the order of `tfm1 --help`.
-COMMANDS = ("setup", "remove", "doctor", "verify", "matrix", "profiles", "lock", "compat")
+COMMANDS = ("setup", "remove", "bundle", "doctor", "verify", "matrix", "profiles", "lock", "compat")
 COMPLETE_VAR = "_TFM1_COMPLETE"
 
 

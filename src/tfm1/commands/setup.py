@@ -32,6 +32,14 @@ def setup(
         Path | None,
         typer.Option(metavar="PATH", dir_okay=False, help="a conda-lock v1 file instead of the profile's"),
     ] = None,
+    bundle: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            dir_okay=False,
+            help="install from a file tfm1 bundle made, with no network: its lock and every file, each checked",
+        ),
+    ] = None,
     yes: Yes = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="print the plan and change nothing")] = False,
     no_verify: Annotated[bool, typer.Option("--no-verify", help="skip tfm1 verify after installing")] = False,
@@ -65,6 +73,8 @@ def setup(
     Exit status: 0 done (or already up to date), 1 failed, 2 bad usage or an unusable lockfile, 130 interrupted.
     """
     exclusive(ctx, name=name, prefix=prefix)
+    exclusive(ctx, bundle=bundle, lockfile=lockfile)
+    exclusive(ctx, bundle=bundle, profile=profile)
 
     def install() -> Outcome:
         from tfm1.setup import SetupOptions, run_setup
@@ -75,6 +85,7 @@ def setup(
             name=name,
             prefix=prefix,
             lockfile=lockfile,
+            bundle=bundle,
             yes=yes,
             dry_run=dry_run,
             verify=not no_verify,

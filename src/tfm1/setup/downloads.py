@@ -9,7 +9,7 @@ steps then wait only for their own files, and the progress view shows the transf
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from tfm1.setup.events import Events
 from tfm1.setup.plan import SetupPlan
+from tfm1.setup.store import Wanted
 
 if TYPE_CHECKING:
     from tfm1.setup.store import Prefetch
@@ -39,11 +40,15 @@ class PlannedDownloads:
 def start_downloads(plan: SetupPlan, events: Events) -> Iterator[PlannedDownloads]:
     """Every file `plan` names, downloading from now on; those still running are stopped when the block is left
     (their `.part` files removed), so nothing writes into the store after the run."""
-    from tfm1.setup.store import PARALLEL, Prefetch
+    from tfm1.setup.store import PARALLEL, Prefetch, fetch
 
-    with Prefetch() as prefetch:
+    source = fetch if plan.bundle is None else _from_bundle(plan, events)
+    with Prefetch(source=source) as prefetch:
         installer = None
-        if plan.installer is not None:
+        if plan.installer is not None and plan.bundle is not None:
+            bundled = Wanted(plan.installer.url, plan.installer.sha256, plan.installer.filename)
+            installer = prefetch.submit(functools.partial(source, bundled))
+        elif plan.installer is not None:
             from tfm1.setup.miniforge import download_installer
 
             url = plan.installer.url
@@ -66,3 +71,24 @@ def start_downloads(plan: SetupPlan, events: Events) -> Iterator[PlannedDownload
             parallel=PARALLEL,
         )
         yield downloads
+
+
+def _from_bundle(plan: SetupPlan, events: Events) -> Callable[[Wanted, Callable[[int, int | None], None]], Path]:
+    """Read the plan's bundle whole, every member checked, before anything changes; then each file is taken from
+    the store where that put it, and nothing is fetched from anywhere."""
+    from tfm1.setup.bundle_source import unpack_bundle
+
+    bundle = plan.bundle
+    assert bundle is not None
+    count = len(bundle.manifest.members)
+    events.step("bundle", "started", f"checking the bundle {bundle.path} ({count} files)", path=str(bundle.path))
+    with events.progress() as progress:
+        task = progress.add_task(f"checking the bundle ({count} files)", total=bundle.manifest.size)
+        files = unpack_bundle(bundle, plan.bundled, lambda done: progress.update(task, completed=done))
+    message = f"bundle: {count} files match its manifest and the lock"
+    events.step("bundle", "ok", message, files=count, bytes=bundle.manifest.size)
+
+    def take(wanted: Wanted, progress: Callable[[int, int | None], None]) -> Path:
+        return files[wanted.sha256]
+
+    return take

@@ -17,6 +17,7 @@ class SetupOptions:
     name: str | None = None
     prefix: Path | None = None
     lockfile: Path | None = None
+    bundle: Path | None = None  # a file `tfm1 bundle` wrote: the lock and every file come from it
     yes: bool = False
     dry_run: bool = False
     verify: bool = True

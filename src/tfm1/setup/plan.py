@@ -27,6 +27,8 @@ from tfm1.setup.store import Wanted
 if TYPE_CHECKING:
     from rattler import RepoDataRecord
 
+    from tfm1.bundlefile.manifest import Kind
+    from tfm1.setup.bundle_source import BundleSource
     from tfm1.setup.sizes import Sizes
 
 RootAction = Literal["use", "install"]
@@ -41,6 +43,7 @@ class SetupRequest:
     source: LockSource
     target: SetupTarget
     existing: PrefixState
+    bundle: BundleSource | None = None  # --bundle: every file comes from it, none from the network
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,7 @@ class SetupPlan:
     init_shell: bool
     steps: tuple[Step, ...]
     command: str  # the command line, for conda-meta/history
+    bundle: BundleSource | None = None  # where the files come from instead of their URLs
 
     @property
     def python(self) -> Path:
@@ -97,6 +101,13 @@ class SetupPlan:
         """The lock's files, wheels first: uv unpacks them while the conda packages still arrive."""
         return self.wheels + self.archives
 
+    @property
+    def bundled(self) -> tuple[tuple[Kind, Wanted], ...]:
+        """The files a bundle must hold for this plan, by kind: the Miniforge installer when it is installed."""
+        from tfm1.setup.bundle_source import bundled_files
+
+        return bundled_files(self.archives, self.wheels, self.installer)
+
     def to_json(self, sizes: Sizes) -> dict[str, Any]:
         from tfm1.redact import redact
 
@@ -104,6 +115,7 @@ class SetupPlan:
             "profile": self.profile,
             "lockfile": str(self.lock.path),
             "lockfile_sha256": self.lock.sha256,
+            "bundle": str(self.bundle.path) if self.bundle is not None else None,
             "platform": self.lock.platform,
             "conda_root": self.conda_root.to_json() if self.conda_root is not None else None,
             "prefix": str(self.prefix.path),
@@ -157,6 +169,7 @@ def build_plan(request: SetupRequest, host: Host, lock: LockedEnvironment) -> Se
         init_shell=options.init_shell,
         steps=steps,
         command="tfm1 setup " + " ".join(shlex.quote(a) for a in options.command_line),
+        bundle=request.bundle,
     )
 
 
@@ -179,9 +192,11 @@ def _root_plan(target: SetupTarget, platform: str) -> CondaRootPlan | None:
 
 
 def measure_sizes(plan: SetupPlan) -> Sizes:
-    """How much the plan downloads, asked of the lock's channels' hosts (`sizes`)."""
-    from tfm1.setup.sizes import asked_hosts, total_size
+    """How much the plan downloads, asked of the lock's channels' hosts (`sizes`); from a bundle, its manifest's."""
+    from tfm1.setup.sizes import Sizes, asked_hosts, total_size
 
+    if plan.bundle is not None:
+        return Sizes(plan.bundle.size_of(plan.downloads), 0, (), ())
     return total_size([wanted.url for wanted in plan.archives + plan.wheels], asked_hosts(plan.lock.channels))
 
 
@@ -200,12 +215,16 @@ def show_plan(plan: SetupPlan, sizes: Sizes, events: Events) -> None:
     then = "tfm1 verify on the new environment" if plan.verify else "no verification (--no-verify)"
     unknown = f" + {sizes.unknown} files of unknown size" if sizes.unknown else ""
     kernel = str(plan.kernel.spec) if plan.kernel.register else "none (--no-kernel)"
+    files = f"{len(plan.archives)} conda packages and {len(plan.wheels)} wheels, {sizes.known / 1e6:.1f} MB"
+    if plan.bundle is not None:
+        downloads = f"  from bundle   {plan.bundle.path}: {files}, each checked first; nothing is downloaded"
+    else:
+        downloads = f"  downloads     {files}{unknown} (files already in the package caches are not fetched again)"
     lines += [
         f"  environment   {plan.prefix.path}{replaces}",
         f"  lockfile      {plan.lock.path} ({plan.lock.platform}, profile {plan.profile})",
         f"  kernel        {kernel}",
-        f"  downloads     {len(plan.archives)} conda packages and {len(plan.wheels)} wheels, "
-        f"{sizes.known / 1e6:.1f} MB{unknown} (files already in the package caches are not fetched again)",
+        downloads,
         *(
             [f"                sizes not asked of {', '.join(sizes.not_asked)}: not a channel of the lock"]
             if sizes.not_asked

@@ -11,7 +11,7 @@ import shlex
 import sys
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from tfm1.envelope import Outcome
 from tfm1.errors import ExitCode, Tfm1Error
@@ -22,6 +22,9 @@ from tfm1.setup.options import SetupOptions, SetupTarget
 from tfm1.setup.plan import SetupPlan, SetupRequest
 from tfm1.setup.resolve import LockSource
 from tfm1.setup.result import SetupResult
+
+if TYPE_CHECKING:
+    from tfm1.setup.bundle_source import BundleSource
 
 
 def run_setup(options: SetupOptions, events: Events) -> Outcome:
@@ -52,7 +55,13 @@ def _run(options: SetupOptions, events: Events) -> SetupResult:
     from tfm1.setup.resolve import resolve_lockfile, resolve_target
 
     host = live_host()
-    source = resolve_lockfile(options, host_platform(host))
+    bundle = None
+    if options.bundle is not None:
+        from tfm1.setup.bundle_source import open_bundle
+
+        bundle, source = open_bundle(options.bundle, host_platform(host))
+    else:
+        source = resolve_lockfile(options, host_platform(host))
     target = resolve_target(options, host, source.platform, events)
     refuse_protected(target.prefix, "replace")
     _note_ignored_settings(events)  # once the lock and the target are known good: a refusal stays one error
@@ -63,7 +72,7 @@ def _run(options: SetupOptions, events: Events) -> SetupResult:
             if place is not None and read_journal(place) is not None:
                 left = f"an interrupted tfm1 run left a journal beside {place}: a real run repairs it first"
                 events.step("recover", "warning", left)
-        return _setup(options, host, source, target, events)
+        return _setup(options, host, source, target, events, bundle)
     from tfm1.setup.prefix_lock import lock_prefix
     from tfm1.setup.recover import recover
 
@@ -72,10 +81,17 @@ def _run(options: SetupOptions, events: Events) -> SetupResult:
         if target.install_root and target.root is not None:
             recover(target.root, events)  # a Miniforge that a killed run was installing there
         recover(target.prefix, events)
-        return _setup(options, host, source, target, events)
+        return _setup(options, host, source, target, events, bundle)
 
 
-def _setup(options: SetupOptions, host: Host, source: LockSource, target: SetupTarget, events: Events) -> SetupResult:
+def _setup(
+    options: SetupOptions,
+    host: Host,
+    source: LockSource,
+    target: SetupTarget,
+    events: Events,
+    bundle: BundleSource | None = None,
+) -> SetupResult:
     from tfm1.rattler.conda_lock import read_lock
     from tfm1.setup.resolve import assess_prefix
 
@@ -94,7 +110,7 @@ def _setup(options: SetupOptions, host: Host, source: LockSource, target: SetupT
     )
     from tfm1.setup.plan import build_plan
 
-    plan = build_plan(SetupRequest(options, source, target, existing), host, locked)
+    plan = build_plan(SetupRequest(options, source, target, existing, bundle), host, locked)
     receipt = _install(plan, options, host, events)
     if receipt is None:
         return SetupResult("dry-run" if options.dry_run else "cancelled", target.prefix, target.python)

@@ -123,8 +123,13 @@ class Prefetch:
     by `download`) and waits for them, so nothing writes into the cache afterwards.
     """
 
-    def __init__(self, report: Callable[[int, int | None], None] | None = None) -> None:
+    def __init__(
+        self,
+        report: Callable[[int, int | None], None] | None = None,
+        source: Callable[[Wanted, Callable[[int, int | None], None]], Path] = fetch,
+    ) -> None:
         self._parallel = _Parallel(report)
+        self._source = source  # how one file is got: downloaded (`fetch`), or taken from a bundle already read
         self._made = not store_dir().exists()
         self._pool = ThreadPoolExecutor(max_workers=PARALLEL, thread_name_prefix="tfm1-download")
         self._futures: list[Future[Path]] = []
@@ -142,7 +147,7 @@ class Prefetch:
     def files(self, wanted: Sequence[Wanted], after: Sequence[Future[Path]] = ()) -> list[Future[Path]]:
         """Download `wanted` in the background; with `after`, each waits for those to be done before it starts."""
         if not after:
-            return [self.submit(functools.partial(fetch, item)) for item in wanted]
+            return [self.submit(functools.partial(self._source, item)) for item in wanted]
         return [self.submit(functools.partial(self._after, after, item)) for item in wanted]
 
     def _after(self, first: Sequence[Future[Path]], item: Wanted, progress: Callable[[int, int | None], None]) -> Path:
@@ -151,7 +156,7 @@ class Prefetch:
             if self._parallel.stop.is_set():
                 raise _Cancelled
             pending = wait(pending, timeout=0.1).not_done
-        return fetch(item, progress)
+        return self._source(item, progress)
 
     def raise_failure(self) -> None:
         """Raise the first failed download now: a step that changes the disk does not start in vain."""
