@@ -24,6 +24,7 @@ FAILURES: dict[str, list[str]] = {
     "lock": ["--check", "--profile", "no-such-profile"],
     "compat update": ["--index-url", "http://127.0.0.1:9/simple/", "--max-pairs", "0"],
     "compat confirm": ["--run", "https://example.invalid/run", "--commit", "0" * 40, "--profile", "no-such-profile"],
+    "bundle": ["--check", MISSING],
     "compat page": ["--check"],  # no bad input to give: its result, ok or not, is still the envelope
 }
 

@@ -49,8 +49,10 @@ def envelope_of(stdout: str, exit_code: int) -> dict[str, Any]:
 
 def one_error(stderr: str) -> str:
     """The error line of a command that failed: `tfm1: error: ...`, then its `  fix: ...` line if it has one, and
-    nothing else (no traceback, no second report)."""
+    nothing else (no traceback, no second report); only `note: ...` lines about the environment may come first."""
     lines = stderr.strip("\n").splitlines()
+    while lines and lines[0].startswith("note: "):
+        lines.pop(0)
     assert "Traceback" not in stderr, stderr
     assert 1 <= len(lines) <= 2 and lines[0].startswith("tfm1: error: "), stderr
     assert len(lines) == 1 or lines[1].startswith("  fix: "), stderr
