@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.caches import TEST_CACHE
+from tests.support.caches import TEST_CACHE, building
 from tests.support.mac_site import MacSite
 from tfm1.compat import load
 from tfm1.compat_data import TENSORFLOW_FAMILY, TENSORFLOW_NAMES
@@ -50,6 +50,13 @@ def resolve(requirements: list[str], constraints: list[str], python: str) -> lis
     """uv's resolution for a Mac with Apple silicon, kept in the test cache: (name, version) pairs."""
     key = hashlib.sha256(json.dumps([requirements, constraints, python]).encode()).hexdigest()[:24]
     cached = RESOLUTIONS / f"{key}.json"
+    with building(cached):
+        return _resolve(key, cached, requirements, constraints, python)
+
+
+def _resolve(
+    key: str, cached: Path, requirements: list[str], constraints: list[str], python: str
+) -> list[tuple[str, str]]:
     if cached.exists():
         return [tuple(pin) for pin in json.loads(cached.read_text())]  # type: ignore[misc]
     import uv

@@ -64,7 +64,9 @@ def render_profiles(rows: list[dict[str, Any]], folder: Path, console: Console) 
     from rich.markup import escape
     from rich.table import Table
 
-    console.print(f"Profiles in {escape(str(folder))} (install one with `tfm1 setup --profile NAME`):")
+    # soft_wrap: a long folder is never broken across lines, so it can be copied whole
+    heading = f"Profiles in {escape(str(folder))} (install one with `tfm1 setup --profile NAME`):"
+    console.print(heading, soft_wrap=True)
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
     table.add_column("profile", no_wrap=True)
     table.add_column("TensorFlow", no_wrap=True)

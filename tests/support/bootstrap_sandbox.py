@@ -29,7 +29,7 @@ from pathlib import Path
 
 from pytest_httpserver import HTTPServer
 
-from tests.support.caches import TEST_CACHE
+from tests.support.caches import TEST_CACHE, building
 from tfm1 import miniforge_release
 
 REPO = Path(__file__).resolve().parents[2]
@@ -415,6 +415,11 @@ def build_probe_wheel() -> Path:
     """The probe's wheel, built once and cached under a key of its source (a changed probe is built again)."""
     key = hashlib.sha256(json.dumps(PROBE_PROJECT, sort_keys=True).encode()).hexdigest()[:16]
     cache = TEST_CACHE / "probe-wheel" / key
+    with building(cache):
+        return _probe_wheel(cache)
+
+
+def _probe_wheel(cache: Path) -> Path:
     done = cache / ".complete"
     if done.exists():
         (wheel,) = (cache / "dist").glob("*.whl")

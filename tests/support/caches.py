@@ -6,10 +6,24 @@ TensorFlow test venv is built once, and both are verified by sha256 whenever the
 
 from __future__ import annotations
 
+import fcntl
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 TEST_CACHE = Path(os.environ.get("TFM1_TEST_CACHE") or Path.home() / ".cache" / "tfm1-tests")
+
+
+@contextmanager
+def building(entry: Path) -> Iterator[None]:
+    """Hold the lock of the cache entry `entry` while it is checked and built: the suite runs in two processes
+    (pytest-xdist), and one must not remove or half-read what the other is building. The lock is released when
+    the holder exits, however it ends."""
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    with (entry.parent / f".{entry.name}.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 # Unset: tfm1's cache is then `$XDG_CACHE_HOME/tfm1`, so a test that sets XDG_CACHE_HOME alone gets its own cache.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import requests
@@ -25,7 +26,7 @@ def fetch_wheel(project: str, filename: str, sha256: str) -> Path:
     data = requests.get(url, timeout=300).content
     assert hashlib.sha256(data).hexdigest() == sha256, f"{filename}: sha256 mismatch"
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".part")
+    partial = target.with_name(f"{target.name}.{os.getpid()}.part")  # each test worker its own
     partial.write_bytes(data)
     partial.replace(target)
     return target

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -86,7 +87,7 @@ def member_text(wheel: IndexWheel, name: str) -> str:
         remote.close()
     text = data.decode("utf-8")
     cached.parent.mkdir(parents=True, exist_ok=True)
-    partial = cached.with_suffix(".part")
+    partial = cached.with_name(f"{cached.name}.{os.getpid()}.part")  # each test worker its own
     partial.write_text(json.dumps({"sha256": hashlib.sha256(data).hexdigest(), "text": text}), encoding="utf-8")
     partial.replace(cached)
     return text

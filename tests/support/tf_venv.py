@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.support.caches import TEST_CACHE
+from tests.support.caches import TEST_CACHE, building
 
 # tensorflow-cpu 2.21.0 is the newest CPU-only Linux wheel on PyPI, with cp310–cp313 wheels; the lock pins it.
 TF_DISTRIBUTION = "tensorflow-cpu"
@@ -57,6 +57,11 @@ def _uv(*args: str) -> None:
 
 def tf_venv() -> Path:
     """The interpreter of a venv holding the pinned TensorFlow CPU wheel (built on first use, then reused)."""
+    with building(CACHE):
+        return _tf_venv()
+
+
+def _tf_venv() -> Path:
     python = base_python()
     lock = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()[:12]
     prefix = CACHE / f"py{_version(python)}-{TF_DISTRIBUTION}-{TF_VERSION}-{lock}"
