@@ -42,3 +42,14 @@ def storage_error_in(error: BaseException, path: Path | str) -> Tfm1Error | None
         if f"(os error {code})" in text:
             return storage_error(OSError(code, text[:300]), path)
     return None
+
+
+def private_folder(root: Path, prefix: str) -> Path:
+    """A new folder of this run's own inside `root` (made if missing), named `prefix...`; a disk fault is one error."""
+    import tempfile
+
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=prefix, dir=root))
+    except OSError as error:
+        raise storage_error(error, root) from None

@@ -11,7 +11,6 @@ checked.
 from __future__ import annotations
 
 import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,18 +99,14 @@ def unpack_bundle(
     """
     from tfm1.bundlefile import read_members
     from tfm1.download import sha256_of
-    from tfm1.storage import storage_error
+    from tfm1.storage import private_folder, storage_error
 
     check_complete(bundle.path, bundle.manifest, expected)
     by_name = {member_name(kind, wanted.sha256, wanted.file_name): wanted for kind, wanted in expected}
     store = store_dir()
     final = {w.sha256: store / w.sha256 / w.file_name for w in by_name.values()}
     have = {sha for sha, file in final.items() if file.is_file() and sha256_of(file) == sha}
-    try:
-        store.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".bundle-", dir=store))
-    except OSError as error:
-        raise storage_error(error, store) from None
+    staging = private_folder(store, ".bundle-")
     try:
 
         def destination(member: Member) -> Path | None:

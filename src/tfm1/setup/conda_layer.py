@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import shutil
 import sys
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from contextlib import contextmanager
@@ -31,7 +30,7 @@ from tfm1.receipt import now
 from tfm1.redact import redact
 from tfm1.setup.package_check import Extracted, check_packages, refuse
 from tfm1.setup.store import Wanted, check_file_name, plain_name
-from tfm1.storage import storage_error, storage_error_in
+from tfm1.storage import private_folder, storage_error, storage_error_in
 
 
 def archives_wanted(records: Sequence[RepoDataRecord]) -> list[Wanted]:
@@ -56,12 +55,7 @@ def staging_area() -> Iterator[Path]:
     between runs could be edited unnoticed (rattler would link the edit), and extracting costs little next
     to downloading. The folder lives in tfm1's cache, usually on the prefix's disk, so rattler can hardlink.
     """
-    root = cache_root()
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        folder = Path(tempfile.mkdtemp(prefix=".tfm1-staging-", dir=root))
-    except OSError as error:
-        raise storage_error(error, root) from None
+    folder = private_folder(cache_root(), ".tfm1-staging-")
     try:
         yield folder
     finally:
