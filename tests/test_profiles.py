@@ -168,7 +168,9 @@ def test_lock_refuses_to_rewrite_the_profiles_inside_an_installed_package(tmp_pa
 def test_profiles_fit_80_columns() -> None:
     result = tfm1("profiles", env={**os.environ, "COLUMNS": "80"})
     assert result.returncode == 0
-    lines = result.stdout.splitlines()
+    (heading, *lines) = result.stdout.splitlines()
+    # The folder's own line is as long as the folder (never broken, to be copied whole); the rest fit in 80.
+    assert heading == f"Profiles in {ROOT / 'envs'}"
     assert max(len(line) for line in lines) <= 80
     assert len(lines) <= 20, result.stdout  # a table and one paragraph per profile, not a wrapped grid
     assert "2.15.0 (macos)" in result.stdout and "tensorflow-macos 2.15.0" in result.stdout and "…" not in result.stdout
@@ -180,7 +182,7 @@ def test_the_envs_folder_of_the_current_directory_is_read_and_named(tmp_path: Pa
     assert code == 0 and data["envs"] == str(tmp_path / "envs")
     assert [row["name"] for row in data["profiles"]] == ["cpu"]
     shown = tfm1("profiles", cwd=tmp_path)
-    assert f"Profiles in {tmp_path / 'envs'} " in shown.stdout
+    assert f"Profiles in {tmp_path / 'envs'}\n" in shown.stdout
     checked = tfm1("lock", "--check", cwd=tmp_path)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert checked.stdout.splitlines()[0] == f"profiles: {tmp_path / 'envs'}"

@@ -64,9 +64,10 @@ def render_profiles(rows: list[dict[str, Any]], folder: Path, console: Console) 
     from rich.markup import escape
     from rich.table import Table
 
-    # soft_wrap: a long folder is never broken across lines, so it can be copied whole
-    heading = f"Profiles in {escape(str(folder))} (install one with `tfm1 setup --profile NAME`):"
-    console.print(heading, soft_wrap=True)
+    # The folder has a line of its own, never broken (soft_wrap), so it can be copied whole however long it is;
+    # every other line fits in 80 columns.
+    console.print(f"Profiles in {escape(str(folder))}", soft_wrap=True)
+    console.print("Install one with `tfm1 setup --profile NAME`:")
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
     table.add_column("profile", no_wrap=True)
     table.add_column("TensorFlow", no_wrap=True)
