@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import one_error
-from tests.support.setup_world import World, assert_no_prefix, json_envelope, tfm1
+from tests.support.miniforge_stand_in import fake_installer
+from tests.support.setup_world import World, assert_no_prefix, json_envelope, json_steps, tfm1
 
 UNREACHABLE = "http://127.0.0.1:9"  # the discard port: nothing listens, every connection is refused
 
@@ -162,6 +163,10 @@ def test_setup_from_a_bundle_needs_no_network(bundled: World, tmp_path: Path) ->
     assert probe.stdout.split() == [b"42"], probe.stderr
     receipt = json.loads((bundled.prefix / "etc/tfm1/receipt.json").read_text())
     assert receipt["lockfile_sha256"] == hashlib.sha256(bundled.lock.read_bytes()).hexdigest()
+    # The lock the receipt names is the bundle's, kept in the cache once the whole bundle passed its check.
+    kept = Path(receipt["lockfile"])
+    assert kept.is_relative_to(tmp_path / "new-mac" / "tfm1" / "bundles")
+    assert kept.read_bytes() == bundled.lock.read_bytes()
     steps = [json.loads(line) for line in result.stdout.splitlines()[:-1]]
     assert any(s["step"] == "bundle" and s["status"] == "ok" for s in steps)
     # A second run from the same bundle: up to date, nothing read from it but its head.
@@ -182,6 +187,7 @@ def test_dry_run_shows_the_plan_from_the_bundle_alone(bundled: World, tmp_path: 
     assert plan["download_bytes"] > 0
     assert_no_prefix(bundled)
     assert not (tmp_path / "new-mac" / "tfm1" / "downloads").exists()
+    assert not (tmp_path / "new-mac" / "tfm1" / "bundles").exists(), "a dry run kept the bundle's lock"
 
 
 def member_of_kind(file: Path, kind: str) -> str:
@@ -214,6 +220,7 @@ def test_a_flipped_byte_in_any_member_refuses_the_install_and_changes_nothing(
     assert_no_prefix(bundled)
     store = tmp_path / "new-mac" / "tfm1" / "downloads"
     assert not store.exists() or [p for p in store.iterdir()] == [], "a refused bundle left files in the store"
+    assert not (tmp_path / "new-mac" / "tfm1" / "bundles").exists(), "a refused bundle's lock was kept"
 
 
 def test_a_truncated_bundle_is_refused(bundled: World, tmp_path: Path) -> None:
@@ -252,3 +259,31 @@ def test_a_bundle_for_another_platform_is_refused(bundled: World, tmp_path: Path
     assert refused.returncode == 2
     assert "is for osx-arm64, and this machine is" in one_error(refused.stderr)
     assert_no_prefix(bundled)
+
+
+def test_setup_from_a_bundle_installs_miniforge_from_it(world: World, tmp_path: Path) -> None:
+    """A new Mac with no conda root: the Miniforge installer comes out of the bundle, checked against its pin, and
+    the environment goes into the root it installs; its own URL is gone, and nothing else is reachable."""
+    installer, sha256 = fake_installer(world.tmp / "mirror")
+    world.env["TFM1_MINIFORGE_URL"] = installer.as_uri()
+    world.env["TFM1_MINIFORGE_SHA256"] = sha256
+    file = world.tmp / "b.tar"
+    bundle(world, file)
+    installer.unlink()
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**offline(world, tmp_path / "new-mac"), "HOME": str(home)}
+    result = tfm1("setup", "--bundle", str(file), "--name", "tf", "--yes", "--no-verify", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    steps = json_steps(result.stdout)
+    plan = next(s for s in steps if s["step"] == "plan")
+    assert plan["conda_root"] == {
+        "path": str(home / "miniforge3"),
+        "action": "install",
+        "url": installer.as_uri(),
+        "sha256": sha256,
+    }
+    assert any(s["step"] == "miniforge" and s["status"] == "ok" for s in steps)
+    assert (home / "miniforge3" / "conda-meta").is_dir()
+    receipt = json.loads((home / "miniforge3" / "envs" / "tf" / "etc/tfm1/receipt.json").read_text())
+    assert receipt["lockfile_sha256"] == hashlib.sha256(world.lock.read_bytes()).hexdigest()

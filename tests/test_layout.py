@@ -51,6 +51,7 @@ SHARED_FILE_NAMES = {
     "compat.py",  # commands/ is `tfm1 compat`, tfm1/compat.py answers questions on the data
     "command.py",  # doctor/, lock/, linkage/, verify/: that command end to end, below its typer signature
     "kernel.py",  # setup/ registers the Jupyter kernel, verify/ runs the checks through one
+    "target.py",  # where setup puts the environment, which interpreter verify checks
 }
 
 

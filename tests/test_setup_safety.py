@@ -229,6 +229,40 @@ print(os.getpid())
     assert _names(world.prefix.parent) == ["tf"]
 
 
+def test_an_environment_moved_aside_with_something_else_in_its_place_is_refused_with_nothing_changed(
+    world: World,
+) -> None:
+    assert world.setup().returncode == 0
+    # What a setup killed after moving the environment aside leaves (made by a real process that then ends as a
+    # killed one would), and then the user's own folder made at the environment's place.
+    made = f"""
+import os
+from pathlib import Path
+from tfm1.setup.journal import Journal, sibling
+prefix = Path({str(world.prefix)!r})
+old, new = sibling(prefix, "old", os.getpid()), sibling(prefix, "new", os.getpid())
+Journal.start("setup", prefix).write("conda", aside=old)
+prefix.rename(old)
+new.mkdir()
+print(os.getpid())
+"""
+    killed = subprocess.run([sys.executable, "-c", made], env=world.env, capture_output=True, text=True, check=True)
+    pid = killed.stdout.strip()
+    world.prefix.mkdir()
+    (world.prefix / "data.txt").write_text("mine")
+    before = _names(world.prefix.parent)
+    again = world.setup()
+    assert again.returncode == 1
+    error = one_error(again.stderr)
+    assert f"tf.tfm1-old-{pid} is the environment a tfm1 setup (pid {pid}) stopped during its conda step had" in error
+    assert f"something else is now at {world.prefix}" in error
+    # Refused before any repair: the half-made folder, the environment aside and the user's folder all stay.
+    assert _names(world.prefix.parent) == before
+    assert {f"tf.tfm1-old-{pid}", f"tf.tfm1-new-{pid}", ".tf.tfm1-journal"} <= set(before)
+    assert (world.prefix / "data.txt").read_text() == "mine"
+    assert (world.prefix.with_name(f"tf.tfm1-old-{pid}") / "etc/tfm1/receipt.json").is_file()
+
+
 def test_a_forged_journal_deletes_nothing(world: World) -> None:
     assert world.setup().returncode == 0
     victim = world.tmp / "victim"

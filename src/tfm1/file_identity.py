@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 Identity = tuple[int, int]  # (st_dev, st_ino)
 
@@ -34,3 +35,21 @@ def enclosing(path: str | os.PathLike[str]) -> list[Identity]:
     """Every folder above the one `path` names (its parent, the parent's parent, ... up to `/`), as identities."""
     real = Path(os.path.realpath(path))
     return [found for folder in real.parents if (found := identity(folder)) is not None]
+
+
+class FileStamp(NamedTuple):
+    """What a path was when setup looked at it: a later look that differs means someone changed it meanwhile."""
+
+    device: int
+    inode: int
+    modified_ns: int
+    size: int
+
+
+def stamp(path: str | os.PathLike[str]) -> FileStamp | None:
+    """`path` itself (a symbolic link is not followed) as it is now; None when nothing is there."""
+    try:
+        info = Path(path).lstat()
+    except (OSError, ValueError):
+        return None
+    return FileStamp(info.st_dev, info.st_ino, info.st_mtime_ns, info.st_size)

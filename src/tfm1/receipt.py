@@ -109,6 +109,7 @@ def read_receipt(prefix: str | os.PathLike[str]) -> Receipt | None:
 
 def write_receipt(prefix: str | os.PathLike[str], receipt: Receipt) -> Path:
     """Write the receipt atomically: a reader sees no receipt or a whole one, never half of one."""
+    data = (json.dumps(receipt.to_json(), indent=2) + "\n").encode()
     path = receipt_path(prefix)
-    write_atomic(path, (json.dumps(receipt.to_json(), indent=2) + "\n").encode())
+    write_atomic(path, data)
     return path

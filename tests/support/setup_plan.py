@@ -8,20 +8,17 @@ from pathlib import Path
 
 from tfm1.host.base import Host
 from tfm1.rattler.conda_lock import read_lock
-from tfm1.setup.events import Events
-from tfm1.setup.miniforge import host_platform
+from tfm1.setup.events import events_for
+from tfm1.setup.kernel import plan_kernel
 from tfm1.setup.options import SetupOptions
-from tfm1.setup.plan import SetupPlan, SetupRequest, build_plan
-from tfm1.setup.resolve import assess_prefix, resolve_lockfile, resolve_target
-
-
-def request_for(options: SetupOptions, host: Host) -> SetupRequest:
-    source = resolve_lockfile(options, host_platform(host))
-    target = resolve_target(options, host, source.platform, Events(json_mode=True))
-    return SetupRequest(options, source, target, assess_prefix(target, options, source.sha256))
+from tfm1.setup.plan import SetupPlan, build_plan
+from tfm1.setup.resolve import assess_prefix, resolve_request
 
 
 def plan_for(lock: Path, host: Host, options: SetupOptions) -> SetupPlan:
     """The plan of `tfm1 setup --lockfile LOCK` with `options` on `host`."""
-    request = request_for(replace(options, lockfile=lock), host)
-    return build_plan(request, host, read_lock(lock, request.source.platform, request.source.sha256))
+    request = resolve_request(replace(options, lockfile=lock), host, events_for(json_mode=True))
+    existing = assess_prefix(request.target, request.options, request.source.sha256)
+    options = request.options
+    kernel = plan_kernel(host, request.target.prefix, existing.receipt, options.force, options.kernel)
+    return build_plan(request, existing, read_lock(lock, request.source.platform, request.source.sha256), kernel)

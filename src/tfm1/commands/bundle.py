@@ -63,9 +63,9 @@ def bundle(
         ctx.fail("give -o FILE to write a bundle, or --check FILE to check one")
 
     def run() -> Outcome:
-        from tfm1.setup.events import Events
+        from tfm1.setup.events import events_for
 
-        events = Events(as_json)
+        events = events_for(as_json)
         if check is not None:
             from tfm1.bundle.offline_check import check_bundle
 

@@ -29,9 +29,9 @@ def remove(
         ctx.fail("give the environment to remove: --name N or --prefix PATH")
 
     def delete() -> Outcome:
-        from tfm1.setup.events import Events
+        from tfm1.setup.events import events_for
         from tfm1.setup.remove import remove
 
-        return remove(name, prefix, yes, Events(as_json))
+        return remove(name, prefix, yes, events_for(as_json))
 
     run_command("remove", delete, as_json=as_json)

@@ -78,7 +78,7 @@ def setup(
 
     def install() -> Outcome:
         from tfm1.setup import SetupOptions, run_setup
-        from tfm1.setup.events import Events
+        from tfm1.setup.events import events_for
 
         options = SetupOptions(
             profile=profile,
@@ -95,7 +95,7 @@ def setup(
             kernel=not no_kernel,
             command_line=tuple(sys.argv[2:]) if sys.argv[1:2] == ["setup"] else (),
         )
-        return run_setup(options, Events(as_json))
+        return run_setup(options, events_for(as_json))
 
     from tfm1.setup.result import show_setup
 

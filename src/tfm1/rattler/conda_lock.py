@@ -8,6 +8,7 @@ install unchecked. The pip layer installs wheels only, so an sdist URL is refuse
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +16,19 @@ from tfm1.errors import UsageError
 from tfm1.lockfile import FIX_LOCK, LockedEnvironment, PipWheel, file_sha256
 
 
-def read_lock(path: Path, platform: str, sha256: str | None = None) -> LockedEnvironment:
+def read_lock(path: Path, platform: str, sha256: str | None = None, data: bytes | None = None) -> LockedEnvironment:
+    """The lockfile at `path` for `platform`; with `data`, those bytes are the lockfile that `path` is to hold (read
+    through a temporary file, since rattler reads only from a path)."""
     from rattler import LockFile
 
     sha256 = sha256 or file_sha256(path)
     try:
-        lock = LockFile.from_path(path)
+        if data is None:
+            lock = LockFile.from_path(path)
+        else:
+            with tempfile.TemporaryDirectory(prefix="tfm1-lock-") as folder:
+                (Path(folder) / path.name).write_bytes(data)
+                lock = LockFile.from_path(Path(folder) / path.name)
     except Exception as error:  # rattler raises its own exception types for every parse problem
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise UsageError(f"{path} is not a readable conda-lock lockfile: {reason}", FIX_LOCK) from None

@@ -20,7 +20,7 @@ from tfm1.bundlefile import LOCKFILE, BundleError, Manifest, Member, member_name
 from tfm1.bundlefile.manifest import Kind
 from tfm1.cache import cache_root
 from tfm1.errors import UsageError
-from tfm1.setup.resolve import LockSource
+from tfm1.setup.lock_source import LockSource
 from tfm1.setup.store import Wanted, store_dir
 
 if TYPE_CHECKING:
@@ -31,6 +31,10 @@ if TYPE_CHECKING:
 class BundleSource:
     path: Path
     manifest: Manifest
+    lock: bytes  # the bundle's lockfile, checked against the manifest
+    # Where the lock is kept (`cache/bundles/<sha256>/conda-lock.yml`, which the receipt names): written only once
+    # the whole bundle has passed its check, so a dry run or a refused bundle writes nothing.
+    lock_copy: Path
 
     def size_of(self, wanted: Sequence[Wanted]) -> int:
         sizes = {member.sha256: member.size for member in self.manifest.members}
@@ -39,10 +43,8 @@ class BundleSource:
 
 def open_bundle(path: Path, platform: str) -> tuple[BundleSource, LockSource]:
     """The bundle at `path` and its lock, for a machine of `platform`; a bundle for another platform is refused."""
-    from tfm1.atomic import write_atomic
     from tfm1.bundlefile import read_head
     from tfm1.download import sha256_of
-    from tfm1.storage import storage_error
 
     path = path.expanduser().absolute()
     if not path.is_file():
@@ -55,11 +57,11 @@ def open_bundle(path: Path, platform: str) -> tuple[BundleSource, LockSource]:
         )
     kept = cache_root() / "bundles" / manifest.lockfile_sha256 / LOCKFILE
     try:
-        if not kept.is_file() or sha256_of(kept) != manifest.lockfile_sha256:
-            write_atomic(kept, lock)
-    except OSError as error:
-        raise storage_error(error, kept) from None
-    return BundleSource(path, manifest), LockSource(kept, manifest.profile, manifest.lockfile_sha256, platform)
+        written = kept.is_file() and sha256_of(kept) == manifest.lockfile_sha256
+    except OSError:
+        written = False
+    source = LockSource(kept, manifest.profile, manifest.lockfile_sha256, platform, None if written else lock)
+    return BundleSource(path, manifest, lock, kept), source
 
 
 def bundled_files(
@@ -97,6 +99,7 @@ def unpack_bundle(
     The files are moved into the store only once the whole bundle was read and found whole, so a refused bundle
     leaves the store as it was; a file the store already holds is still checked in the bundle, not written again.
     """
+    from tfm1.atomic import write_atomic
     from tfm1.bundlefile import read_members
     from tfm1.download import sha256_of
     from tfm1.storage import private_folder, storage_error
@@ -121,6 +124,8 @@ def unpack_bundle(
                 if sha256 not in have:
                     file.parent.mkdir(exist_ok=True)
                     (staging / sha256).replace(file)
+            if not (bundle.lock_copy.is_file() and sha256_of(bundle.lock_copy) == bundle.manifest.lockfile_sha256):
+                write_atomic(bundle.lock_copy, bundle.lock)
         except OSError as error:
             raise storage_error(error, store) from None
     finally:

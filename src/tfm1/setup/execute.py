@@ -8,15 +8,51 @@ step the journal (`journal`) names it, for the run after a SIGKILL.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
+from tfm1.errors import ExitCode, Tfm1Error
+from tfm1.host.base import Host
 from tfm1.receipt import Receipt
 from tfm1.setup.downloads import PlannedDownloads
 from tfm1.setup.events import Events
 from tfm1.setup.journal import Journal
+from tfm1.setup.options import SetupOptions
 from tfm1.setup.plan import SetupPlan
 from tfm1.setup.steps import STEPS, Run
 from tfm1.setup.transaction import Transaction
+
+
+def show_and_execute(plan: SetupPlan, options: SetupOptions, host: Host, events: Events) -> Receipt | None:
+    """Preflight, show the plan and carry it out: the receipt written, or None when it was only shown (a dry run,
+    a no at the prompt)."""
+    from tfm1.setup.downloads import start_downloads
+    from tfm1.setup.plan import measure_sizes, show_plan
+    from tfm1.setup.preflight import preflight_plan
+
+    with ExitStack() as stack:
+        downloads = None
+        if not options.dry_run and not options.asks:
+            # Nobody will be asked: the transfer starts now, under the preflight and the plan's size queries.
+            downloads = stack.enter_context(start_downloads(plan, events))
+        try:
+            preflight_plan(host, plan, options.force, events)
+            sizes = measure_sizes(plan)
+            events.step("plan", "ok", **plan.to_json(sizes))
+            show_plan(plan, sizes, events)
+            if options.dry_run:
+                events.step("setup", "skipped", "dry run: nothing was changed")
+                return None
+            if options.asks and not events.ask("Proceed?", default=True):
+                events.step("setup", "skipped", "cancelled: nothing was changed")
+                return None
+        except KeyboardInterrupt:
+            events.failure("setup", "interrupted before the install; nothing was changed")
+            raise Tfm1Error(
+                "setup interrupted before the install: nothing was changed", "re-run tfm1 setup", ExitCode.INTERRUPTED
+            ) from None
+        if downloads is None:
+            downloads = stack.enter_context(start_downloads(plan, events))
+        return execute(plan, events, downloads)
 
 
 def execute(plan: SetupPlan, events: Events, downloads: PlannedDownloads) -> Receipt:

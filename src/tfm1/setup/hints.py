@@ -5,8 +5,14 @@ from __future__ import annotations
 import os
 import shlex
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 from tfm1.host.base import Host
+
+if TYPE_CHECKING:
+    from tfm1.setup.events import Events
+    from tfm1.setup.result import SetupResult
+    from tfm1.setup.target import SetupTarget
 
 
 def undeletable_hint(host: Host) -> str:
@@ -41,3 +47,32 @@ def conda_shell_ready(root: Path | None) -> bool:
     if root is None or os.environ.get("CONDA_SHLVL") is None:
         return False
     return os.environ.get("CONDA_EXE") == str(root / "bin" / "conda")
+
+
+def init_shell(root: Path, events: Events) -> bool:
+    """`conda init` for the user's shell (`--init-shell`); whether it worked (a warning step when not)."""
+    import subprocess
+
+    shell = Path(os.environ.get("SHELL", "zsh")).name
+    conda = root / "condabin" / "conda"
+    if not conda.exists():
+        events.step("init-shell", "warning", f"no {conda}: shell not initialised")
+        return False
+    result = subprocess.run([str(conda), "init", shell], stdin=subprocess.DEVNULL, capture_output=True, check=False)
+    status = "ok" if result.returncode == 0 else "warning"
+    events.step("init-shell", status, f"conda init {shell}: exit {result.returncode}")
+    return result.returncode == 0
+
+
+def ready(
+    target: SetupTarget,
+    action: Literal["installed", "up-to-date"],
+    verified: bool | None = None,
+    initialised: bool = False,
+) -> SetupResult:
+    """The result of a setup that left an environment at `target`, with the command that activates it."""
+    from tfm1.setup.result import SetupResult
+
+    shell_ready = initialised or conda_shell_ready(target.root)
+    command, note = activation(target.prefix, target.root, shell_ready)
+    return SetupResult(action, target.prefix, target.python, command, note, verified)

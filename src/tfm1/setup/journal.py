@@ -20,10 +20,13 @@ import contextlib
 import json
 import os
 import secrets
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from tfm1.atomic import write_atomic
+from tfm1.errors import Tfm1Error
 from tfm1.receipt import distrust, read_receipt
 
 FORMAT = 1
@@ -154,3 +157,58 @@ def signed(path: Path, token: str) -> bool:
 def complete(prefix: Path) -> bool:
     receipt = read_receipt(prefix)
     return receipt is not None and distrust(receipt, prefix) is None
+
+
+RepairKind = Literal["remove", "stop-and-remove", "unmark", "restore"]
+
+
+@dataclass(frozen=True)
+class Repair:
+    """One change that puts right what the journal's run left: remove `path` (after stopping what still runs from
+    it: "stop-and-remove"), delete the building mark at `path` ("unmark"), or rename `path` to `to` ("restore")."""
+
+    kind: RepairKind
+    path: Path
+    said: str = ""  # what it did, for the user; empty: a detail not worth a line
+    to: Path | None = None
+
+
+def repairs_for(journal: Journal) -> list[Repair]:
+    """What the run of `journal` left, and the changes that undo it (a setup) or finish it (a remove), in order.
+    Only paths derived from the journal's prefix are named, and a folder is removed whole only when it is signed
+    with the journal's token. Raises Tfm1Error when the environment moved aside cannot go back: something else
+    is at its place now."""
+    prefix, pid = journal.prefix, journal.pid
+    if journal.action == "remove":
+        removing = sibling(prefix, "removing", pid)
+        if not (removing.exists() or removing.is_symlink()):
+            return []
+        said = f"finished removing {prefix}: an interrupted tfm1 remove (pid {pid}) had begun it"
+        return [Repair("remove", removing, said)]
+    old, failed, new = (sibling(prefix, kind, pid) for kind in ("old", "failed", "new"))
+    who = f"a tfm1 setup (pid {pid}) stopped during its {journal.step} step"
+    half_built = [path for path in (prefix, failed) if signed(path, journal.token)]
+    prefix_signed = prefix in half_built
+    repairs = []
+    if new.exists() or new.is_symlink():
+        # Made to be renamed into place, signed or not yet: a name only tfm1 uses, as for `.tfm1-removing-<pid>`.
+        repairs.append(Repair("remove", new, f"removed {new}, the start of a new environment left by {who}"))
+    if complete(prefix):  # last of the facts: it reads the receipt
+        if prefix_signed:
+            repairs.append(Repair("unmark", prefix / BUILDING))
+        if old.exists() or old.is_symlink():
+            said = f"{prefix} is complete; finished deleting the environment it replaced ({old}), left by {who}"
+            repairs.append(Repair("remove", old, said))
+        return repairs
+    what = "Miniforge" if journal.step == "miniforge" else "environment"
+    for path in half_built:
+        repairs.append(Repair("stop-and-remove", path, f"removed the half-built {what} at {path}, left by {who}"))
+    if old.is_dir() and not old.is_symlink():
+        if not prefix_signed and (prefix.exists() or prefix.is_symlink()):
+            raise Tfm1Error(
+                f"{old} is the environment {who} had moved aside, and something else is now at {prefix}",
+                f"keep the one you want: move {shlex.quote(str(prefix))} away, then "
+                f"mv {shlex.quote(str(old))} {shlex.quote(str(prefix))}",
+            )
+        repairs.append(Repair("restore", old, f"restored {prefix}, which {who} had moved aside to {old}", prefix))
+    return repairs

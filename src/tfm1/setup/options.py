@@ -1,5 +1,4 @@
-"""What `tfm1 setup` was asked to do (`SetupOptions`, and whether it may ask before changing anything) and where
-the environment goes (`SetupTarget`)."""
+"""What `tfm1 setup` was asked to do (`SetupOptions`), and whether it may ask before changing anything."""
 
 from __future__ import annotations
 
@@ -7,8 +6,6 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-
-DEFAULT_NAME = "tfm1"
 
 
 @dataclass(frozen=True)
@@ -31,17 +28,6 @@ class SetupOptions:
     def asks(self) -> bool:
         """Whether the run asks before it changes anything (a person at a terminal, no --yes)."""
         return interactive(self.yes)
-
-
-@dataclass(frozen=True)
-class SetupTarget:
-    prefix: Path
-    root: Path | None  # the conda root the environment goes into; None with --prefix
-    install_root: bool  # no conda root is at `root` yet: Miniforge is installed there first
-
-    @property
-    def python(self) -> Path:
-        return self.prefix / "bin" / "python"
 
 
 def interactive(yes: bool) -> bool:

@@ -23,9 +23,10 @@ from pathlib import Path
 from tfm1 import children
 from tfm1.errors import Tfm1Error, UsageError
 from tfm1.lockfile import LockedEnvironment, PipWheel
+from tfm1.setup.events import Events
 from tfm1.setup.store import Wanted, check_file_name, file_name_of
 from tfm1.uv.install import find_links, install_command
-from tfm1.uv.settings import ignored_uv_settings, without_uv_settings
+from tfm1.uv.settings import ignored_uv_settings, left_out_note, without_uv_settings
 from tfm1.uv.unpacking import NothingAhead, Unpacking
 
 INSTALLERS = ("uv", "pip")
@@ -57,6 +58,14 @@ def installer_environment() -> dict[str, str]:
 def ignored_installer_settings() -> list[str]:
     """The index and wheel-source settings of pip and uv set here, which setup's installs do not see."""
     return [*(name for name in PIP_SOURCE_SETTINGS if os.environ.get(name)), *ignored_uv_settings()]
+
+
+def note_ignored_settings(events: Events) -> None:
+    """Say on stderr which of those settings are set and left out, so nobody wonders why they had no effect."""
+    ignored = ignored_installer_settings()
+    if ignored:
+        why = "setup installs only the files its lock names, each checked against its sha256"
+        events.note(left_out_note(ignored, "tfm1 setup", why))
 
 
 def choose_installer() -> str:

@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from tfm1.errors import Tfm1Error
-from tfm1.host.base import Host
+from tfm1.file_identity import FileStamp
 from tfm1.lockfile import LockedEnvironment
 from tfm1.setup.events import Events
 from tfm1.setup.kernel import KernelPlan
 from tfm1.setup.miniforge import Installer
-from tfm1.setup.options import SetupOptions, SetupTarget
-from tfm1.setup.resolve import FileStamp, LockSource, PrefixState
+from tfm1.setup.resolve import PrefixState, SetupRequest
 from tfm1.setup.store import Wanted
+from tfm1.setup.target import SetupTarget
 
 if TYPE_CHECKING:
     from rattler import RepoDataRecord
@@ -33,17 +33,6 @@ if TYPE_CHECKING:
 
 RootAction = Literal["use", "install"]
 Step = Literal["miniforge", "prefix", "conda", "pip", "receipt"]
-
-
-@dataclass(frozen=True)
-class SetupRequest:
-    """What was asked, resolved: the options, the lockfile, where the environment goes and what is there now."""
-
-    options: SetupOptions
-    source: LockSource
-    target: SetupTarget
-    existing: PrefixState
-    bundle: BundleSource | None = None  # --bundle: every file comes from it, none from the network
 
 
 @dataclass(frozen=True)
@@ -134,13 +123,13 @@ class SetupPlan:
         }
 
 
-def build_plan(request: SetupRequest, host: Host, lock: LockedEnvironment) -> SetupPlan:
-    """The plan for `request` on `host` from `lock`; refuses what must not be done before anything changes."""
+def build_plan(request: SetupRequest, existing: PrefixState, lock: LockedEnvironment, kernel: KernelPlan) -> SetupPlan:
+    """The plan for `request` from `lock`, with `existing` at the prefix and the `kernel` planned; refuses
+    what must not be done before anything changes."""
     from tfm1.setup.conda_layer import archives_wanted, redact_records
-    from tfm1.setup.kernel import plan_kernel
     from tfm1.setup.pip_layer import wheels_wanted
 
-    options, target, existing = request.options, request.target, request.existing
+    options, target = request.options, request.target
     if existing.action == "current":
         raise ValueError("an environment that is up to date has nothing to plan")
     from tfm1.rattler.link import dependency_order
@@ -164,7 +153,7 @@ def build_plan(request: SetupRequest, host: Host, lock: LockedEnvironment) -> Se
         records=records,
         archives=archives,
         wheels=tuple(wheels_wanted(lock.pip)),
-        kernel=plan_kernel(host, target.prefix, existing.receipt, options.force, options.kernel),
+        kernel=kernel,
         verify=options.verify,
         init_shell=options.init_shell,
         steps=steps,
@@ -201,8 +190,6 @@ def measure_sizes(plan: SetupPlan) -> Sizes:
 
 
 def show_plan(plan: SetupPlan, sizes: Sizes, events: Events) -> None:
-    if events.json_mode:
-        return
     from tfm1.terminal import style
 
     lines = [style("Plan", bold=True)]

@@ -8,11 +8,17 @@ conda root's interpreter is not what runs TensorFlow. The others would give an e
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tfm1.doctor.report import Finding
 from tfm1.errors import Tfm1Error
 from tfm1.host.base import Host
+
+if TYPE_CHECKING:
+    from tfm1.setup.events import Events
+    from tfm1.setup.plan import SetupPlan
 
 BLOCKING = ("rosetta-process", "macos-too-old", "x86-python")
 OVERRIDABLE = frozenset({"x86-python"})
@@ -41,6 +47,22 @@ def preflight(host: Host, python: str | None, *, metal: bool, force: bool) -> Pr
         raise Tfm1Error(f"preflight: {first.title} [{first.code}].", _fix_text(first))
     warnings = [f for f in report.findings if f.code in WARN]
     return Preflight(warnings, overridden)
+
+
+def preflight_plan(host: Host, plan: SetupPlan, force: bool, events: Events) -> None:
+    """Preflight for `plan`, each overridden or warning finding told as a step."""
+    root = plan.conda_root
+    # The interpreter setup would use: the existing root's, else the one running tfm1.
+    python = str(root.path / "bin" / "python") if root is not None and root.action == "use" else sys.executable
+    metal = "tensorflow-metal" in plan.lock.packages() or plan.profile == "metal"
+    result = preflight(host, python, metal=metal, force=force)
+    for finding in result.overridden:
+        events.step(
+            "preflight", "warning", f"--force: going on despite {finding.code}: {finding.title}", code=finding.code
+        )
+    for finding in result.warnings:
+        events.step("preflight", "warning", finding.title, code=finding.code)
+    events.step("preflight", "ok", "preflight: nothing blocks the install")
 
 
 def _fix_text(finding: Finding) -> str:

@@ -57,7 +57,7 @@ def remove(name: str | None, prefix: Path | None, yes: bool, events: Events) -> 
 
 
 def _remove(target: Path, yes: bool, events: Events) -> RemoveResult:
-    from tfm1.setup.journal import Journal
+    from tfm1.setup.journal import Journal, sibling
     from tfm1.setup.options import interactive
     from tfm1.setup.transaction import remove_tree
 
@@ -87,14 +87,11 @@ def _remove(target: Path, yes: bool, events: Events) -> RemoveResult:
         f"removing {target} (profile {receipt.profile}, made {receipt.created})",
         prefix=str(target),
     )
-    if interactive(yes):
-        from rich.prompt import Confirm
-
-        if not Confirm.ask(f"Delete {target}?", default=False, console=events.err):
-            events.step("remove", "skipped", "cancelled: nothing was removed")
-            return RemoveResult(target, "cancelled")
+    if interactive(yes) and not events.ask(f"Delete {target}?", default=False):
+        events.step("remove", "skipped", "cancelled: nothing was removed")
+        return RemoveResult(target, "cancelled")
     # Rename first: a half-deleted prefix would still look like an environment to conda; a renamed one does not.
-    doomed = target.with_name(f"{target.name}.tfm1-removing-{os.getpid()}")
+    doomed = sibling(target, "removing", os.getpid())
     journal = Journal.start("remove", target)
     journal.write("remove", aside=doomed)  # a kill -9 from here on: the next setup or remove finishes the job
     try:

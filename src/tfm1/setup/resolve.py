@@ -1,47 +1,38 @@
-"""From the options to what setup works on: the lockfile and profile (`LockSource`), the target prefix and conda
-root (`SetupTarget`), and what is at the prefix now (`PrefixState`): up to date, to be created, replaced or updated,
-or to be left alone."""
+"""From the options to what setup works on (`SetupRequest`): the lockfile and profile (`LockSource`), read from a
+bundle or not, and the target (`tfm1.setup.target`); then, once the prefix is locked, what is at the prefix now
+(`PrefixState`): up to date, to be created, replaced or updated, or to be left alone."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal
 
 from tfm1.errors import Tfm1Error, UsageError
+from tfm1.file_identity import FileStamp
 from tfm1.host.base import Host
-from tfm1.receipt import Receipt, distrust, read_receipt, receipt_path
+from tfm1.receipt import Receipt
 from tfm1.setup.events import Events
-from tfm1.setup.names import check_env_name, is_conda_root
-from tfm1.setup.options import DEFAULT_NAME, SetupOptions, SetupTarget
+from tfm1.setup.lock_source import LockSource
+from tfm1.setup.options import SetupOptions
+from tfm1.setup.target import SetupTarget
+
+if TYPE_CHECKING:
+    from tfm1.setup.bundle_source import BundleSource
 
 PrefixAction = Literal["current", "create", "replace", "update"]
 
 
 @dataclass(frozen=True)
-class LockSource:
-    path: Path
-    profile: str
-    sha256: str
-    platform: str  # the conda subdir of this machine, which the lock is read for
+class SetupRequest:
+    """What was asked, resolved: the options, the lockfile, where the environment goes, and the bundle the files
+    come from (`--bundle`; None: from the network)."""
 
-
-class FileStamp(NamedTuple):
-    """What a path was when setup looked at it: a later look that differs means someone changed it meanwhile."""
-
-    device: int
-    inode: int
-    modified_ns: int
-    size: int
-
-
-def stamp(path: Path) -> FileStamp | None:
-    try:
-        info = path.lstat()
-    except OSError:
-        return None
-    return FileStamp(info.st_dev, info.st_ino, info.st_mtime_ns, info.st_size)
+    options: SetupOptions
+    source: LockSource
+    target: SetupTarget
+    bundle: BundleSource | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +40,28 @@ class PrefixState:
     action: PrefixAction  # "current": already made from this lockfile, nothing to install
     receipt: Receipt | None  # the prefix's receipt as read, once for the whole run (trusted or not)
     found: tuple[FileStamp | None, FileStamp | None] = (None, None)  # the prefix and its receipt, as they were
+
+
+def resolve_request(options: SetupOptions, host: Host, events: Events) -> SetupRequest:
+    """The lock (from `--lockfile`, the profile or the bundle) and the target; refuses a protected target.
+    Nothing is changed."""
+    from tfm1.setup.miniforge import host_platform
+    from tfm1.setup.pip_layer import note_ignored_settings
+    from tfm1.setup.protected import refuse_protected
+    from tfm1.setup.target import resolve_target
+
+    platform = host_platform(host)
+    bundle = None
+    if options.bundle is None:
+        source = resolve_lockfile(options, platform)
+    else:
+        from tfm1.setup.bundle_source import open_bundle
+
+        bundle, source = open_bundle(options.bundle, platform)
+    target = resolve_target(options, host, platform, events)
+    refuse_protected(target.prefix, "replace")
+    note_ignored_settings(events)  # once the lock and the target are known good: a refusal stays one error
+    return SetupRequest(options, source, target, bundle)
 
 
 def resolve_lockfile(options: SetupOptions, platform: str) -> LockSource:
@@ -69,33 +82,12 @@ def resolve_lockfile(options: SetupOptions, platform: str) -> LockSource:
     return LockSource(path, profile.name, file_sha256(path), platform)
 
 
-def resolve_target(options: SetupOptions, host: Host, platform_name: str, events: Events) -> SetupTarget:
-    from tfm1.setup.miniforge import choose_root, default_root, foreign_root_error
-
-    if options.prefix is not None:
-        prefix = options.prefix.expanduser().absolute()
-        return SetupTarget(prefix, None, False)
-    name = check_env_name(options.name or DEFAULT_NAME)
-    choice = choose_root(host, platform_name)
-    root = default_root(host)
-    if choice.root is None and str(root) in choice.foreign:
-        # Miniforge would have to go where a foreign root already is: one clear refusal, not a warning and then one.
-        raise foreign_root_error(host, root, choice.foreign[str(root)])
-    for skipped in choice.skipped:
-        events.step(
-            "conda-root",
-            "warning",
-            f"leaving {skipped} alone: it is not a {platform_name} conda installation",
-            prefix=skipped,
-        )
-    if choice.root is not None:
-        return SetupTarget(choice.root / "envs" / name, choice.root, False)
-    # Nothing there, or a Miniforge that a killed tfm1 run was installing: the run's journal repairs that first.
-    return SetupTarget(root / "envs" / name, root, True)
-
-
 def assess_prefix(target: SetupTarget, options: SetupOptions, lock_sha256: str) -> PrefixState:
     """What is at the prefix and what setup does with it; raises when it may not be replaced."""
+    from tfm1.file_identity import stamp
+    from tfm1.receipt import distrust, read_receipt, receipt_path
+    from tfm1.setup.names import is_conda_root
+
     prefix = target.prefix
     if is_conda_root(prefix):
         raise UsageError(
@@ -105,8 +97,9 @@ def assess_prefix(target: SetupTarget, options: SetupOptions, lock_sha256: str) 
     if not prefix.exists() and not prefix.is_symlink():
         return PrefixState("create", None)
     receipt = read_receipt(prefix)
-    found = (stamp(prefix), stamp(receipt_path(os.path.realpath(prefix))))
+    receipt_file = receipt_path(os.path.realpath(prefix))
     reason = "it has no receipt" if receipt is None else distrust(receipt, prefix)
+    found = (stamp(prefix), stamp(receipt_file))
     if receipt is not None and not receipt.prefix and receipt.lockfile_sha256 == lock_sha256 and not options.force:
         # An older tfm1's receipt: trusted to say "up to date", which changes nothing.
         return PrefixState("current", receipt)

@@ -77,9 +77,9 @@ def prefix(run: Run) -> None:
 def _still_as_planned(planned: PrefixPlan) -> None:
     """Right before the prefix changes: it must still be what the plan saw (this run holds its lock, but a user or
     another tool does not take it)."""
+    from tfm1.file_identity import stamp
     from tfm1.receipt import receipt_path
     from tfm1.setup.protected import refuse_protected
-    from tfm1.setup.resolve import stamp
 
     path = planned.path
     refuse_protected(path, "replace")

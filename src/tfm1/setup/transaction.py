@@ -24,10 +24,9 @@ import signal
 import time
 from pathlib import Path
 from types import FrameType, TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from tfm1.setup.journal import Journal
+from tfm1.setup.journal import Journal, sibling, sign
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
@@ -76,8 +75,6 @@ class Transaction:
         folder at `path` that the next run could not tell from the user's. The one exception is a symbolic link to
         an empty folder, which no rename may replace: that folder is signed where it is.
         """
-        from tfm1.setup.journal import sibling, sign
-
         if path.is_dir() and not any(path.iterdir()) and path.is_symlink():
             sign(path, token)
             self.emptied.append(path)
@@ -109,7 +106,7 @@ class Transaction:
         self.journals.append(journal)
 
     def move_aside(self, path: Path) -> Path:
-        aside = path.with_name(f"{path.name}.tfm1-old-{os.getpid()}")
+        aside = sibling(path, "old", os.getpid())
         if self.journal is not None:
             self.journal.write(aside=aside)  # before the rename: a kill right after it must still find the old one
         path.rename(aside)
@@ -196,7 +193,7 @@ class Transaction:
             return "removed"
         except OSError as error:
             reason = _reason(error)
-        failed = path.with_name(f"{path.name}.tfm1-failed-{os.getpid()}")
+        failed = sibling(path, "failed", os.getpid())
         try:
             path.rename(failed)
         except OSError as error:

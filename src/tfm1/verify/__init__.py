@@ -15,6 +15,9 @@ from tfm1.verify.result import Check, Diagnosis, VerifyResult
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from tfm1.verify.evaluate import Json
+    from tfm1.verify.script_runner import ScriptRun
+
 
 def run_checks(
     python: str,
@@ -28,25 +31,38 @@ def run_checks(
 
     `environ` replaces tfm1's own environment for the interpreter (a kernelspec's, for `--kernel`).
 
+    The build is compared with the receipt of the environment the interpreter runs in, when it has one.
+
     Raises UsageError when `python` cannot be run at all.
     """
     from tfm1.receipt import read_receipt
-    from tfm1.verify.diagnose import diagnose_run, exit_warnings
-    from tfm1.verify.evaluate import evaluate
     from tfm1.verify.script_runner import run_script
 
     run = run_script(python, options.script_args(), timeout=options.timeout, progress=progress, environ=environ)
-    data = run.data or {}
-    prefix = data.get("build", {}).get("prefix")
+    prefix = (run.data or {}).get("build", {}).get("prefix")
     receipt = read_receipt(prefix) if prefix else None
+    return _judged(python, run, options, receipt.to_json() if receipt else None)
+
+
+def check_made(
+    python: str, options: CheckOptions, locked: Json, environ: Mapping[str, str] | None = None
+) -> VerifyResult:
+    """`run_checks` for an environment setup has just made from a lock: the build is held to that lock's
+    `{"profile", "packages"}`, whatever environment `python` turns out to run in (a kernelspec found first may
+    start another)."""
+    from tfm1.verify.script_runner import run_script
+
+    run = run_script(python, options.script_args(), timeout=options.timeout, environ=environ)
+    return _judged(python, run, options, locked)
+
+
+def _judged(python: str, run: ScriptRun, options: CheckOptions, locked: Json | None) -> VerifyResult:
+    from tfm1.verify.diagnose import diagnose_run, exit_warnings
+    from tfm1.verify.evaluate import evaluate
+
     return VerifyResult(
         python=python,
-        checks=evaluate(
-            data,
-            quick=options.quick,
-            receipt=receipt.to_json() if receipt else None,
-            expect_gpu=options.expect_gpu,
-        ),
+        checks=evaluate(run.data or {}, quick=options.quick, receipt=locked, expect_gpu=options.expect_gpu),
         diagnosis=diagnose_run(python, run, options.timeout),
         warnings=exit_warnings(run),
         quick=options.quick,
@@ -62,4 +78,4 @@ def render(result: VerifyResult, console: Console) -> None:
     render_result(result, console)
 
 
-__all__ = ["Check", "CheckOptions", "Diagnosis", "VerifyResult", "render", "run_checks"]
+__all__ = ["Check", "CheckOptions", "Diagnosis", "VerifyResult", "check_made", "render", "run_checks"]
