@@ -51,22 +51,28 @@ _guard: subprocess.Popen[str] | None = None
 _guard_lock = threading.Lock()
 
 
-def _tell_guard(line: str) -> None:
+def _guard_input() -> Any:
+    """The guard's input, the guard started first when there is none (call with `_guard_lock` held)."""
     global _guard
+    if _guard is None or _guard.poll() is not None:
+        # -I -S: isolated and without site, so nothing from the current folder or the environment is imported.
+        _guard = subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", GUARD],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+    assert _guard.stdin is not None
+    return _guard.stdin
+
+
+def _tell_guard(line: str) -> None:
     with _guard_lock:
-        if _guard is None or _guard.poll() is not None:
-            # -I -S: isolated and without site, so nothing from the current folder or the environment is imported.
-            _guard = subprocess.Popen(
-                [sys.executable, "-I", "-S", "-c", GUARD],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                text=True,
-            )
-        assert _guard.stdin is not None
+        guard = _guard_input()
         with contextlib.suppress(OSError):  # a guard that is gone guards nothing more; the child still runs
-            _guard.stdin.write(line + "\n")
-            _guard.stdin.flush()
+            guard.write(line + "\n")
+            guard.flush()
 
 
 def _die_with_parent() -> Callable[[], None] | None:
@@ -89,10 +95,29 @@ def _die_with_parent() -> Callable[[], None] | None:
     return die_with_parent
 
 
+def _before_exec(guard: int) -> Callable[[], None]:
+    """What a child runs between the fork and the exec, its group made (setsid comes first): it announces that group
+    to the guard itself, then (Linux) asks to die with tfm1. tfm1's own announcement, after the fork returns, comes
+    too late for a tfm1 killed in between, while the child may already have started others."""
+    die_with_parent = _die_with_parent()
+
+    def before_exec() -> None:
+        # One write of less than PIPE_BUF bytes: whole, never mixed with tfm1's lines. The child's copy of the pipe
+        # closes at the exec (a pipe Python made is not inheritable), so it never holds the guard back.
+        with contextlib.suppress(OSError):
+            os.write(guard, f"+{os.getpid()}\n".encode())
+        if die_with_parent is not None:
+            die_with_parent()
+
+    return before_exec
+
+
 def start(args: Sequence[str], **options: Any) -> subprocess.Popen[Any]:
     """`subprocess.Popen(args, **options)` in a process group of its own that the guard stops with tfm1."""
-    process = subprocess.Popen(args, start_new_session=True, preexec_fn=_die_with_parent(), **options)
-    _tell_guard(f"+{process.pid}")
+    with _guard_lock:
+        guard = _guard_input().fileno()
+    process = subprocess.Popen(args, start_new_session=True, preexec_fn=_before_exec(guard), **options)
+    _tell_guard(f"+{process.pid}")  # the child said so already, unless the guard was replaced in between
     return process
 
 
