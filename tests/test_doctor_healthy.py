@@ -58,7 +58,7 @@ def _resolve(
     key: str, cached: Path, requirements: list[str], constraints: list[str], python: str
 ) -> list[tuple[str, str]]:
     if cached.exists():
-        return [tuple(pin) for pin in json.loads(cached.read_text())]  # type: ignore[misc]
+        return [(str(name), str(version)) for name, version in json.loads(cached.read_text())]
     import uv
 
     RESOLUTIONS.mkdir(parents=True, exist_ok=True)

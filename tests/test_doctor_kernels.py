@@ -111,7 +111,7 @@ def test_doctor_and_verify_find_the_same_kernel_for_a_name(tmp_path: Path) -> No
     # One lookup by name: the folder's name in any case, the first in Jupyter's order, an environment's
     # share/jupyter and IPython's kernels folder included. Every kernel runs its own python, so the interpreter
     # doctor targets tells which kernelspec it found.
-    def spec(python: str) -> dict[str, str]:
+    def spec(python: str) -> dict[str, object]:
         return {"text": json.dumps({"argv": [python, "-m", "ipykernel_launcher"], "language": "python"})}
 
     root = "/home/ana/miniforge3"

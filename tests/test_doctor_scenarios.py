@@ -202,11 +202,13 @@ def test_a_meta_package_is_told_from_its_record_not_its_name() -> None:
     # calls PyPI's tensorflow 2.15.0 for arm64 a meta package, which ships none).
     report = _with("community-tf2150-arm64-build-alone", _drop(f"{SITE}/tensorflow-2.15.0.dist-info/RECORD"))
     assert report.codes == ["metal-missing"]
+
     # With neither, only the name and version are left: the data's meta package, nothing to report.
-    no_files = _with(
-        "community-tf2150-arm64-build-alone",
-        lambda data: [_drop(f"{SITE}/tensorflow-2.15.0.dist-info/RECORD")(data), _drop(f"{SITE}/tensorflow/lib")(data)],
-    )
+    def drop_both(data: dict[str, Any]) -> None:
+        _drop(f"{SITE}/tensorflow-2.15.0.dist-info/RECORD")(data)
+        _drop(f"{SITE}/tensorflow/lib")(data)
+
+    no_files = _with("community-tf2150-arm64-build-alone", drop_both)
     assert no_files.codes == []
 
 

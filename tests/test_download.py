@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,11 +16,11 @@ SHA256 = hashlib.sha256(DATA).hexdigest()
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> StaticServer:
+def server(tmp_path: Path) -> Iterator[StaticServer]:
     (tmp_path / "www").mkdir()
     (tmp_path / "www" / "file.bin").write_bytes(DATA)
     with StaticServer(tmp_path / "www") as server:
-        yield server  # type: ignore[misc]
+        yield server
 
 
 def test_download_verifies_and_reuses(server: StaticServer, tmp_path: Path) -> None:

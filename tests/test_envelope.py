@@ -14,7 +14,7 @@ from tfm1.errors import ExitCode, Tfm1Error, UsageError
 
 class Found(NamedTuple):
     path: Path
-    count: int
+    files: int
 
 
 def test_a_result_is_written_by_its_fields_and_the_command_s_own_keys_follow() -> None:
@@ -22,7 +22,7 @@ def test_a_result_is_written_by_its_fields_and_the_command_s_own_keys_follow() -
     assert outcome.to_json() == {
         "command": "doctor",
         "ok": True,
-        "result": {"path": "/x", "count": 2},
+        "result": {"path": "/x", "files": 2},
         "error": None,
         "next_step": "tfm1 setup",
     }

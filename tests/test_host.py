@@ -94,7 +94,7 @@ def test_a_path_of_1500_components_and_a_long_link_chain_resolve(tmp_path: Path)
     from tfm1.host.snapshot import SnapshotHost, parse_snapshot
 
     deep = "/" + "/".join(["d"] * 1500)
-    files = {deep + "/python": {"file": True}}
+    files: dict[str, dict[str, object]] = {deep + "/python": {"file": True}}
     files.update({f"/chain/{i}": {"symlink": f"/chain/{i + 1}"} for i in range(1500)})
     host = SnapshotHost(
         parse_snapshot({"tfm1_snapshot": 2, "platform": {"system": "Darwin", "machine": "arm64"}, "files": files})

@@ -4,6 +4,7 @@ without it fails here, since the cases are read from the typer app itself."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, TypeAlias
 
 import pytest
 import typer.main
@@ -29,11 +30,14 @@ FAILURES: dict[str, list[str]] = {
 }
 
 
-def commands() -> list[tuple[str, typer.main.click.Command]]:
+Command: TypeAlias = Any  # a command of the click that typer carries inside it (`typer._click`): no public name
+
+
+def commands() -> list[tuple[str, Command]]:
     """Every runnable command of the app, by the words typed after `tfm1`."""
     found = []
 
-    def walk(prefix: str, group: typer.main.click.Command) -> None:
+    def walk(prefix: str, group: Command) -> None:
         for name, command in getattr(group, "commands", {}).items():
             words = f"{prefix} {name}".strip()
             if getattr(command, "commands", None):
@@ -48,7 +52,7 @@ def commands() -> list[tuple[str, typer.main.click.Command]]:
 @pytest.mark.parametrize(("words", "command"), commands(), ids=[words for words, _ in commands()])
 def test_every_command_has_json_and_fails_in_its_envelope(
     words: str,
-    command: typer.main.click.Command,
+    command: Command,
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,

@@ -28,7 +28,7 @@ def listed_pairs() -> list[tuple[str, str, str, str]]:
     released = versions(index, "tensorflow") | versions(index, "tensorflow-macos")
     tensorflow = latest_patches(released, first=(2, 5))
     compat = load()
-    pairs = []
+    pairs: list[tuple[str, str, str, str]] = []
     for metal in compat.metal_releases:
         if "arm64" not in metal.arches:
             continue

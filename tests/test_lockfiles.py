@@ -126,10 +126,10 @@ def _wheel_fits(filename: str, platform: str, python: str) -> bool:
             platform_ok = True
         elif platform == "osx-arm64":
             match = re.fullmatch(r"macosx_(\d+)_(\d+)_(arm64|universal2)", tag.platform)
-            platform_ok = bool(match) and (int(match.group(1)), int(match.group(2))) <= (12, 0)
+            platform_ok = match is not None and (int(match.group(1)), int(match.group(2))) <= (12, 0)
         else:
             match = re.fullmatch(r"manylinux_2_(\d+)_x86_64", tag.platform)
-            platform_ok = (bool(match) and int(match.group(1)) <= 28) or tag.platform in (
+            platform_ok = (match is not None and int(match.group(1)) <= 28) or tag.platform in (
                 "manylinux2014_x86_64",
                 "manylinux2010_x86_64",
                 "manylinux1_x86_64",
@@ -215,10 +215,9 @@ def test_unknown_profile_is_a_usage_error() -> None:
 
 
 def test_envs_ship_inside_the_wheel_config() -> None:
-    import tomllib
+    from tests.support.pyproject import pyproject
 
-    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
-    assert pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"] == {"envs": "tfm1/envs"}
+    assert pyproject()["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"] == {"envs": "tfm1/envs"}
 
 
 def test_a_lockfile_that_cannot_be_written_is_one_error_and_leaves_no_partial_file(tmp_path: Path) -> None:

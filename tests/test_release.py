@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import tomllib
 import yaml
 from packaging.specifiers import SpecifierSet
 from packaging.tags import Tag, compatible_tags, cpython_tags, mac_platforms
@@ -33,6 +32,7 @@ from tests.support.bootstrap_sandbox import (
 from tests.support.cli import one_error
 from tests.support.locked_wheels import locked_wheels, parse_pinned, wheels_for_tags
 from tests.support.pypi_index import PackageIndex, build_index
+from tests.support.pyproject import pyproject
 
 STAMP = REPO / "scripts" / "stamp-release"
 VERSION = tfm1.__version__
@@ -55,8 +55,7 @@ def stamp(version: str, dist: Path, repository: str | None = None) -> subprocess
 
 def source_repository() -> str:
     """OWNER/NAME from pyproject.toml's [project.urls], the one place the repository's address is written."""
-    with (REPO / "pyproject.toml").open("rb") as file:
-        url = tomllib.load(file)["project"]["urls"]["Repository"]
+    url = pyproject()["project"]["urls"]["Repository"]
     assert url.startswith("https://github.com/")
     return str(url).removeprefix("https://github.com/")
 
@@ -191,8 +190,7 @@ MAC = "macosx_12_0_arm64"  # the oldest macOS TensorFlow's Apple-silicon wheels 
 
 
 def supported_pythons() -> list[str]:
-    with (REPO / "pyproject.toml").open("rb") as file:
-        requires = SpecifierSet(tomllib.load(file)["project"]["requires-python"])
+    requires = SpecifierSet(pyproject()["project"]["requires-python"])
     return [python for python in CPYTHON_RELEASES if f"{python}.0" in requires]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -148,7 +149,7 @@ def _made_by_tfm1(world: World, lock_sha256: str) -> None:
     ],
 )
 def test_the_plan_creates_updates_or_replaces_the_prefix(
-    world: World, there: str, flags: dict[str, bool], action: str
+    world: World, there: str, flags: dict[str, Any], action: str
 ) -> None:
     from tfm1.lockfile import file_sha256
 

@@ -305,7 +305,7 @@ def test_ctrl_c_while_the_replaced_environment_is_deleted_says_what_is_true(worl
 
     def cleaning() -> bool:
         try:
-            return json.loads(journal.read_text())["step"] == "cleanup"
+            return bool(json.loads(journal.read_text())["step"] == "cleanup")
         except (OSError, ValueError):
             return False
 

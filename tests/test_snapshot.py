@@ -47,7 +47,7 @@ def test_the_issue_example_replays() -> None:
 
 
 def _broken(change: dict[str, Any]) -> dict[str, Any]:
-    data = json.loads(json.dumps(GOOD))
+    data: dict[str, Any] = json.loads(json.dumps(GOOD))
     for key, value in change.items():
         if value is None:
             data.pop(key)

@@ -197,7 +197,7 @@ def test_a_malformed_document_fails_the_check_instead_of_raising() -> None:
 
 def test_a_tensorflow_macos_lock_is_compared_with_the_imported_tensorflow() -> None:
     receipt = {"packages": {"python": "3.11.15", "tensorflow-macos": "2.15.0", "tensorflow-metal": "1.1.0"}}
-    found = {"python": "3.11.15", "tensorflow": "2.15.0", "tensorflow-metal": "1.1.0"}
+    found: dict[str, str | None] = {"python": "3.11.15", "tensorflow": "2.15.0", "tensorflow-metal": "1.1.0"}
     assert receipt_mismatches(found, receipt) == []
     assert receipt_mismatches({**found, "tensorflow": "2.16.2"}, receipt) == ["tensorflow 2.16.2 (locked 2.15.0)"]
 

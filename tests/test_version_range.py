@@ -59,10 +59,15 @@ bounds = st.builds(
     st.sampled_from(["", "", "", ".dev0", "dev", ".dev2", "-dev"]),
 )
 
+
+def _valid_compatible(clause: str) -> bool:
+    """`~=` needs at least two release segments (`~=1` is invalid): anything else passes."""
+    compatible = re.match(r"~=([0-9.]*[0-9])", clause)
+    return compatible is None or "." in compatible[1]
+
+
 specs = st.lists(
-    st.builds(lambda op, bound: op + bound, st.sampled_from(OPERATORS), bounds).filter(
-        lambda clause: not clause.startswith("~=") or "." in re.match(r"~=([0-9.]*[0-9])", clause)[1]  # type: ignore[index]
-    ),
+    st.builds(lambda op, bound: op + bound, st.sampled_from(OPERATORS), bounds).filter(_valid_compatible),
     min_size=1,
     max_size=3,
 ).map(",".join)

@@ -106,7 +106,10 @@ def _serve(backing: str, mountpoint: str) -> None:
             os.truncate(self._find(path), length)
 
         def utimens(self, path: str, times: tuple[int, int] | None = None) -> None:
-            os.utime(self._find(path), ns=times, follow_symlinks=False)
+            if times is None:  # "now", as utimensat(2) takes a NULL
+                os.utime(self._find(path), follow_symlinks=False)
+            else:
+                os.utime(self._find(path), ns=times, follow_symlinks=False)
 
         def open(self, path: str, flags: int) -> int:
             return os.open(self._find(path), flags)

@@ -33,7 +33,7 @@ def tfm1_json(*args: str, env: dict[str, str] | None = None, cwd: Path | None = 
 def envelope_of(stdout: str, exit_code: int) -> dict[str, Any]:
     """The envelope a command's `--json` ends with (tfm1.envelope), its last line, checked: the four keys, `ok` as
     the exit code says, and the result's own keys (when it is an object) repeated at the top level."""
-    envelope = json.loads(stdout.splitlines()[-1])
+    envelope: dict[str, Any] = json.loads(stdout.splitlines()[-1])
     assert list(envelope)[:4] == ["command", "ok", "result", "error"], envelope
     assert envelope["ok"] is (exit_code == 0 and envelope["error"] is None), envelope
     if envelope["error"] is not None:

@@ -191,14 +191,14 @@ def build_package(
     info.size, info.mode, info.mtime = len(files_list), 0o644, 1_700_000_000
     members.append((info, files_list))
 
-    target = channel_dir / subdir / f"{name}-{version}-{build}.tar.bz2"
-    target.parent.mkdir(parents=True, exist_ok=True)
+    made = channel_dir / subdir / f"{name}-{version}-{build}.tar.bz2"
+    made.parent.mkdir(parents=True, exist_ok=True)
     (channel_dir / "noarch").mkdir(exist_ok=True)  # every channel has noarch, even when empty
-    with tarfile.open(target, "w:bz2", compresslevel=1) as archive:
+    with tarfile.open(made, "w:bz2", compresslevel=1) as archive:
         for info, data in members:
             archive.addfile(info, io.BytesIO(data) if data is not None else None)
-    sha256, md5 = _digests(target)
-    return CondaPackage(name, version, build, subdir, target, sha256, md5, tuple(depends))
+    sha256, md5 = _digests(made)
+    return CondaPackage(name, version, build, subdir, made, sha256, md5, tuple(depends))
 
 
 def as_conda_format(package: CondaPackage, level: int = 3) -> CondaPackage:
@@ -233,7 +233,7 @@ def as_conda_format(package: CondaPackage, level: int = 3) -> CondaPackage:
 
 def python_package(channel_dir: Path, interpreter: str | None = None, subdir: str | None = None) -> CondaPackage:
     """`python` as a venv-style wrapper around a real interpreter (default: the one running the tests)."""
-    real = Path(interpreter or getattr(sys, "_base_executable", sys.executable)).resolve()
+    real = Path(interpreter or str(getattr(sys, "_base_executable", sys.executable))).resolve()
     version = "{}.{}.{}".format(*sys.version_info[:3]) if interpreter is None else _version_of(real)
     short = ".".join(version.split(".")[:2])
     pyvenv = f"home = {real.parent}\ninclude-system-site-packages = false\nversion = {version}\n"

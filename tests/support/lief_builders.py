@@ -9,6 +9,7 @@ extra export-trie entries, and binds moved from flat lookup to a named library.
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 
 import lief
@@ -35,7 +36,9 @@ def _binary(path: Path) -> lief.MachO.Binary:
     lief.logging.disable()
     parsed = lief.MachO.parse(str(path))
     assert parsed is not None
-    return parsed.at(0)
+    binary = parsed.at(0)
+    assert binary is not None
+    return binary
 
 
 def build_library(
@@ -45,7 +48,9 @@ def build_library(
     binary.add(lief.MachO.DylibCommand.id_dylib(install_name, 0, 0, 0))
     for library in reexports:
         binary.add(lief.MachO.DylibCommand.reexport_dylib(library, 0, 0, 0))
-    address = binary.get_symbol("_PyInit__speedups").value
+    init = binary.get_symbol("_PyInit__speedups")
+    assert init is not None
+    address = init.value
     for name in exports:
         binary.add_exported_function(address, name)
     binary.header.file_type = lief.MachO.Header.FILE_TYPE.DYLIB
@@ -60,7 +65,7 @@ def build_plugin(source: Path, target: Path) -> Path:
     binary.add_library(PROVIDER)
     ordinal = len(binary.libraries)  # ordinals count LC_*_DYLIB commands from 1
     for binding in binary.bindings:
-        if binding.has_symbol and binding.symbol.name in BOUND:
+        if binding.has_symbol and binding.symbol is not None and str(binding.symbol.name) in BOUND:
             binding.library_ordinal = ordinal
     target.parent.mkdir(parents=True, exist_ok=True)
     binary.write(str(target))
@@ -68,7 +73,7 @@ def build_plugin(source: Path, target: Path) -> Path:
 
 
 def site_packages(
-    tmp_path: Path, speedups: Path, libraries: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]]
+    tmp_path: Path, speedups: Path, libraries: Mapping[str, tuple[str, tuple[str, ...], tuple[str, ...]]]
 ) -> Path:
     site = tmp_path / "site-packages"
     build_plugin(speedups, site / "tensorflow-plugins" / "libmetal_plugin.dylib")

@@ -94,7 +94,7 @@ def _conda_lock_problems(path: Path, notes: list[str]) -> list[str]:
     if accepted.is_file():
         return []
     try:
-        from conda_lock.lockfile import parse_conda_lock_file  # type: ignore[import-untyped]
+        from conda_lock.lockfile import parse_conda_lock_file
     except ImportError:
         notes.append("conda-lock is not installed: its parser was not run")
         return []
