@@ -17,8 +17,8 @@ TEST_CACHE = Path(os.environ.get("TFM1_TEST_CACHE") or Path.home() / ".cache" / 
 
 @contextmanager
 def building(entry: Path) -> Iterator[None]:
-    """Hold the lock of the cache entry `entry` while it is checked and built: the suite runs in two processes
-    (pytest-xdist), and one must not remove or half-read what the other is building. The lock is released when
+    """Hold the lock of the cache entry `entry` while it is checked and built: the suite runs in several processes
+    (pytest-xdist), and one must not remove or half-read what another is building. The lock is released when
     the holder exits, however it ends."""
     entry.parent.mkdir(parents=True, exist_ok=True)
     with (entry.parent / f".{entry.name}.lock").open("a") as handle:
