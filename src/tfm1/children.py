@@ -24,7 +24,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -112,12 +112,44 @@ def _before_exec(guard: int) -> Callable[[], None]:
     return before_exec
 
 
+# What stops tfm1 (Ctrl-C; SIGTERM and SIGHUP while a transaction holds them): held while a child is forked.
+_INTERRUPTS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+@contextlib.contextmanager
+def _interrupts_held(held: list[int]) -> Iterator[None]:
+    """Record in `held`, instead of acting on, the interrupts that come while the body runs (main thread only).
+
+    Python runs its after-fork callbacks in the parent (logging's among them), and an exception raised in one is
+    printed as "Exception ignored" and dropped: a Ctrl-C arriving during a fork would be lost, and setup would go on
+    to the end instead of rolling back. Only signals with a Python handler are held; an ignored or default one
+    keeps its way."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.getsignal(signum) for signum in _INTERRUPTS}
+    for signum, handler in previous.items():
+        if callable(handler):
+            signal.signal(signum, lambda number, frame: held.append(number))
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            if callable(handler):
+                signal.signal(signum, handler)
+
+
 def start(args: Sequence[str], **options: Any) -> subprocess.Popen[Any]:
     """`subprocess.Popen(args, **options)` in a process group of its own that the guard stops with tfm1."""
     with _guard_lock:
         guard = _guard_input().fileno()
-    process = subprocess.Popen(args, start_new_session=True, preexec_fn=_before_exec(guard), **options)
+    held: list[int] = []
+    with _interrupts_held(held):
+        process = subprocess.Popen(args, start_new_session=True, preexec_fn=_before_exec(guard), **options)
     _tell_guard(f"+{process.pid}")  # the child said so already, unless the guard was replaced in between
+    if held:
+        stop(process)  # it was started as tfm1 was told to stop: it does not get to run on
+        signal.raise_signal(held[0])  # now, through tfm1's own handler
     return process
 
 
