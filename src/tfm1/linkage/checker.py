@@ -145,12 +145,15 @@ def check(plugin: PluginImports, source: ImageSource, *, follow_reexports: bool 
         # Plugins before tensorflow-metal 0.8 name no TensorFlow library at all and bind everything by flat
         # lookup, so the images TensorFlow has already loaded count too.
         roots += [source.image(key) for key in source.loaded_first()]
-        names: set[str] = set()
-        for image in resolver.closure(roots):
-            names |= image.exports
-            names |= image.reexports.keys()
+        loaded = resolver.closure(roots)
+
+        def provided(symbol: str) -> bool:
+            # Looked up in each image's own sets: TensorFlow exports hundreds of thousands of names, and a union
+            # of them per pair cost more than every lookup together.
+            return any(symbol in image.exports or symbol in image.reexports for image in loaded)
+
         verdict.flat_tensorflow = sum(1 for s, weak in plugin.flat.items() if not weak and tensorflow_symbol(s))
-        unresolved = sorted(s for s, weak in plugin.flat.items() if not weak and s not in names)
+        unresolved = sorted(s for s, weak in plugin.flat.items() if not weak and not provided(s))
         missing = [s for s in unresolved if tensorflow_symbol(s)]
         if missing:
             verdict.missing_symbols[FLAT] = missing

@@ -60,8 +60,9 @@ def search_order(names: Iterable[str], install_name: str) -> list[str]:
 
 def _read_json_gz(path: Path) -> dict[str, object] | None:
     try:
-        with gzip.open(path, "rt", encoding="utf-8") as handle:
-            data = json.load(handle)
+        # Whole, not streamed: one decompress and one parse of bytes (JSON is UTF-8), several times faster than
+        # json.load on a text stream for libtensorflow_cc's ~25 MB.
+        data = json.loads(gzip.decompress(path.read_bytes()))
     except (OSError, ValueError, EOFError, zlib.error, RecursionError):
         # A truncated or corrupted entry (a crash mid-write, a full disk) is a miss, to be written again.
         return None
