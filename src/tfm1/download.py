@@ -45,6 +45,11 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def holds(path: Path, sha256: str) -> bool:
+    """Whether `path` is a file whose content has this sha256."""
+    return path.is_file() and sha256_of(path) == sha256
+
+
 def download(
     url: str,
     destination: Path,
@@ -59,7 +64,7 @@ def download(
     sha256 = sha256.lower()
     if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
         raise DownloadError(url, f"no valid sha256 to check it against ({sha256!r})", "pin the file's sha256")
-    if destination.is_file() and sha256_of(destination) == sha256:
+    if holds(destination, sha256):
         return destination
     partial = destination.with_name(f"{destination.name}.part-{os.getpid()}")
     attempt = 0

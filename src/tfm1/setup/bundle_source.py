@@ -44,7 +44,7 @@ class BundleSource:
 def open_bundle(path: Path, platform: str) -> tuple[BundleSource, LockSource]:
     """The bundle at `path` and its lock, for a machine of `platform`; a bundle for another platform is refused."""
     from tfm1.bundlefile import read_head
-    from tfm1.download import sha256_of
+    from tfm1.download import holds
 
     path = path.expanduser().absolute()
     if not path.is_file():
@@ -57,7 +57,7 @@ def open_bundle(path: Path, platform: str) -> tuple[BundleSource, LockSource]:
         )
     kept = cache_root() / "bundles" / manifest.lockfile_sha256 / LOCKFILE
     try:
-        written = kept.is_file() and sha256_of(kept) == manifest.lockfile_sha256
+        written = holds(kept, manifest.lockfile_sha256)
     except OSError:
         written = False
     source = LockSource(kept, manifest.profile, manifest.lockfile_sha256, platform, None if written else lock)
@@ -101,14 +101,14 @@ def unpack_bundle(
     """
     from tfm1.atomic import write_atomic
     from tfm1.bundlefile import read_members
-    from tfm1.download import sha256_of
+    from tfm1.download import holds
     from tfm1.storage import private_folder, storage_error
 
     check_complete(bundle.path, bundle.manifest, expected)
     by_name = {member_name(kind, wanted.sha256, wanted.file_name): wanted for kind, wanted in expected}
     store = store_dir()
     final = {w.sha256: store / w.sha256 / w.file_name for w in by_name.values()}
-    have = {sha for sha, file in final.items() if file.is_file() and sha256_of(file) == sha}
+    have = {sha for sha, file in final.items() if holds(file, sha)}
     staging = private_folder(store, ".bundle-")
     try:
 
@@ -124,7 +124,7 @@ def unpack_bundle(
                 if sha256 not in have:
                     file.parent.mkdir(exist_ok=True)
                     (staging / sha256).replace(file)
-            if not (bundle.lock_copy.is_file() and sha256_of(bundle.lock_copy) == bundle.manifest.lockfile_sha256):
+            if not holds(bundle.lock_copy, bundle.manifest.lockfile_sha256):
                 write_atomic(bundle.lock_copy, bundle.lock)
         except OSError as error:
             raise storage_error(error, store) from None

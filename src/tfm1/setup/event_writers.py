@@ -22,11 +22,11 @@ STATUS_COLORS = {"ok": "green", "warning": "yellow", "failed": "red"}
 class _Writer:
     """What both writers do alike: a warning is a step with its fix; notes, questions and bars go to stderr."""
 
-    def step(self, step: str, status: str, message: str = "", **fields: Any) -> None:
-        raise NotImplementedError
-
     def __init__(self) -> None:
         self._err: Console | None = None
+
+    def step(self, step: str, status: str, message: str = "", **fields: Any) -> None:
+        raise NotImplementedError  # each writer has its own
 
     @property
     def err(self) -> Console:

@@ -3,7 +3,7 @@ people (`tfm1.setup.event_writers.PeopleEvents`) or one JSON object per line for
 
 In JSON mode stdout carries only the step objects (`{"step": ..., "status": ..., ...}`), so a reader can parse
 every line; progress bars and notes always go to stderr. The domain code reports through this interface alone and
-never asks which writer it has: tests hand it a writer that records.
+never asks which writer it has.
 """
 
 from __future__ import annotations

@@ -65,7 +65,7 @@ def recover(prefix: Path, events: Events, dry_run: bool = False) -> str | None:
             f"{error.strerror or error}{failed}",
             f"fix the permissions and run this again (the journal {where} says what was moved where)",
         ) from None
-    where.unlink(missing_ok=True)
+    found.discard()
     done = [repair.said for repair in repairs if repair.said]
     for message in done or [f"an interrupted tfm1 {found.action} (pid {found.pid}) had changed nothing at {prefix}"]:
         events.step("recover", "ok", message, prefix=str(prefix), pid=found.pid)
