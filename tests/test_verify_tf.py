@@ -196,3 +196,20 @@ def test_tensorflow_venv_holds_the_pinned_wheel(tf_python: Path) -> None:
         check=True,
     )
     assert version.stdout.strip() == TF_VERSION
+
+
+def test_setup_s_check_holds_the_build_to_the_lock_it_installed_not_to_the_receipt_it_finds(
+    tf_python: Path, tmp_path: Path
+) -> None:
+    from tfm1.verify import CheckOptions, check_made
+
+    # The interpreter's own environment has a receipt that matches it (`tfm1 verify` passes it: the test above);
+    # setup, which installed another TensorFlow, holds what actually starts to what it installed.
+    prefix = overlay(tmp_path, tf_python)
+    write_receipt(prefix, {"python": base_python_version(), "tensorflow": TF_VERSION})
+    installed = {"profile": "metal", "packages": {"tensorflow": "2.19.1"}}
+    result = check_made(str(prefix / "bin" / "python"), CheckOptions(quick=True), installed)
+    build = result.checks[0]
+    assert build.status == "fail", build.summary
+    assert build.details["receipt"]["mismatches"] == [f"tensorflow {TF_VERSION} (locked 2.19.1)"]
+    assert build.details["receipt"]["profile"] == "metal"
